@@ -90,6 +90,9 @@ struct CrashReport {
   Caller caller;                      // printk caller id of the report's lines, when printed
   std::vector<Frame> frames;
   std::vector<std::string> text;      // the report's lines, transport prefixes removed
+  // False for classes syzkaller does not count as crashes (OOM kill, MCE, NETDEV WATCHDOG, ftrace
+  // stacks...). Used when comparing with syzkaller's corpus; not part of the JSON contract.
+  bool syzkaller_class = true;
 };
 
 }  // namespace ktriage

@@ -1,0 +1,222 @@
+// Hand-written (not regex) so that scanning long traces stays cheap; every access is bounds-checked
+// through string_view operations because the input is untrusted.
+#include "analyzer/report/frame_parser.h"
+
+#include "base/text.h"
+
+namespace ktriage {
+namespace {
+
+// Consumes "[<ffffffff81234567>]" or "[ffffffff81234567]" (ppc64) or "[<(null)>]"; returns the address.
+std::optional<uint64_t> ConsumeBracketAddress(std::string_view& s, bool& matched) {
+  matched = false;
+  std::string_view t = s;
+  if (!ConsumePrefix(t, "[")) return std::nullopt;
+  bool angle = ConsumePrefix(t, "<");
+  size_t n = 0;
+  while (n < t.size() && n < 18 && (IsHexDigit(t[n]) || (n == 1 && t[n] == 'x'))) ++n;
+  std::optional<uint64_t> addr;
+  if (n > 0) {
+    addr = ParseHex(t.substr(0, n));
+    t.remove_prefix(n);
+  } else if (!ConsumePrefix(t, "(null)")) {
+    return std::nullopt;
+  }
+  if (angle && !ConsumePrefix(t, ">")) return std::nullopt;
+  if (!ConsumePrefix(t, "]")) return std::nullopt;
+  matched = true;
+  s = t;
+  return addr;
+}
+
+// Parses "func+0xoff/0xsize" or "func" at the start of `s` (with optional "[module buildid]" after).
+// `require_offset` rejects bare words that are not clearly symbols.
+bool ConsumeSymbol(std::string_view& s, Frame& f, bool require_offset) {
+  size_t n = 0;
+  while (n < s.size() && IsSymbolChar(s[n])) ++n;
+  if (n == 0) return false;
+  std::string_view name = s.substr(0, n);
+  std::string_view rest = s.substr(n);
+  if (ConsumePrefix(rest, "+0x")) {
+    size_t m = 0;
+    while (m < rest.size() && IsHexDigit(rest[m])) ++m;
+    auto off = ParseHex(rest.substr(0, m));
+    if (!off) return false;
+    rest.remove_prefix(m);
+    f.offset = off;
+    if (ConsumePrefix(rest, "/0x")) {
+      size_t k = 0;
+      while (k < rest.size() && IsHexDigit(rest[k])) ++k;
+      auto size = ParseHex(rest.substr(0, k));
+      if (!size) return false;
+      f.size = size;
+      rest.remove_prefix(k);
+    }
+  } else if (require_offset) {
+    return false;
+  }
+  // A symbol starting with a digit is a number, not a function.
+  if (IsDigit(name[0])) return false;
+  f.function = std::string(name);
+  s = rest;
+  return true;
+}
+
+// " [veth]" or " [veth 0123abcd...]" after a symbol.
+void ConsumeModule(std::string_view& s, Frame& f) {
+  std::string_view t = TrimLeft(s);
+  if (!ConsumePrefix(t, "[")) return;
+  size_t close = t.find(']');
+  if (close == std::string_view::npos) return;
+  std::string_view inside = t.substr(0, close);
+  size_t space = inside.find(' ');
+  std::string_view mod = inside.substr(0, space);
+  if (mod.empty()) return;
+  for (char c : mod)
+    if (!IsSymbolChar(c) && c != '-') return;
+  if (mod == "inline") return;
+  f.module = std::string(mod);
+  if (space != std::string_view::npos) {
+    std::string_view id = Trim(inside.substr(space + 1));
+    bool hex = !id.empty();
+    for (char c : id) hex = hex && IsHexDigit(c);
+    if (hex) f.build_id = std::string(id);
+  }
+  s = t.substr(close + 1);
+}
+
+// Symbolized logs append " path/file.c:123" and maybe " [inline]".
+void ConsumeSource(std::string_view& s, Frame& f) {
+  std::string_view t = TrimLeft(s);
+  size_t end = t.find(' ');
+  std::string_view tok = t.substr(0, end);
+  size_t colon = tok.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return;
+  if (!ParseDecimal(tok.substr(colon + 1))) return;
+  std::string_view file = tok.substr(0, colon);
+  if (file.find('.') == std::string_view::npos) return;
+  f.source = std::string(tok);
+  t = end == std::string_view::npos ? std::string_view() : t.substr(end);
+  std::string_view after = TrimLeft(t);
+  if (ConsumePrefix(after, "[inline]")) {
+    f.inlined = true;
+    t = after;
+  }
+  s = t;
+}
+
+void ConsumeTrailer(std::string_view& rest, Frame& f) {
+  ConsumeModule(rest, f);
+  ConsumeSource(rest, f);
+  std::string_view t = TrimRight(rest);
+  if (t.size() >= 12 && t.substr(t.size() - 12) == "(unreliable)") f.reliable = false;
+}
+
+}  // namespace
+
+std::optional<FrameContext> ParseContextMarker(std::string_view line) {
+  std::string_view t = Trim(line);
+  if (t.size() < 3 || t.front() != '<' || t.back() != '>') return std::nullopt;
+  bool closing = t[1] == '/';
+  std::string_view name = t.substr(closing ? 2 : 1, t.size() - (closing ? 3 : 2));
+  if (name == "EOI" || name == "EOE") return FrameContext::kTask;
+  if (closing) {
+    if (name == "IRQ" || name == "NMI" || name == "SOFTIRQ" || name == "TASK" ||
+        (!name.empty() && name[0] == '#'))
+      return FrameContext::kTask;
+    return std::nullopt;
+  }
+  if (name == "IRQ") return FrameContext::kIrq;
+  if (name == "SOFTIRQ") return FrameContext::kSoftirq;
+  if (name == "NMI") return FrameContext::kNmi;
+  if (name == "TASK") return FrameContext::kTask;
+  if (name.size() >= 2 && name[0] == '#') return FrameContext::kException;
+  return std::nullopt;
+}
+
+std::optional<Frame> ParseFrameLine(std::string_view line) {
+  Frame f;
+  std::string_view s = TrimLeft(line);
+  if (s.empty()) return std::nullopt;
+
+  // Register-style lines that name the PC: "RIP: 0010:foo+0x1/0x2", "IP: [<...>] foo+...",
+  // "pc : foo+...", "lr : foo+...", "NIP [c...] foo+...", "LR [c...] foo+...", "EIP is at foo+...".
+  struct IpPrefix { std::string_view text; bool is_ip; };
+  static constexpr IpPrefix kIpPrefixes[] = {
+      {"RIP: ", true}, {"IP: ", true}, {"EIP: ", true}, {"pc : ", true}, {"lr : ", false},
+      {"NIP [", true}, {"NIP:", true}, {"LR [", false}, {"PC is at ", true}, {"LR is at ", false},
+      {"EIP is at ", true}, {"RIP is at ", true}, {"IP is at ", true}, {"Krnl PSW :", true},
+  };
+  for (const auto& p : kIpPrefixes) {
+    std::string_view t = s;
+    if (!ConsumePrefix(t, p.text)) continue;
+    if (p.text.back() == '[') t = s.substr(p.text.size() - 1);  // keep the bracket for the address
+    t = TrimLeft(t);
+    // "0010:" segment selector on x86-64 RIP lines.
+    if (t.size() > 5 && t[4] == ':' && IsHexDigit(t[0]) && IsHexDigit(t[3])) t.remove_prefix(5);
+    for (int i = 0; i < 2; ++i) {
+      bool matched = false;
+      auto addr = ConsumeBracketAddress(t, matched);
+      if (!matched) break;
+      if (addr && !f.address) f.address = addr;
+      t = TrimLeft(t);
+    }
+    if (!ConsumeSymbol(t, f, /*require_offset=*/true)) return std::nullopt;
+    f.is_ip = p.is_ip;
+    f.reliable = true;
+    ConsumeTrailer(t, f);
+    return f;
+  }
+
+  // ftrace/kprobe stack trigger: " => func" / "=> func+0x1/0x2" / "=> <ffffffff8123>".
+  if (ConsumePrefix(s, "=> ")) {
+    std::string_view t = TrimLeft(s);
+    if (!ConsumeSymbol(t, f, /*require_offset=*/false)) return std::nullopt;
+    ConsumeTrailer(t, f);
+    return f;
+  }
+
+  // s390 unreliable frames are wrapped in parentheses.
+  bool paren = false;
+  if (s.front() == '(' && s.back() == ')') {
+    paren = true;
+    s = s.substr(1, s.size() - 2);
+  }
+  // Up to two printed addresses: "[<ffffffff81234567>]" (x86/s390) or "[c0000000..] [c0000000..]" (ppc64).
+  for (int i = 0; i < 2; ++i) {
+    bool matched = false;
+    auto addr = ConsumeBracketAddress(s, matched);
+    if (!matched) break;
+    if (addr && !f.address) f.address = addr;
+    s = TrimLeft(s);
+  }
+  // arm64/s390 "NN:" frame-index prefixes do not occur in our targets; x86 marks unreliable with "? ".
+  if (ConsumePrefix(s, "? ")) {
+    f.reliable = false;
+    s = TrimLeft(s);
+  }
+  bool symbolized_form = false;
+  std::string_view t = s;
+  if (!ConsumeSymbol(t, f, /*require_offset=*/true)) {
+    // Symbolized inline frames have no offset: " __dump_stack lib/dump_stack.c:77 [inline]".
+    t = s;
+    Frame g;
+    if (!ConsumeSymbol(t, g, /*require_offset=*/false)) return std::nullopt;
+    std::string_view u = t;
+    ConsumeSource(u, g);
+    if (g.source.empty()) return std::nullopt;
+    g.reliable = f.reliable;
+    g.address = f.address;
+    f = std::move(g);
+    t = u;
+    symbolized_form = true;
+  }
+  if (!symbolized_form) ConsumeTrailer(t, f);
+  if (paren) f.reliable = false;
+  // Anything but whitespace after the frame means the "frame" was part of a sentence.
+  std::string_view tail = Trim(t);
+  if (!tail.empty() && tail != "(unreliable)") return std::nullopt;
+  return f;
+}
+
+}  // namespace ktriage

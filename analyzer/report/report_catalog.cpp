@@ -1,0 +1,199 @@
+// Compiles the report classes once; every regex is validated here so that a bad catalog entry
+// is an error at start-up (and in the unit tests), never a silent non-match later.
+#include "analyzer/report/report_catalog.h"
+
+#include "analyzer/report/report_catalog_internal.h"
+
+namespace ktriage {
+namespace {
+
+void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+}
+
+// Function names printed in frames that are never the guilty one, whatever the report:
+// sanitizer runtimes, printing, locking, generic helpers, device/driver plumbing.
+const char* const kGenericSkip[] = {
+    "__sanitizer", "__asan", "kasan", "__msan", "kmsan", "kcsan_", "check_memory_region", "read_word_at_a_time",
+    "print_address_description", "panic", "invalid_op", "report_bug", "fixup_bug", "do_error", "^do_trap",
+    "_trap$", "handle_bug", "exc_invalid_op", "asm_exc_", "dump_stack", "show_stack", "warn_slowpath", "warn_alloc", "__warn",
+    "debug_object", "timer_is_static_object", "work_is_static_object", "lockdep", "perf_trace", "lock_acquire",
+    "lock_release", "lock_class", "reacquire_held_locks", "mark_lock", "spin_lock", "spin_trylock", "spin_unlock",
+    "raw_read_lock", "raw_read_trylock", "raw_write_lock", "raw_write_trylock", "^down$", "^down_read", "^down_write",
+    "^up_read", "^up_write", "mutex_lock", "mutex_trylock", "mutex_unlock", "mutex_remove_waiter", "osq_lock",
+    "osq_unlock", "__wake_up", "refcount_add", "refcount_sub", "refcount_inc", "refcount_dec", "refcount_set",
+    "refcount_read", "refcount_warn", "memcpy", "memcmp", "memset", "memchr", "memmove", "strcmp", "strncmp", "strcpy",
+    "strlcpy", "strncpy", "strscpy", "strlen", "strnstr", "strnlen", "strchr", "copy_to_user", "copy_from_user",
+    "put_user", "get_user", "might_fault", "might_sleep", "list_add", "list_del", "list_replace", "list_move",
+    "list_splice", "_indirect_thunk_", "string", "pointer", "snprintf", "scnprintf", "kasprintf", "kvasprintf",
+    "printk", "va_format", "dev_info", "dev_notice", "dev_warn", "dev_err", "dev_alert", "dev_crit", "dev_emerg",
+    "program_check_exception", "program_check_common", "del_timer", "flush_work", "__cancel_work_timer",
+    "cancel_work_sync", "try_to_grab_pending", "flush_workqueue", "drain_workqueue", "destroy_workqueue",
+    "finish_wait", "kthread_stop", "kobject_del", "kobject_put", "kobject_uevent_env", "add_uevent_var",
+    "get_device_parent", "device_add", "device_del", "device_unregister", "device_destroy", "device_release",
+    "devres_release_all", "hwrng_unregister", "i2c_del_adapter", "__unregister_client", "device_for_each_child",
+    "rollback_registered", "unregister_netdev", "sysfs_remove", "device_remove_file", "tty_unregister_device",
+    "dummy_urb_enqueue", "usb_kill_urb", "usb_kill_anchored_urbs", "usb_control_msg", "usb_hcd_submit_urb",
+    "usb_submit_urb", "^complete$", "wait_for_completion", "^kfree$", "kfree_skb", "sanitizer_cov", "__ubsan",
+    "ubsan_epilogue", "^kvfree$", "^vfree$", "^kcalloc$", "slab_free", "kmem_cache_free", "^__kmalloc$",
+    "arch_stack_walk", "stack_trace_save", "stack_depot", "kmemleak_", "should_fail", "fail_dump", "rcu_is_watching",
+    "find_held_lock", "validate_chain", "check_noncircular", "check_prev_add", "__lock_acquire", "__lock_release",
+    "native_queued_spin_lock_slowpath", "queued_spin_lock_slowpath", "__x86_return_thunk", "__x86_indirect",
+    "__asan_report", "__kasan", "kasan_report", "end_report", "start_report", "__report", "print_report",
+    "check_preemption_disabled", "__schedule_bug", "preempt_count_add", "preempt_count_sub",
+};
+
+std::string GenericSkipPattern() {
+  std::string s;
+  for (const char* p : kGenericSkip) {
+    if (!s.empty()) s += '|';
+    s += p;
+  }
+  return s;
+}
+
+// These may appear in the middle of a report without starting another one.
+const char* const kContinuationStarts[] = {
+    "invalid opcode: 0000", "Kernel panic - not syncing", "unregister_netdevice: waiting for", "PANIC: double fault",
+    "Internal error:", ": page allocation failure:", "invoked oom-killer:", "Out of memory: Kill", "NMI backtrace for cpu",
+    "Memory cgroup out of memory:", "<stack trace>",
+};
+
+}  // namespace
+
+std::string ExpandCatalogRegex(std::string_view re) {
+  std::string s(re);
+  ReplaceAll(s, "{{RIP}}",
+             "(?:IP|NIP|pc |PC is at):? (?:(?:[0-9]+:)?(?:{{PC}} +){0,2}{{FUNC}}|(?:[0-9]+:)?0x[0-9a-f]+|"
+             "(?:[0-9]+:)?{{PC}} +\\[< *\\(null\\)>\\] +\\(null\\)|[0-9]+: +\\(null\\))");
+  ReplaceAll(s, "{{ADDR}}", "0x[0-9a-f]+");
+  ReplaceAll(s, "{{PC}}", "\\[<?(?:0x)?[0-9a-f]+>?\\]");
+  ReplaceAll(s, "{{FUNC}}", "([a-zA-Z0-9_]+)(?:\\.|\\+)");
+  ReplaceAll(s, "{{SRC}}", "([a-zA-Z0-9-_/.]+\\.[a-z]+:[0-9]+)");
+  return s;
+}
+
+re2::RE2::Options CatalogRegexOptions() {
+  re2::RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(64 << 20);
+  return o;
+}
+
+namespace {
+
+Result<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view re, std::string_view where) {
+  auto r = std::make_unique<re2::RE2>(ExpandCatalogRegex(re), CatalogRegexOptions());
+  if (!r->ok()) return Error{std::string(where) + ": bad regex '" + std::string(re) + "': " + r->error()};
+  return r;
+}
+
+std::string QuoteAlternation(const std::vector<std::string>& literals) {
+  std::string s;
+  for (const auto& l : literals) {
+    if (!s.empty()) s += '|';
+    s += re2::RE2::QuoteMeta(l);
+  }
+  return s;
+}
+
+}  // namespace
+
+ReportCatalog::ReportCatalog() = default;
+ReportCatalog::~ReportCatalog() = default;
+
+Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create() { return Create(BuiltinReportClasses()); }
+
+Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<ReportClass> classes) {
+  std::shared_ptr<ReportCatalog> cat(new ReportCatalog());
+  std::vector<std::string> headers;
+  const std::string generic_skip = GenericSkipPattern();
+  for (auto& rc : classes) {
+    auto cc = std::make_unique<CompiledClass>();
+    cc->source = std::move(rc);
+    headers.push_back(cc->source.header);
+    const std::string where = "report class '" + cc->source.header + "'";
+    for (const auto& s : cc->source.suppressions) {
+      auto r = CompileRegex(s, where);
+      if (!r) return r.error();
+      cc->suppressions.push_back(std::move(*r));
+    }
+    for (const auto& tf : cc->source.formats) {
+      CompiledFormat f;
+      f.source = &tf;
+      auto t = CompileRegex(tf.title, where);
+      if (!t) return t.error();
+      f.title = std::move(*t);
+      if (!tf.report.empty()) {
+        auto r = CompileRegex(tf.report, where);
+        if (!r) return r.error();
+        f.report = std::move(*r);
+      }
+      if (tf.has_stack) {
+        auto st = std::make_unique<CompiledStack>();
+        for (int pass = 0; pass < 2; ++pass) {
+          const auto& src = pass == 0 ? tf.stack.parts : tf.stack.fallback_parts;
+          auto& dst = pass == 0 ? st->parts : st->fallback_parts;
+          for (const auto& p : src) {
+            if (p == "@stack") {
+              dst.push_back(nullptr);
+              continue;
+            }
+            auto r = CompileRegex(p, where);
+            if (!r) return r.error();
+            dst.push_back(std::move(*r));
+          }
+        }
+        std::string skip = generic_skip;
+        for (const auto& s : tf.stack.skip) skip += "|" + s;
+        auto sk = CompileRegex(skip, where);
+        if (!sk) return sk.error();
+        st->skip = std::move(*sk);
+        st->extractor = tf.stack.extractor;
+        f.stack = std::move(st);
+      }
+      cc->formats.push_back(std::move(f));
+    }
+    cat->classes_.push_back(std::move(cc));
+  }
+  // Formats point into their class's `source`, which moved into the CompiledClass: re-point them.
+  for (auto& cc : cat->classes_)
+    for (size_t i = 0; i < cc->formats.size(); ++i) cc->formats[i].source = &cc->source.formats[i];
+
+  cat->any_header_ = std::make_unique<re2::RE2>(QuoteAlternation(headers), CatalogRegexOptions());
+  if (!cat->any_header_->ok()) return Error{"report catalog headers: " + cat->any_header_->error()};
+  std::vector<std::string> cont(std::begin(kContinuationStarts), std::end(kContinuationStarts));
+  cat->continuation_starts_ = std::make_unique<re2::RE2>(QuoteAlternation(cont), CatalogRegexOptions());
+  cat->generic_frames_ = std::make_unique<re2::RE2>(generic_skip, CatalogRegexOptions());
+  if (!cat->generic_frames_->ok()) return Error{"generic frames: " + cat->generic_frames_->error()};
+  return std::shared_ptr<const ReportCatalog>(std::move(cat));
+}
+
+int ReportCatalog::MatchStart(std::string_view line) const {
+  // One DFA pass rejects the vast majority of lines; only candidates pay for the per-class checks.
+  if (!re2::RE2::PartialMatch(line, *any_header_)) return -1;
+  for (size_t i = 0; i < classes_.size(); ++i) {
+    const auto& cc = *classes_[i];
+    if (line.find(cc.source.header) == std::string_view::npos) continue;
+    bool suppressed = false;
+    for (const auto& s : cc.suppressions)
+      if (re2::RE2::PartialMatch(line, *s)) {
+        suppressed = true;
+        break;
+      }
+    if (!suppressed) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool ReportCatalog::IsContinuationStart(std::string_view line) const {
+  return re2::RE2::PartialMatch(line, *continuation_starts_);
+}
+
+bool ReportCatalog::IsInfoWithStack(std::string_view line) const {
+  return line.find("vmalloc: allocation failure:") != std::string_view::npos ||
+         line.find("FAULT_INJECTION: forcing a failure") != std::string_view::npos ||
+         line.find("FAULT_FLAG_ALLOW_RETRY missing") != std::string_view::npos;
+}
+
+}  // namespace ktriage

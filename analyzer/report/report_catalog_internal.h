@@ -1,0 +1,40 @@
+// Compiled forms of the catalog's classes, shared by the catalog and the title extractor only.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <vector>
+
+#include "analyzer/report/report_catalog.h"
+
+namespace ktriage {
+
+struct CompiledStack {
+  // nullptr stands for "@stack".
+  std::vector<std::unique_ptr<re2::RE2>> parts;
+  std::vector<std::unique_ptr<re2::RE2>> fallback_parts;
+  std::unique_ptr<re2::RE2> skip;  // union of the class-independent and the format's skip patterns
+  FrameExtractor extractor = FrameExtractor::kFirst;
+};
+
+struct ReportCatalog::CompiledFormat {
+  const TitleFormat* source = nullptr;
+  std::unique_ptr<re2::RE2> title;
+  std::unique_ptr<re2::RE2> report;
+  std::unique_ptr<CompiledStack> stack;
+};
+
+struct ReportCatalog::CompiledClass {
+  ReportClass source;
+  std::vector<std::unique_ptr<re2::RE2>> suppressions;
+  std::vector<CompiledFormat> formats;
+};
+
+// Expands {{PC}}, {{FUNC}}, {{SRC}}, {{ADDR}}, {{RIP}} in a catalog regex.
+std::string ExpandCatalogRegex(std::string_view re);
+
+// Options shared by every catalog regex: Go/Perl syntax, errors returned, never logged.
+re2::RE2::Options CatalogRegexOptions();
+
+}  // namespace ktriage

@@ -1,0 +1,239 @@
+// Field extraction is hand-written over string_view: the lines are untrusted, and a report has
+// few lines, so clarity wins over a table of regexes.
+#include "analyzer/report/report_fields.h"
+
+#include "analyzer/report/frame_parser.h"
+#include "base/text.h"
+
+namespace ktriage {
+namespace {
+
+std::optional<int> ToInt(std::string_view s) {
+  auto v = ParseDecimal(s);
+  if (!v || *v > 0x7fffffff) return std::nullopt;
+  return static_cast<int>(*v);
+}
+
+std::string_view NextToken(std::string_view& s) {
+  s = TrimLeft(s);
+  size_t end = 0;
+  while (end < s.size() && !IsSpace(s[end])) ++end;
+  std::string_view tok = s.substr(0, end);
+  s.remove_prefix(end);
+  return tok;
+}
+
+// "CPU: 1 PID: 2541 Comm: ip Tainted: G      D L     6.1.0-50-cloud-amd64 #1 Debian 6.1.153-1"
+// (6.9+ adds "UID: 0" after the CPU; old kernels print "Not tainted").
+void ParseCpuLine(std::string_view line, CrashReport& r) {
+  size_t at = line.find("CPU: ");
+  if (at == std::string_view::npos) return;
+  std::string_view s = line.substr(at + 5);
+  auto cpu = ToInt(NextToken(s));
+  if (!cpu) return;
+  std::string_view t = TrimLeft(s);
+  if (ConsumePrefix(t, "UID: ")) {
+    NextToken(t);
+    t = TrimLeft(t);
+  }
+  if (!ConsumePrefix(t, "PID: ")) return;
+  auto pid = ToInt(NextToken(t));
+  t = TrimLeft(t);
+  if (!pid || !ConsumePrefix(t, "Comm: ")) return;
+  r.cpu = cpu;
+  r.pid = pid;
+  // comm may contain spaces in theory; the kernel prints it as-is, so take up to the taint word.
+  size_t taint_pos = t.find(" Tainted: ");
+  size_t not_pos = t.find(" Not tainted");
+  size_t end = std::min(taint_pos, not_pos);
+  r.comm = std::string(Trim(t.substr(0, end)));
+  if (end == std::string_view::npos) return;
+  std::string_view rest;
+  if (end == taint_pos) {
+    rest = t.substr(taint_pos + 10);
+    // Taint flags are single letters or spaces, then the release.
+    size_t i = 0;
+    while (i < rest.size() && ((rest[i] >= 'A' && rest[i] <= 'Z') || rest[i] == ' ')) {
+      // The release starts at the first token with a digit or lowercase letter.
+      if (rest[i] != ' ' && i + 1 < rest.size() && rest[i + 1] != ' ') break;
+      ++i;
+    }
+    std::string flags;
+    for (char c : rest.substr(0, i))
+      if (c != ' ') flags += c;
+    r.tainted = flags;
+    rest = rest.substr(i);
+  } else {
+    rest = t.substr(not_pos + 12);
+  }
+  std::string_view rel = NextToken(rest);
+  if (!rel.empty()) r.kernel_release = std::string(rel);
+}
+
+// "watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [ip:2541]"
+void ParseSoftLockupHeader(std::string_view line, CrashReport& r) {
+  size_t at = line.find("CPU#");
+  if (at == std::string_view::npos) return;
+  std::string_view s = line.substr(at + 4);
+  auto cpu = ConsumeDecimal(s);
+  if (cpu && *cpu < 1u << 20) r.cpu = static_cast<int>(*cpu);
+  size_t open = line.rfind('[');
+  size_t close = line.rfind(']');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return;
+  std::string_view inside = line.substr(open + 1, close - open - 1);
+  size_t colon = inside.rfind(':');
+  if (colon == std::string_view::npos) return;
+  if (auto pid = ToInt(inside.substr(colon + 1))) {
+    r.pid = pid;
+    r.comm = std::string(inside.substr(0, colon));
+  }
+}
+
+// "INFO: task kworker/u4:2:1234 blocked for more than 120 seconds."
+void ParseHungTaskHeader(std::string_view line, CrashReport& r) {
+  size_t at = line.find("INFO: task ");
+  size_t end = line.find(" blocked for more than");
+  if (at == std::string_view::npos || end == std::string_view::npos || end < at + 11) return;
+  std::string_view who = line.substr(at + 11, end - at - 11);
+  size_t colon = who.rfind(':');
+  if (colon == std::string_view::npos) return;
+  if (auto pid = ToInt(who.substr(colon + 1))) {
+    r.pid = pid;
+    r.comm = std::string(who.substr(0, colon));
+  }
+}
+
+bool IsRegisterName(std::string_view n) {
+  if (n.empty() || n.size() > 8) return false;
+  for (char c : n)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_')) return false;
+  return true;
+}
+
+bool IsRegisterValue(std::string_view v) {
+  // "ffff888003a0b000", "0018:ffffc90000003e58", "00007f0b2c5e8740(0000)"
+  size_t paren = v.find('(');
+  if (paren != std::string_view::npos) v = v.substr(0, paren);
+  size_t colon = v.find(':');
+  if (colon != std::string_view::npos) v = v.substr(colon + 1);
+  if (v.size() < 4 || v.size() > 16) return false;
+  for (char c : v)
+    if (!IsHexDigit(c)) return false;
+  return true;
+}
+
+// A line made only of "NAME: value" pairs ("RAX: 0000 RBX: ffff ...", "x29: ... x28: ...").
+bool ParseRegisterLine(std::string_view line, std::map<std::string, std::string>& regs) {
+  std::string_view s = Trim(line);
+  std::map<std::string, std::string> found;
+  while (!s.empty()) {
+    std::string_view tok = NextToken(s);
+    std::string_view name, value;
+    size_t colon = tok.find(':');
+    if (colon == std::string_view::npos) return false;
+    name = tok.substr(0, colon);
+    if (colon + 1 < tok.size()) {
+      value = tok.substr(colon + 1);  // "GS:ffff88803ec00000(0000)"
+    } else {
+      value = NextToken(s);
+      if (value == ":") value = NextToken(s);
+    }
+    if (name.empty()) {  // "sp : ffff" arm64 style leaves name in the previous token
+      return false;
+    }
+    if (!IsRegisterName(name) || !IsRegisterValue(value)) return false;
+    found.emplace(std::string(name), std::string(value));
+  }
+  if (found.empty()) return false;
+  regs.insert(found.begin(), found.end());
+  return true;
+}
+
+// arm64 prints "sp : ffff800008003e30" and "pc : func+0x1/0x2"; the value after " : ".
+bool ParseArm64Register(std::string_view line, std::map<std::string, std::string>& regs) {
+  std::string_view s = Trim(line);
+  for (std::string_view name : {"sp", "pc", "lr", "pstate"}) {
+    std::string_view t = s;
+    if (ConsumePrefix(t, name) && ConsumePrefix(t, " : ")) {
+      regs[std::string(name)] = std::string(Trim(t));
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string NormalizeFunctionName(std::string_view name) {
+  // Compiler clones and split parts keep the source function's identity before the first '.'.
+  size_t dot = name.find('.');
+  return std::string(name.substr(0, dot));
+}
+
+void ParseReportFields(CrashReport& r) {
+  r.frames.clear();
+  r.registers.clear();
+  FrameContext ctx = FrameContext::kUnknown;
+  bool in_trace = false;
+  bool aux_stack = false;  // KASAN "Allocated by"/"Freed by" stacks are not the crash stack
+  bool first = true;
+  for (const std::string& raw : r.text) {
+    std::string_view line = raw;
+    if (first) {
+      first = false;
+      if (line.find("soft lockup") != std::string_view::npos) ParseSoftLockupHeader(line, r);
+      if (line.find("INFO: task ") != std::string_view::npos) ParseHungTaskHeader(line, r);
+    }
+    std::string_view t = TrimLeft(line);
+    if (ConsumePrefix(t, "Hardware name: ")) {
+      r.hardware = std::string(TrimRight(t));
+      continue;
+    }
+    if (ConsumePrefix(t, "Modules linked in:")) {
+      r.modules.clear();
+      while (!t.empty()) {
+        std::string_view m = NextToken(t);
+        if (!m.empty()) r.modules.emplace_back(m);
+      }
+      continue;
+    }
+    if (line.find("CPU: ") != std::string_view::npos && line.find(" PID: ") != std::string_view::npos &&
+        !r.pid.has_value()) {
+      ParseCpuLine(line, r);
+      continue;
+    }
+    if (line.find("Call Trace") != std::string_view::npos || line.find("Call trace:") != std::string_view::npos ||
+        line.find("<stack trace>") != std::string_view::npos) {
+      in_trace = true;
+      aux_stack = false;
+      if (ctx == FrameContext::kUnknown) ctx = FrameContext::kTask;
+      continue;
+    }
+    if (line.find("Allocated by task") != std::string_view::npos || line.find("Freed by task") != std::string_view::npos ||
+        line.find("Last potentially related work creation") != std::string_view::npos ||
+        line.find("The buggy address belongs") != std::string_view::npos) {
+      aux_stack = true;
+      continue;
+    }
+    if (auto marker = ParseContextMarker(line)) {
+      ctx = *marker;
+      continue;
+    }
+    if (auto f = ParseFrameLine(line)) {
+      if (f->is_ip) {
+        // The PC line of the report itself; a later RIP (exception frame inside the trace) is kept as a frame too.
+        f->context = in_trace ? ctx : FrameContext::kUnknown;
+        if (!aux_stack) r.frames.push_back(std::move(*f));
+        continue;
+      }
+      if (aux_stack) continue;
+      f->context = in_trace || ctx != FrameContext::kUnknown ? ctx : FrameContext::kUnknown;
+      if (!in_trace && f->function.empty()) continue;
+      r.frames.push_back(std::move(*f));
+      continue;
+    }
+    if (!ParseArm64Register(line, r.registers)) ParseRegisterLine(line, r.registers);
+  }
+}
+
+}  // namespace ktriage

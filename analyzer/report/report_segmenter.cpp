@@ -1,0 +1,279 @@
+// Segmentation follows the console semantics syzkaller relies on (a report is the lines of its
+// printk context from its first line until the next report starts), extended for streaming:
+// several reports may be open at once, one per context, and each closes on its own.
+#include "analyzer/report/report_segmenter.h"
+
+#include <algorithm>
+#include <set>
+
+#include "analyzer/report/frame_parser.h"
+#include "base/text.h"
+
+namespace ktriage {
+
+struct ReportSegmenter::Open {
+  RawReport raw;
+  std::string key;
+  bool console = false;          // no printk caller id: lines of every CPU share this stream
+  bool title_frozen = false;     // the next report started: later lines are not title text
+  bool skip_text = false;
+  int text_lines = 0;
+  bool cpu_traceback = false;    // "Sending NMI from CPU": other CPUs' backtraces belong here
+  std::optional<double> last_ts;
+  size_t quiet = 0;              // lines since the last one that looked like part of a report
+  size_t last_meaningful = 0;
+  uint64_t fed_seq = 0;          // when this report last received a line (interleaving router)
+  std::set<std::string> sections;
+  int header_cpu = -1;
+};
+
+namespace {
+
+std::string ContextKey(const LogLine& l) {
+  if (l.caller.known())
+    return (l.caller.kind == Caller::Kind::kThread ? "T" : "C") + std::to_string(l.caller.id);
+  return l.timestamp ? "console" : "";
+}
+
+bool Contains(std::string_view s, std::string_view what) { return s.find(what) != std::string_view::npos; }
+
+// The section of a report a line belongs to, for telling interleaved reports apart.
+std::string SectionOf(std::string_view line) {
+  std::string_view t = TrimLeft(line);
+  if (ConsumePrefix(t, "Modules linked in")) return "modules";
+  if (Contains(line, "CPU: ") && Contains(line, " PID: ")) return "cpu";
+  if (ConsumePrefix(t, "Hardware name")) return "hw";
+  if (Contains(line, "Call Trace") || Contains(line, "Call trace:")) return "trace";
+  if (auto m = ParseContextMarker(line)) return std::string(Trim(line));
+  size_t colon = t.find(':');
+  if (colon != std::string_view::npos && colon <= 8) {
+    std::string_view name = t.substr(0, colon);
+    bool reg = !name.empty();
+    for (char c : name) reg = reg && ((c >= 'A' && c <= 'Z') || IsDigit(c) || c == ' ');
+    if (reg) return std::string(name);  // RIP, RSP, RAX, R13, FS, CS, CR2, Code ...
+  }
+  for (std::string_view p : {"irq event stamp", "hardirqs last", "softirqs last"})
+    if (ConsumePrefix(t, p)) return std::string(p);
+  return {};
+}
+
+int HeaderCpu(std::string_view line) {
+  size_t at = line.find("CPU#");
+  if (at == std::string_view::npos) return -1;
+  std::string_view s = line.substr(at + 4);
+  auto v = ConsumeDecimal(s);
+  return v && *v < 1u << 20 ? static_cast<int>(*v) : -1;
+}
+
+int CpuLineCpu(std::string_view line) {
+  size_t at = line.find("CPU: ");
+  if (at == std::string_view::npos) return -1;
+  std::string_view s = line.substr(at + 5);
+  auto v = ConsumeDecimal(s);
+  return v && *v < 1u << 20 ? static_cast<int>(*v) : -1;
+}
+
+bool LooksMeaningful(std::string_view line) {
+  if (line.empty()) return false;
+  if (line[0] == ' ' || line[0] == '\t') return true;
+  if (ParseContextMarker(line) || ParseFrameLine(line)) return true;
+  size_t sp = line.find(' ');
+  std::string_view first = line.substr(0, sp);
+  return !first.empty() && first.back() == ':';
+}
+
+}  // namespace
+
+ReportSegmenter::ReportSegmenter(std::shared_ptr<const ReportCatalog> catalog, SegmenterOptions options, Sink sink)
+    : catalog_(std::move(catalog)), options_(options), sink_(std::move(sink)) {}
+
+ReportSegmenter::~ReportSegmenter() = default;
+
+void ReportSegmenter::Append(Open& r, const LogLine& line, std::string_view key, bool is_start) {
+  if (r.raw.lines.size() >= options_.max_report_lines) {
+    r.raw.cut = true;
+    return;
+  }
+  (void)key;
+  ReportLine rl;
+  rl.text = std::string(line.text);
+  rl.number = line.number;
+  rl.timestamp = line.timestamp;
+  if (!is_start && !Contains(line.text, "<EOI>")) {
+    if (auto f = ParseFrameLine(line.text)) rl.unreliable_frame = !f->reliable;
+  }
+  const size_t index = r.raw.lines.size();
+  r.raw.lines.push_back(std::move(rl));
+  const std::string_view text = line.text;
+  if (line.timestamp) r.last_ts = line.timestamp;
+  if (is_start || LooksMeaningful(text)) {
+    r.quiet = 0;
+    r.last_meaningful = index;
+  } else {
+    ++r.quiet;
+  }
+  if (Contains(text, "Sending NMI from CPU")) r.cpu_traceback = true;
+  if (!is_start && catalog_->IsInfoWithStack(text)) r.title_frozen = true;
+  if (r.title_frozen || r.raw.lines.back().unreliable_frame) return;
+  ++r.text_lines;
+  bool skip = r.skip_text;
+  if (Contains(text, "Disabling lock debugging due to kernel taint")) {
+    skip = true;
+  } else if (r.text_lines > 22 && (Contains(text, "Kernel panic - not syncing") ||
+                                   Contains(text, "WARNING: possible circular locking dependency detected"))) {
+    // A panic_on_warn panic or a lockdep splat caused by the report itself repeats the same stack.
+    r.skip_text = true;
+    skip = true;
+  }
+  if (!is_start && skip) return;
+  r.raw.title_line_indexes.push_back(index);
+}
+
+void ReportSegmenter::Close(size_t index) {
+  std::unique_ptr<Open> r = std::move(open_[index]);
+  open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(index));
+  // Lines after the last one that looked like report content belong to the surrounding log.
+  if (r->quiet > 0 && r->last_meaningful + 1 < r->raw.lines.size()) {
+    r->raw.lines.resize(r->last_meaningful + 1);
+    auto& t = r->raw.title_line_indexes;
+    t.erase(std::remove_if(t.begin(), t.end(), [&](size_t i) { return i > r->last_meaningful; }), t.end());
+  }
+  if (recent_) sink_(std::move(recent_->raw));
+  recent_closed_at_line_ = r->raw.lines.empty() ? 0 : r->raw.lines.back().number;
+  recent_ = std::move(r);
+}
+
+bool ReportSegmenter::AttachPanic(const LogLine& line, std::string_view key) {
+  std::string_view text = line.text;
+  size_t at = text.find("Kernel panic - not syncing: ");
+  std::string message(Trim(text.substr(at + 28)));
+  Open* target = nullptr;
+  for (auto& r : open_)
+    if (r->key == key) target = r.get();
+  bool same_context = target != nullptr;
+  if (!target && !open_.empty()) target = open_.back().get();
+  if (!target && recent_ && line.number - recent_closed_at_line_ <= 50) {
+    target = recent_.get();
+    same_context = recent_->key == key;
+  }
+  if (!target) return false;
+  if (!target->raw.panicked) {
+    target->raw.panicked = true;
+    target->raw.panic_message = message;
+  }
+  if (same_context) Append(*target, line, key, false);
+  return true;
+}
+
+size_t ReportSegmenter::Route(const LogLine& line, std::string_view key) {
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < open_.size(); ++i)
+    if (open_[i]->key == key) candidates.push_back(i);
+  if (candidates.empty() && line.caller.kind == Caller::Kind::kCpu) {
+    for (size_t i = 0; i < open_.size(); ++i)
+      if (open_[i]->cpu_traceback) candidates.push_back(i);
+  }
+  if (candidates.empty()) return SIZE_MAX;
+  if (candidates.size() == 1) return candidates[0];
+  // Several reports share the console: route by the section the line belongs to, then by turns.
+  std::string section = SectionOf(line.text);
+  if (section == "cpu") {
+    int cpu = CpuLineCpu(line.text);
+    for (size_t i : candidates)
+      if (open_[i]->header_cpu == cpu && cpu >= 0) return i;
+  }
+  if (!section.empty()) {
+    for (size_t i : candidates)
+      if (!open_[i]->sections.count(section)) return i;
+  }
+  size_t best = SIZE_MAX;
+  bool best_in_trace = false;
+  for (size_t i : candidates) {
+    bool in_trace = open_[i]->sections.count("trace") > 0;
+    if (best == SIZE_MAX || (in_trace && !best_in_trace) ||
+        (in_trace == best_in_trace && open_[i]->fed_seq < open_[best]->fed_seq)) {
+      best = i;
+      best_in_trace = in_trace;
+    }
+  }
+  return best;
+}
+
+void ReportSegmenter::Feed(const LogLine& line) {
+  if (!line.kernel) return;
+  static_assert(sizeof(size_t) >= 4);
+  if (recent_ && line.number - recent_closed_at_line_ > 50) {
+    sink_(std::move(recent_->raw));
+    recent_.reset();
+  }
+  const std::string key = ContextKey(line);
+  const std::string_view text = line.text;
+
+  // Reports end when their stream goes quiet.
+  for (size_t i = open_.size(); i-- > 0;) {
+    Open& r = *open_[i];
+    if (r.key != key && line.caller.known()) continue;
+    bool quiet_time = r.last_ts && line.timestamp && *line.timestamp - *r.last_ts > options_.quiet_seconds;
+    bool quiet_lines = r.key == key && r.quiet >= options_.quiet_lines;
+    if (quiet_time || quiet_lines) Close(i);
+  }
+
+  if (Contains(text, "Kernel panic - not syncing: ") && AttachPanic(line, key)) return;
+
+  const int cls = catalog_->MatchStart(text);
+  if (cls >= 0) {
+    size_t same = SIZE_MAX;
+    for (size_t i = 0; i < open_.size(); ++i)
+      if (open_[i]->key == key) same = i;
+    if (same != SIZE_MAX && catalog_->IsContinuationStart(text)) {
+      Append(*open_[same], line, key, false);
+      open_[same]->fed_seq = line.number;
+      return;
+    }
+    bool interleaving = false;
+    if (same != SIZE_MAX) {
+      const Open& prev = *open_[same];
+      // Two CPUs reporting the same kind of problem at once: the earlier report has not even
+      // reached its stack yet. Keep both open and mark them, since the split is a heuristic.
+      interleaving = prev.console && prev.raw.class_index == cls && !prev.sections.count("trace");
+    }
+    // The console stream's title text ends where any other report begins.
+    for (size_t i = 0; i < open_.size(); ++i)
+      if (open_[i]->console && !(interleaving && i == same)) open_[i]->title_frozen = true;
+    auto r = std::make_unique<Open>();
+    r->raw.class_index = cls;
+    r->raw.caller = line.caller;
+    r->key = key;
+    r->console = !line.caller.known();
+    r->header_cpu = HeaderCpu(text);
+    if (interleaving) {
+      open_[same]->raw.interleaved = true;
+      r->raw.interleaved = true;
+    } else if (same != SIZE_MAX) {
+      Close(same);
+    }
+    Append(*r, line, key, true);
+    r->fed_seq = line.number;
+    open_.push_back(std::move(r));
+    return;
+  }
+
+  const size_t idx = Route(line, key);
+  if (idx == SIZE_MAX) return;
+  Open& r = *open_[idx];
+  Append(r, line, key, false);
+  r.fed_seq = line.number;
+  std::string section = SectionOf(text);
+  if (!section.empty()) r.sections.insert(section);
+  if (Contains(text, "---[ end trace") || Contains(text, "---[ end Kernel panic")) Close(idx);
+}
+
+void ReportSegmenter::Finish() {
+  while (!open_.empty()) Close(0);
+  if (recent_) {
+    sink_(std::move(recent_->raw));
+    recent_.reset();
+  }
+}
+
+}  // namespace ktriage

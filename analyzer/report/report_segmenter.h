@@ -1,0 +1,72 @@
+// ReportSegmenter: cuts a stream of log lines into the raw lines of each report, keeping CPUs
+// that print at once apart (exactly with printk caller ids, heuristically without).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/ingest/log_line.h"
+#include "analyzer/report/report_catalog.h"
+
+namespace ktriage {
+
+struct ReportLine {
+  std::string text;
+  uint64_t number = 0;
+  std::optional<double> timestamp;
+  bool unreliable_frame = false;  // "? foo+0x1/0x2": kept for the frame list, not for titles
+};
+
+struct RawReport {
+  int class_index = -1;
+  Caller caller;
+  std::vector<ReportLine> lines;
+  // Lines [0, title_lines) form the text the title is derived from: syzkaller stops at the start
+  // of the next report in the console stream and drops noise such as a trailing panic.
+  std::vector<size_t> title_line_indexes;
+  bool interleaved = false;
+  bool panicked = false;
+  std::string panic_message;
+  bool cut = false;  // hit the line limit
+};
+
+struct SegmenterOptions {
+  size_t max_report_lines = 2000;
+  // A report in a timestamped log ends when its stream goes quiet for this long.
+  double quiet_seconds = 10.0;
+  // Without timestamps, a report ends after this many lines that add nothing to it.
+  size_t quiet_lines = 200;
+};
+
+class ReportSegmenter {
+ public:
+  using Sink = std::function<void(RawReport&&)>;
+  ReportSegmenter(std::shared_ptr<const ReportCatalog> catalog, SegmenterOptions options, Sink sink);
+  ~ReportSegmenter();
+
+  void Feed(const LogLine& line);
+  // Flushes every open report.
+  void Finish();
+
+ private:
+  struct Open;
+  void Close(size_t index);
+  void Append(Open& r, const LogLine& line, std::string_view key, bool is_start);
+  bool AttachPanic(const LogLine& line, std::string_view key);
+  size_t Route(const LogLine& line, std::string_view key);
+
+  std::shared_ptr<const ReportCatalog> catalog_;
+  SegmenterOptions options_;
+  Sink sink_;
+  std::vector<std::unique_ptr<Open>> open_;
+  // The last closed report, held back briefly so that a panic printed right after it is attached.
+  std::unique_ptr<Open> recent_;
+  uint64_t recent_closed_at_line_ = 0;
+};
+
+}  // namespace ktriage

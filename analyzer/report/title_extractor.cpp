@@ -1,0 +1,359 @@
+// The title rules mirror the behaviour of syzkaller's pkg/report (facts carried over: which frame
+// names a report, which frames are generic, how titles are normalised); the code is our own.
+#include "analyzer/report/title_extractor.h"
+
+#include <re2/re2.h>
+
+#include <string>
+#include <vector>
+
+#include "analyzer/report/report_catalog_internal.h"
+
+namespace ktriage {
+
+struct TitleExtractor::Replacement {
+  std::unique_ptr<re2::RE2> re;
+  std::string rewrite;
+};
+
+namespace {
+
+constexpr const char* kNoFrames = "extracted no frames";
+
+std::unique_ptr<re2::RE2> Re(std::string_view pattern) {
+  auto r = std::make_unique<re2::RE2>(ExpandCatalogRegex(pattern), CatalogRegexOptions());
+  // The patterns here are ours and fixed; a failure is a programming error caught by any test.
+  if (!r->ok()) throw std::logic_error("title extractor regex: " + r->error());
+  return r;
+}
+
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      if (pos < text.size()) lines.push_back(text.substr(pos));
+      break;
+    }
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+// Captures of `re` in `line` ([1..n]); empty when no match.
+bool Capture(const re2::RE2& re, std::string_view text, std::vector<std::string_view>& groups,
+             size_t* match_start = nullptr) {
+  const int n = re.NumberOfCapturingGroups() + 1;
+  std::vector<re2::StringPiece> sp(static_cast<size_t>(n));
+  if (!re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::UNANCHORED, sp.data(), n))
+    return false;
+  groups.clear();
+  for (int i = 1; i < n; ++i) {
+    const auto& g = sp[static_cast<size_t>(i)];
+    groups.push_back(g.data() ? std::string_view(g.data(), g.size()) : std::string_view());
+  }
+  if (match_start) *match_start = static_cast<size_t>(sp[0].data() - text.data());
+  return true;
+}
+
+std::string Format(std::string_view fmt, const std::vector<std::string>& args) {
+  std::string out;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] == '{' && i + 2 < fmt.size() && fmt[i + 2] == '}' && fmt[i + 1] >= '1' && fmt[i + 1] <= '9') {
+      size_t idx = static_cast<size_t>(fmt[i + 1] - '1');
+      if (idx < args.size()) out += args[idx];
+      i += 2;
+    } else {
+      out += fmt[i];
+    }
+  }
+  return out;
+}
+
+// Dispatch points of the kernel: in a lockup or stall the loop is somewhere above one of these,
+// and the frame just above (the caller-specific one) identifies the bug better than the top frame.
+const char* const kStallAnchors[] = {
+    "process_one_work", "do_syscall_", "do_fast_syscall_", "sysenter_dispatch", "tracesys_phase2", "netif_receive_skb",
+    "do_softirq", "call_timer_fn", "_run_timers", "run_timer_softirq", "run_ksoftirqd", "smpboot_thread_fn", "^kthread$",
+    "start_secondary", "cpu_startup_entry", "ret_from_fork", "vfs_write", "vfs_read", "vfs_iter_read", "vfs_iter_write",
+    "do_iter_read", "do_iter_write", "vfs_ioctl", "ksys_ioctl", "compat_ioctl", "compat_sys_ioctl",
+    "blkdev_driver_ioctl", "blkdev_ioctl", "^call_read_iter", "^call_write_iter", "do_iter_readv_writev", "^call_mmap",
+    "mmap_region", "do_mmap", "do_dentry_open", "vfs_open", "^sock_sendmsg", "^sock_recvmsg", "^sock_release",
+    "^__sock_release", "__sys_setsockopt", "kernel_setsockopt", "sock_common_setsockopt", "__sys_listen",
+    "kernel_listen", "sk_common_release", "^sock_mmap", "__sys_accept", "kernel_accept", "^sock_do_ioctl",
+    "^sock_ioctl", "^compat_sock_ioctl", "^nfnetlink_rcv_msg", "^rtnetlink_rcv_msg", "^netlink_dump",
+    "^(compat_)?(SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys)_(socketpair|connect|ioctl)",
+    "__do_fault", "handle_mm_fault", "do_page_fault", "^page_fault$", "__fput", "task_work_run", "exit_to_usermode",
+    "exit_to_user_mode", "smp_call_function", "tasklet_action", "tasklet_hi_action", "^__do_softirq",
+    "^handle_softirqs", "^irq_exit", "^sysvec_", "^asm_sysvec_", "^entry_SYSCALL", "^x64_sys_call",
+};
+
+const char* const kSyscallPrefixes[] = {"__x64_", "SYSC_", "SyS_", "compat_SYSC_", "compat_SyS_", "__ia32_sys_",
+                                        "__arm64_", "__se_", "__do_sys_", "ksys_", "____sys_", "___sys_", "__sys_"};
+
+}  // namespace
+
+TitleExtractor::TitleExtractor(std::shared_ptr<const ReportCatalog> catalog) : catalog_(std::move(catalog)) {
+  frame_re_ = Re("^ *(?:{{PC}} ){0,2}{{FUNC}}");
+  strict_frame_re_ = Re("^ *(?:\\[<?(?:[0-9a-f]+)>?\\] ?){0,2}[ \\t]+(?:[0-9]+:)?([a-zA-Z0-9_.]+)\\+0x([0-9a-f]+)/0x([0-9a-f]+)");
+  stack_start_re_ = Re("Call (?:T|t)race|Allocated:|Allocated by task [0-9]+:|Freed:|Freed by task [0-9]+:|[^k] backtrace(?: \\(crc [[:xdigit:]]+\\))?:|Last potentially related work creation:|Second to last potentially related work creation:");
+  corrupted_line_re_ = Re("^( \\[<?(?:0x)?[0-9a-f]+>?\\])? should_fail(slab)?(\\.[a-z0-9.]+)?\\+0x");
+  corrupted_title_re_ = Re("\\[ *[0-9]+\\.[0-9]+\\]");
+  std::string anchors;
+  for (const char* a : kStallAnchors) anchors += std::string(anchors.empty() ? "" : "|") + a;
+  stall_anchor_re_ = Re(anchors);
+  guilty_frame_re_ = Re(".* in ([a-zA-Z0-9_]+)");
+  auto add = [this](const char* re, const char* rewrite) {
+    replacements_.push_back(Replacement{std::make_unique<re2::RE2>(re, CatalogRegexOptions()), rewrite});
+  };
+  // Order matters: addresses before numbers, function offsets before numbers.
+  add("syz-executor\\.?[0-9]+((/|:)[0-9]+)?", "syz-executor");
+  add("syzkaller[0-9]+((/|:)[0-9]+)?", "syzkaller");
+  add("([^a-zA-Z0])(?:0x)?[0-9a-f]{6,}", "\\1ADDR");
+  add("([0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3})", "IP");
+  add("(\\.\\w+)(:[0-9]+)+", "\\1:LINE");
+  add("([a-zA-Z][a-zA-Z0-9_.]+)\\+0x[0-9a-z]+/0x[0-9a-z]+", "\\1");
+  add("CPU#[0-9]+", "CPU");
+  add("(\\W)(\\d+)(\\W|$)", "\\1NUM\\3");
+}
+
+TitleExtractor::~TitleExtractor() = default;
+
+std::string TitleExtractor::NormalizeTitle(std::string_view title) const {
+  std::string s(title);
+  for (const auto& r : replacements_) {
+    // Matches may overlap ("0,1,2"), so repeat until stable; each pass strictly shrinks the set of
+    // matches, and the bound only guards against a pathological rule.
+    for (int i = 0; i < 16; ++i)
+      if (re2::RE2::GlobalReplace(&s, *r.re, r.rewrite) == 0) break;
+  }
+  // Printable ASCII only, tabs as spaces, runs of spaces collapsed, at most 120 bytes considered.
+  std::string out;
+  char prev = ' ';
+  for (size_t i = 0; i < s.size() && i < 120; ++i) {
+    char c = s[i];
+    if (c == '\t') c = ' ';
+    else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) continue;
+    if (c == ' ' && prev == ' ') continue;
+    out += c;
+    prev = c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+namespace {
+
+struct StackContext {
+  const re2::RE2& frame_re;
+  const re2::RE2& stack_start_re;
+  const re2::RE2& corrupted_line_re;
+  const re2::RE2& stall_anchor_re;
+};
+
+std::string ExtractFrameName(const std::vector<std::string_view>& groups, const re2::RE2* skip) {
+  for (auto g : groups) {
+    if (g.data() == nullptr || g.empty()) continue;
+    if (skip && re2::RE2::PartialMatch(re2::StringPiece(g.data(), g.size()), *skip)) continue;
+    return std::string(g);
+  }
+  return {};
+}
+
+std::string StripSyscallPrefixes(std::string frame) {
+  for (const char* p : kSyscallPrefixes) {
+    std::string_view pv(p);
+    if (frame.size() > pv.size() && frame.compare(0, pv.size(), pv) == 0) frame.erase(0, pv.size());
+  }
+  return frame;
+}
+
+std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<std::string>& frames) {
+  if (frames.empty()) return {};
+  switch (ex) {
+    case FrameExtractor::kFirst:
+      return frames[0];
+    case FrameExtractor::kStall: {
+      std::string prev = frames[0];
+      for (const auto& f : frames) {
+        if (re2::RE2::PartialMatch(f, ctx.stall_anchor_re)) {
+          if (f.find("smp_call_function") != std::string::npos) prev = "smp_call_function";
+          return StripSyscallPrefixes(prev);
+        }
+        prev = f;
+      }
+      return {};
+    }
+    case FrameExtractor::kHungTask: {
+      for (const auto& f : frames) {
+        if (f.find("rtnl_lock") != std::string::npos) return f;
+        for (const char* s : {"synchronize_rcu", "synchronize_srcu", "synchronize_net", "synchronize_sched"})
+          if (f.find(s) != std::string::npos) return "synchronize_rcu";
+      }
+      static const char* const kSkip[] = {"sched", "_lock", "_slowlock", "down", "rwsem", "completion", "kthread",
+                                          "wait", "synchronize", "context_switch", "__switch_to", "cancel_delayed_work",
+                                          "rcu_barrier"};
+      for (const auto& f : frames) {
+        bool skip = false;
+        for (const char* s : kSkip) skip = skip || f.find(s) != std::string::npos;
+        if (!skip) return f;
+      }
+      return {};
+    }
+  }
+  return {};
+}
+
+// Walks `parts` over the lines of `text`: regex parts advance to their first matching line (a
+// capture there yields a frame), "@stack" collects frame names until the next stack starts.
+bool ExtractStackImpl(const StackContext& ctx, const std::vector<std::unique_ptr<re2::RE2>>& parts,
+                      const re2::RE2* skip, FrameExtractor ex, std::string_view text, std::vector<std::string>& results) {
+  auto lines = SplitLines(text);
+  size_t li = 0;
+  std::vector<std::string> frames;
+  bool ok = true;
+  int stacks = 0;
+  std::vector<std::string_view> groups;
+  auto append = [&](const std::vector<std::string_view>& g) {
+    std::string name = ExtractFrameName(g, skip);
+    if (!name.empty()) frames.push_back(std::move(name));
+  };
+  for (size_t part = 0;; ++part) {
+    if (part == parts.size() || (parts[part] == nullptr && stacks > 0)) {
+      std::string key = Pick(ctx, ex, frames);
+      if (key.empty()) {
+        key = "corrupted";
+        ok = false;
+      }
+      results.push_back(std::move(key));
+      frames.clear();
+    }
+    if (part == parts.size()) break;
+    if (parts[part] == nullptr) {
+      ++stacks;
+      while (li < lines.size()) {
+        std::string_view ln = lines[li++];
+        if (re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
+          ok = false;
+          break;
+        }
+        if (re2::RE2::PartialMatch(ln, ctx.stack_start_re)) break;
+        if (part + 1 != parts.size() && parts[part + 1] && Capture(*parts[part + 1], ln, groups)) {
+          append(groups);
+          ++part;
+          break;
+        }
+        if (Capture(ctx.frame_re, ln, groups)) append(groups);
+      }
+    } else {
+      while (li < lines.size()) {
+        std::string_view ln = lines[li++];
+        if (re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
+          ok = false;
+          break;
+        }
+        if (!Capture(*parts[part], ln, groups)) continue;
+        append(groups);
+        break;
+      }
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
+TitleResult TitleExtractor::Extract(int class_index, std::string_view text) const {
+  const auto& cc = catalog_->cls(class_index);
+  StackContext sctx{*frame_re_, *stack_start_re_, *corrupted_line_re_, *stall_anchor_re_};
+  size_t start_pos = text.size();
+  std::string desc;
+  std::string corrupted;
+  bool matched_title = false;
+  const ReportCatalog::CompiledFormat* chosen = nullptr;
+  std::vector<std::string_view> groups;
+  for (const auto& f : cc.formats) {
+    size_t pos = 0;
+    if (!Capture(*f.title, text, groups, &pos)) continue;
+    if (pos > start_pos || (pos == start_pos && !desc.empty())) continue;
+    if (pos < start_pos) {
+      desc.clear();
+      chosen = nullptr;
+      start_pos = pos;
+    }
+    matched_title = true;
+    size_t from = pos;
+    if (f.report && !Capture(*f.report, text, groups, &from)) continue;
+    std::vector<std::string> args(groups.begin(), groups.end());
+    corrupted.clear();
+    if (f.stack) {
+      std::vector<std::string> frames;
+      bool ok = ExtractStackImpl(sctx, f.stack->parts, f.stack->skip.get(), f.stack->extractor, text.substr(from), frames);
+      if (!ok && !f.stack->fallback_parts.empty()) {
+        frames.clear();
+        ok = ExtractStackImpl(sctx, f.stack->fallback_parts, f.stack->skip.get(), f.stack->extractor, text.substr(from),
+                              frames);
+      }
+      if (!ok) corrupted = kNoFrames;
+      args.insert(args.end(), frames.begin(), frames.end());
+    }
+    desc = Format(f.source->format, args);
+    chosen = &f;
+  }
+  if (desc.empty()) {
+    if (matched_title) corrupted = "matched title but not report regexp";
+    size_t pos = text.find(cc.source.header);
+    if (pos != std::string_view::npos) {
+      size_t end = text.find('\n', pos);
+      desc = std::string(text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+    }
+  }
+  if (corrupted.empty() && chosen && chosen->source->corrupted) corrupted = "report format is marked as corrupted";
+
+  TitleResult r;
+  r.title = NormalizeTitle(desc);
+  r.kind = chosen ? chosen->source->kind : cc.source.default_kind;
+  if (corrupted.empty() && re2::RE2::PartialMatch(r.title, *corrupted_title_re_))
+    corrupted = "title matches corrupted regexp";
+  if (corrupted.empty() && chosen && !chosen->source->no_stack_trace) {
+    // A report that should carry a stack must show one, with frames after each stack keyword.
+    if (text.find("Call Trace") == std::string_view::npos && text.find("Call trace") == std::string_view::npos &&
+        text.find("backtrace") == std::string_view::npos) {
+      corrupted = "no stack trace in report";
+    } else {
+      re2::StringPiece input(text.data(), text.size());
+      re2::StringPiece m;
+      for (const char* key : {"Call (?:T|t)race", "Allocated:", "Allocated by task [0-9]+:", "Freed:",
+                              "Freed by task [0-9]+:", "[^k] backtrace(?: \\(crc [[:xdigit:]]+\\))?:"}) {
+        re2::RE2 kre(key, CatalogRegexOptions());
+        if (!kre.Match(input, 0, input.size(), re2::RE2::UNANCHORED, &m, 1)) continue;
+        auto lines = SplitLines(text.substr(static_cast<size_t>(m.data() - text.data())));
+        if (lines.size() < 4) {
+          corrupted = "call trace is missed";
+          break;
+        }
+        bool found = false;
+        for (size_t i = 1; i < lines.size() && i <= 15; ++i) {
+          if (re2::RE2::PartialMatch(lines[i], *stack_start_re_)) break;
+          if (lines[i].find("(stack is not available)") != std::string_view::npos ||
+              re2::RE2::PartialMatch(lines[i], *strict_frame_re_)) {
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          corrupted = "no frames in a stack trace";
+          break;
+        }
+      }
+    }
+  }
+  r.corrupted_reason = corrupted;
+  std::string g;
+  if (re2::RE2::FullMatch(r.title, *guilty_frame_re_, &g) && g != "corrupted") r.guilty_frame = g;
+  return r;
+}
+
+}  // namespace ktriage

@@ -1,0 +1,49 @@
+// TitleExtractor: turns the text of one report into its title, guilty frame, kind and corruption
+// verdict, following syzkaller's conventions so that titles deduplicate the same way.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "analyzer/report/report_catalog.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace ktriage {
+
+struct TitleResult {
+  std::string title;             // normalised: addresses -> ADDR, numbers -> NUM, lines -> LINE
+  std::string guilty_frame;      // function named by the title ("" when none)
+  std::string corrupted_reason;  // "" when the report looks intact
+  ReportKind kind = ReportKind::kOther;
+};
+
+class TitleExtractor {
+ public:
+  explicit TitleExtractor(std::shared_ptr<const ReportCatalog> catalog);
+  ~TitleExtractor();
+
+  // `text`: the report's lines joined with '\n', starting at the line that matched class
+  // `class_index`, holding only lines of the report's own context, unreliable frames removed.
+  TitleResult Extract(int class_index, std::string_view text) const;
+
+  // The normalisation syzkaller applies to every title (exposed for the corpus comparison).
+  std::string NormalizeTitle(std::string_view title) const;
+
+ private:
+  std::shared_ptr<const ReportCatalog> catalog_;
+  std::unique_ptr<re2::RE2> frame_re_;          // a frame line, for stack parsing
+  std::unique_ptr<re2::RE2> strict_frame_re_;   // "func+0x1/0x2" frame, for corruption checks
+  std::unique_ptr<re2::RE2> stack_start_re_;    // "Call Trace", "Allocated by task N:", ...
+  std::unique_ptr<re2::RE2> corrupted_line_re_;
+  std::unique_ptr<re2::RE2> corrupted_title_re_;
+  std::unique_ptr<re2::RE2> stall_anchor_re_;
+  std::unique_ptr<re2::RE2> guilty_frame_re_;
+  struct Replacement;
+  std::vector<Replacement> replacements_;
+};
+
+}  // namespace ktriage
