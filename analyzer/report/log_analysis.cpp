@@ -92,19 +92,33 @@ struct ReportBuilder {
   }
 };
 
-LogAnalysisResult AnalyzeLog(InputSource& source, const LogAnalysisOptions& options, const ReportSink& sink) {
+struct LogAnalyzer::Impl {
+  LogAnalysisOptions options;
+  std::shared_ptr<const ReportCatalog> catalog;
+  std::unique_ptr<ReportBuilder> builder;
+};
+
+LogAnalyzer::LogAnalyzer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogAnalyzer::~LogAnalyzer() = default;
+
+Result<std::shared_ptr<const LogAnalyzer>> LogAnalyzer::Create(const LogAnalysisOptions& options) {
+  auto catalog = ReportCatalog::Create();
+  if (!catalog) return catalog.error();
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->catalog = *catalog;
+  impl->builder = std::make_unique<ReportBuilder>(impl->catalog);
+  return std::shared_ptr<const LogAnalyzer>(new LogAnalyzer(std::move(impl)));
+}
+
+LogAnalysisResult LogAnalyzer::Analyze(InputSource& source, const ReportSink& sink) const {
   LogAnalysisResult result;
   LogAnalysis& a = result.analysis;
   a.compression = std::string(source.compression());
-  auto catalog = ReportCatalog::Create();
-  if (!catalog) {
-    result.error = catalog.error();
-    return result;
-  }
-  ReportBuilder builder(*catalog);
   SegmenterOptions seg;
-  seg.max_report_lines = options.max_report_lines;
-  ReportSegmenter segmenter(*catalog, seg, [&](RawReport&& raw) {
+  seg.max_report_lines = impl_->options.max_report_lines;
+  const ReportBuilder& builder = *impl_->builder;
+  ReportSegmenter segmenter(impl_->catalog, seg, [&](RawReport&& raw) {
     CrashReport r = builder.Build(std::move(raw), a.system);
     if (sink) sink(std::move(r));
     else a.reports.push_back(std::move(r));
@@ -127,6 +141,16 @@ LogAnalysisResult AnalyzeLog(InputSource& source, const LogAnalysisOptions& opti
   a.stats = reader.stats();
   a.format = reader.dominant_format();
   return result;
+}
+
+LogAnalysisResult AnalyzeLog(InputSource& source, const LogAnalysisOptions& options, const ReportSink& sink) {
+  auto analyzer = LogAnalyzer::Create(options);
+  if (!analyzer) {
+    LogAnalysisResult r;
+    r.error = analyzer.error();
+    return r;
+  }
+  return (*analyzer)->Analyze(source, sink);
 }
 
 }  // namespace ktriage

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,21 @@ struct LogAnalysisResult {
   LogAnalysis analysis;
   std::optional<Error> error;
 };
+// Compiles the report catalog once; then analyses any number of inputs, from any number of
+// threads (Analyze is const and keeps no state between calls).
+class LogAnalyzer {
+ public:
+  static Result<std::shared_ptr<const LogAnalyzer>> Create(const LogAnalysisOptions& options = {});
+  ~LogAnalyzer();
+  LogAnalysisResult Analyze(InputSource& source, const ReportSink& sink = nullptr) const;
+
+ private:
+  struct Impl;
+  explicit LogAnalyzer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Convenience for one input: builds a LogAnalyzer and runs it.
 LogAnalysisResult AnalyzeLog(InputSource& source, const LogAnalysisOptions& options = {},
                              const ReportSink& sink = nullptr);
 

@@ -41,6 +41,13 @@ const char* const kGenericSkip[] = {
     "native_queued_spin_lock_slowpath", "queued_spin_lock_slowpath", "__x86_return_thunk", "__x86_indirect",
     "__asan_report", "__kasan", "kasan_report", "end_report", "start_report", "__report", "print_report",
     "check_preemption_disabled", "__schedule_bug", "preempt_count_add", "preempt_count_sub",
+    // Allocation, tree and container helpers: the bug is in their caller.
+    "__alloc_pages", "^alloc_pages", "kmem_cache_alloc", "^kmalloc", "^krealloc", "free_large_kmalloc", "__might_resched",
+    "__might_sleep", "___might_sleep", "^rb_erase", "^rb_insert", "^rb_first", "^rb_next", "^__rb_", "^klist_",
+    "^xas_", "^atomic_", "^_atomic_", "mutex_optimistic_spin", "down_trylock", "stack_trace_consume_entry",
+    "__read_once_word_nocheck", "warn_bogus_irq_restore", "ref_tracker_dir_exit", "__check_heap_object",
+    "__check_object_size", "^assertfail", "^skb_put$", "^skb_push$", "skb_over_panic", "skb_under_panic",
+    "^hex_dump", "^crc_", "task_blocks_on_rt_mutex", "rt_mutex_slowlock", "^__do_kernel_fault",
 };
 
 std::string GenericSkipPattern() {

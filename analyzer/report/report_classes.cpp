@@ -89,8 +89,15 @@ std::vector<ReportClass> Classes() {
                           Stack(kCallTrace, {"usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg",
                                              "usb_interrupt_msg", "usb_control_msg"}),
                           "BUG: KMSAN: kernel-usb-infoleak in {{FUNC}}"));
-    f.push_back(WithStack("BUG: KMSAN:", "KMSAN: {1} in {3}", K::kKmsan, Stack(kCallTrace),
-                          "BUG: KMSAN: ([a-z\\-]+) in {{FUNC}}"));
+    {
+      // KMSAN prints the stack right after its header, with no "Call Trace:" on newer kernels.
+      StackSpec st;
+      st.parts = {"@stack"};
+      st.fallback_parts = kCallTrace;
+      st.skip = {"copy_to_user", "copy_from_user", "_copy_to_iter", "copy_page_to_iter", "copyout", "copyin",
+                 "instrument_", "kmsan", "__msan", "memcpy", "memmove"};
+      f.push_back(WithStack("BUG: KMSAN:", "KMSAN: {1} in {3}", K::kKmsan, st, "BUG: KMSAN: ([a-z\\-]+) in {{FUNC}}"));
+    }
     f.push_back(NoStack(Plain("BUG: KCSAN: data-race in ([a-zA-Z0-9_.]+) / ([a-zA-Z0-9_.]+)",
                               "KCSAN: data-race in {1} / {2}", K::kKcsan)));
     f.push_back(NoStack(Plain("BUG: KCSAN: (.*)", "KCSAN: {1}", K::kKcsan)));
@@ -158,7 +165,8 @@ std::vector<ReportClass> Classes() {
     w.header = "WARNING:";
     w.default_kind = K::kWarning;
     w.suppressions = {"WARNING: /etc/ssh/moduli does not exist", "WARNING: workqueue cpumask: online intersect > possible intersect",
-                      "WARNING: The mand mount option", "WARNING: Unsupported flag value"};
+                      "(?i)WARNING: the mand mount option", "WARNING: Unsupported flag value", "WARNING: fbcon: Driver",
+                      "WARNING: `", "WARNING: Reset corrupted AGFL", "\\wWARNING:"};
     auto& f = w.formats;
     f.push_back(WithStack("WARNING: .*lib/debugobjects\\.c.* (?:debug_print|debug_check)", "WARNING: ODEBUG bug in {1}", K::kWarning,
                           WarningStack({"debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_", "kmem_", "slab_", "kfree",
@@ -224,7 +232,7 @@ std::vector<ReportClass> Classes() {
     i.suppressions = {"INFO: lockdep is turned off", "INFO: Stall ended before state dump start", "INFO: NMI handler",
                       "INFO: recovery required on readonly filesystem", "(handler|interrupt).*took too long", "_INFO::",
                       "INFO: sys_.* is not present in /proc/kallsyms", "INFO: no syscalls can create resource",
-                      "INFO: trying to register non-static key\\. The code is fine"};
+                      "INFO: trying to register non-static key\\. The code is fine", "\\wINFO:"};
     auto& f = i.formats;
     f.push_back(Plain("INFO: possible circular locking dependency detected", "possible deadlock in {1}", K::kLockdep,
                       "INFO: possible circular locking dependency detected \\](?:.*\\n)+?.*is trying to acquire lock(?:.*\\n)+?.*at: {{PC}} +{{FUNC}}"));
@@ -251,7 +259,7 @@ std::vector<ReportClass> Classes() {
     f.push_back(WithStack("INFO: suspicious RCU usage", "INFO: suspicious RCU usage in {2}", K::kLockdep,
                           Stack(kCallTrace, {"rcu", "kmem", "slab", "kmalloc", "vmalloc", "kcalloc", "kzalloc"}),
                           "INFO: suspicious RCU usage(?:.*\\n)+?.*?{{SRC}}"));
-    f.push_back(WithStack("INFO: task .* blocked for more than [0-9]+ seconds", "INFO: task hung in {1}", K::kHungTask,
+    f.push_back(WithStack("INFO: task .*(?:\\n.*)?blocked for more than [0-9]+ seconds", "INFO: task hung in {1}", K::kHungTask,
                           Stack(kCallTrace, {}, FrameExtractor::kHungTask)));
     f.push_back(WithStack("INFO: task .* can't die for more than .* seconds", "INFO: task can't die in {1}", K::kHungTask,
                           Stack(kCallTrace, {"schedule"})));
@@ -262,10 +270,10 @@ std::vector<ReportClass> Classes() {
   }
 
   c.push_back(ReportClass{"Unable to handle kernel paging request", {},
-                          {Plain("Unable to handle kernel paging request", "unable to handle kernel paging request in {1}", K::kOops,
-                                 "Unable to handle kernel paging request(?:.*\\n)+?.*(?:PC is at|pc : ) ?{{FUNC}}")},
+                          {WithStack("Unable to handle kernel paging request", "BUG: unable to handle kernel paging request in {1}", K::kOops,
+                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}"}))},
                           false, K::kOops});
-  c.push_back(ReportClass{"general protection fault", {},
+  c.push_back(ReportClass{"general protection fault", {"general protection fault ip:"},
                           {WithStack("general protection fault.*:", "general protection fault in {1}", K::kGpf, Stack(kRipThenCallTrace))},
                           false, K::kGpf});
   c.push_back(ReportClass{"stack segment: ", {},
@@ -323,12 +331,12 @@ std::vector<ReportClass> Classes() {
   c.push_back(ReportClass{"int3:", {},
                           {WithStack("int3: ", "int3 in {1}", K::kBug, Stack({"{{RIP}}"}))}, false, K::kBug});
   c.push_back(ReportClass{"UBSAN:", {},
-                          {WithStack("UBSAN:", "UBSAN: {1} in {2}", K::kUbsan, Stack(kCallTrace, {"ubsan", "overflow"}),
-                                     "UBSAN: (.*?) in"),
-                           WithStack("UBSAN:", "UBSAN: undefined-behaviour in {1}", K::kUbsan, Stack(kCallTrace, {"ubsan", "overflow"}),
-                                     "UBSAN: Undefined behaviour in")},
+                          {WithStack("UBSAN:", "UBSAN: undefined-behaviour in {1}", K::kUbsan, Stack(kCallTrace, {"ubsan", "overflow"}),
+                                     "UBSAN: Undefined behaviour in"),
+                           WithStack("UBSAN:", "UBSAN: {1} in {2}", K::kUbsan, Stack(kCallTrace, {"ubsan", "overflow"}),
+                                     "UBSAN: ([a-z][a-z0-9\\-]+) in")},
                           false, K::kUbsan});
-  c.push_back(ReportClass{"Booting the kernel.", {},
+  c.push_back(ReportClass{"Booting the kernel.", {"Unknown parameter '"},
                           {NoStack(Plain("Booting the kernel.", "unexpected kernel reboot", K::kOther))}, false, K::kOther});
   c.push_back(ReportClass{"unregister_netdevice: waiting for", {},
                           {NoStack(Plain("unregister_netdevice: waiting for (?:.*) to become free",

@@ -129,11 +129,12 @@ void ReportSegmenter::Append(Open& r, const LogLine& line, std::string_view key,
   r.raw.title_line_indexes.push_back(index);
 }
 
-void ReportSegmenter::Close(size_t index) {
+void ReportSegmenter::Close(size_t index, bool went_quiet) {
   std::unique_ptr<Open> r = std::move(open_[index]);
   open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(index));
-  // Lines after the last one that looked like report content belong to the surrounding log.
-  if (r->quiet > 0 && r->last_meaningful + 1 < r->raw.lines.size()) {
+  // A report that ended by going quiet: the lines after its last report-like line belong to the
+  // surrounding log, not to it.
+  if (went_quiet && r->quiet > 0 && r->last_meaningful + 1 < r->raw.lines.size()) {
     r->raw.lines.resize(r->last_meaningful + 1);
     auto& t = r->raw.title_line_indexes;
     t.erase(std::remove_if(t.begin(), t.end(), [&](size_t i) { return i > r->last_meaningful; }), t.end());
@@ -215,7 +216,7 @@ void ReportSegmenter::Feed(const LogLine& line) {
     if (r.key != key && line.caller.known()) continue;
     bool quiet_time = r.last_ts && line.timestamp && *line.timestamp - *r.last_ts > options_.quiet_seconds;
     bool quiet_lines = r.key == key && r.quiet >= options_.quiet_lines;
-    if (quiet_time || quiet_lines) Close(i);
+    if (quiet_time || quiet_lines) Close(i, /*went_quiet=*/true);
   }
 
   if (Contains(text, "Kernel panic - not syncing: ") && AttachPanic(line, key)) return;
@@ -250,7 +251,7 @@ void ReportSegmenter::Feed(const LogLine& line) {
       open_[same]->raw.interleaved = true;
       r->raw.interleaved = true;
     } else if (same != SIZE_MAX) {
-      Close(same);
+      Close(same, false);
     }
     Append(*r, line, key, true);
     r->fed_seq = line.number;
@@ -265,11 +266,11 @@ void ReportSegmenter::Feed(const LogLine& line) {
   r.fed_seq = line.number;
   std::string section = SectionOf(text);
   if (!section.empty()) r.sections.insert(section);
-  if (Contains(text, "---[ end trace") || Contains(text, "---[ end Kernel panic")) Close(idx);
+  if (Contains(text, "---[ end trace") || Contains(text, "---[ end Kernel panic")) Close(idx, false);
 }
 
 void ReportSegmenter::Finish() {
-  while (!open_.empty()) Close(0);
+  while (!open_.empty()) Close(0, false);
   if (recent_) {
     sink_(std::move(recent_->raw));
     recent_.reset();

@@ -55,7 +55,7 @@ class ReportSegmenter {
 
  private:
   struct Open;
-  void Close(size_t index);
+  void Close(size_t index, bool went_quiet);
   void Append(Open& r, const LogLine& line, std::string_view key, bool is_start);
   bool AttachPanic(const LogLine& line, std::string_view key);
   size_t Route(const LogLine& line, std::string_view key);

@@ -21,9 +21,15 @@ inline std::string ReadFile(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// One analyzer for the whole test binary: compiling the catalog is the expensive part.
+inline const LogAnalyzer& SharedAnalyzer() {
+  static const std::shared_ptr<const LogAnalyzer> analyzer = *LogAnalyzer::Create();
+  return *analyzer;
+}
+
 inline LogAnalysis AnalyzeText(const std::string& text) {
   auto src = MemoryInput(text, "<test>");
-  return AnalyzeLog(*src).analysis;
+  return SharedAnalyzer().Analyze(*src).analysis;
 }
 
 }  // namespace ktriage::testing
