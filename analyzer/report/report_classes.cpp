@@ -408,7 +408,7 @@ std::vector<ReportClass> Classes() {
                           true, K::kNmiBacktrace});
   c.push_back(ReportClass{"<stack trace>", {},
                           {WithStack("<stack trace>", "ftrace stack in {1}", K::kFtraceStack,
-                                     Stack({"<stack trace>", "@stack"}, {"__put_net", "kprobe", "ftrace", "trace_"}))},
+                                     Stack({"<stack trace>", "^ *=> ([a-zA-Z0-9_]+)"}, {"kprobe", "ftrace", "trace_"}))},
                           true, K::kFtraceStack});
   c.push_back(ReportClass{"list_add corruption", {},
                           {WithStack("list_add corruption", "BUG: corrupted list in {1}", K::kListCorruption,

@@ -177,6 +177,7 @@ void ParseReportFields(CrashReport& r) {
   bool in_trace = false;
   bool aux_stack = false;  // KASAN "Allocated by"/"Freed by" stacks are not the crash stack
   bool first = true;
+  bool cpu_line_seen = false;
   for (const std::string& raw : r.text) {
     std::string_view line = raw;
     if (first) {
@@ -197,8 +198,10 @@ void ParseReportFields(CrashReport& r) {
       }
       continue;
     }
-    if (line.find("CPU: ") != std::string_view::npos && line.find(" PID: ") != std::string_view::npos &&
-        !r.pid.has_value()) {
+    // The first "CPU: N PID: P Comm: ..." line is the report's own; later ones belong to other
+    // CPUs' backtraces (NMI backtraces) printed inside it.
+    if (!cpu_line_seen && line.find("CPU: ") != std::string_view::npos && line.find(" PID: ") != std::string_view::npos) {
+      cpu_line_seen = true;
       ParseCpuLine(line, r);
       continue;
     }

@@ -153,7 +153,9 @@ bool ReportSegmenter::AttachPanic(const LogLine& line, std::string_view key) {
     if (r->key == key) target = r.get();
   bool same_context = target != nullptr;
   if (!target && !open_.empty()) target = open_.back().get();
-  if (!target && recent_ && line.number - recent_closed_at_line_ <= 50) {
+  const bool recent_in_time = !(line.timestamp && recent_ && recent_->last_ts &&
+                                 *line.timestamp - *recent_->last_ts > options_.quiet_seconds);
+  if (!target && recent_ && recent_in_time && line.number - recent_closed_at_line_ <= 50) {
     target = recent_.get();
     same_context = recent_->key == key;
   }

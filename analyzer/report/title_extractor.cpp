@@ -184,7 +184,8 @@ std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<s
         }
         prev = f;
       }
-      return {};
+      // No dispatch frame (a cut or short trace): the top frame still says where the CPU was.
+      return frames[0];
     }
     case FrameExtractor::kHungTask: {
       for (const auto& f : frames) {
