@@ -121,8 +121,8 @@ std::vector<ReportClass> Classes() {
     f.push_back(NoStack(Plain("BUG: lock held when returning to user space", "BUG: lock held when returning to user space in {1}",
                               K::kLockdep,
                               "BUG: lock held when returning to user space(?:.*\\n)+?.*leaving the kernel with locks still held(?:.*\\n)+?.*at: (?:{{PC}} +)?{{FUNC}}")));
-    f.push_back(Plain("BUG: bad unlock balance detected!", "BUG: bad unlock balance in {1}", K::kLockdep,
-                      "BUG: bad unlock balance detected!(?:.*\\n){0,15}?.*is trying to release lock(?:.*\\n){0,15}?.*{{PC}} +{{FUNC}}"));
+    f.push_back(WithStack("BUG: bad unlock balance detected!", "BUG: bad unlock balance in {1}", K::kLockdep,
+                          Stack({"is trying to release lock", "(?:{{PC}} +)?{{FUNC}}"})));
     f.push_back(Plain("BUG: held lock freed!", "BUG: held lock freed in {1}", K::kLockdep,
                       "BUG: held lock freed!(?:.*\\n)+?.*{{PC}} +{{FUNC}}"));
     f.push_back(NoStack(Plain("BUG: Bad rss-counter state", "BUG: Bad rss-counter state", K::kBug)));

@@ -90,8 +90,10 @@ const char* const kStallAnchors[] = {
     "^handle_softirqs", "^irq_exit", "^sysvec_", "^asm_sysvec_", "^entry_SYSCALL", "^x64_sys_call",
 };
 
-const char* const kSyscallPrefixes[] = {"__x64_", "SYSC_", "SyS_", "compat_SYSC_", "compat_SyS_", "__ia32_sys_",
-                                        "__arm64_", "__se_", "__do_sys_", "ksys_", "____sys_", "___sys_", "__sys_"};
+// Arch/ABI wrappers of a syscall: a stall "in sys_futex" is the same bug on every arch.
+const char* const kSyscallPrefixes[] = {"__x64_", "__ia32_", "__arm64_", "SYSC_", "SyS_", "compat_SYSC_", "compat_SyS_"};
+// Wrapper layers SYSCALL_DEFINE generates around a syscall body; the body's name is the syscall's.
+const char* const kFramePrefixes[] = {"__se_sys_", "__do_sys_", "__do_compat_sys_", "__se_compat_sys_"};
 
 }  // namespace
 
@@ -157,7 +159,12 @@ std::string ExtractFrameName(const std::vector<std::string_view>& groups, const 
   for (auto g : groups) {
     if (g.data() == nullptr || g.empty()) continue;
     if (skip && re2::RE2::PartialMatch(re2::StringPiece(g.data(), g.size()), *skip)) continue;
-    return std::string(g);
+    std::string name(g);
+    for (const char* p : kFramePrefixes) {
+      std::string_view pv(p);
+      if (name.size() > pv.size() && name.compare(0, pv.size(), pv) == 0) name.erase(0, pv.size());
+    }
+    return name;
   }
   return {};
 }
