@@ -48,6 +48,10 @@ const char* const kGenericSkip[] = {
     "__read_once_word_nocheck", "warn_bogus_irq_restore", "ref_tracker_dir_exit", "__check_heap_object",
     "__check_object_size", "^assertfail", "^skb_put$", "^skb_push$", "skb_over_panic", "skb_under_panic",
     "^hex_dump", "^crc_", "task_blocks_on_rt_mutex", "rt_mutex_slowlock", "^__do_kernel_fault",
+    // arm64 exception entry and fault handling.
+    "^dump_backtrace", "^do_tag_check_fault", "^do_mem_abort", "^el1_abort", "^el1_sync", "^el1h_64_sync",
+    "^el1_da", "^do_translation_fault", "^do_bad_area", "^__do_page_fault", "^do_el1_", "^el1_dbg", "^el1_interrupt",
+    "^el1h_64_irq", "^call_on_irq_stack", "^do_interrupt_handler",
 };
 
 std::string GenericSkipPattern() {

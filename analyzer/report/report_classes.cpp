@@ -25,7 +25,7 @@ StackSpec Stack(std::vector<std::string> parts, std::vector<std::string> skip = 
 StackSpec WarningStack(std::vector<std::string> skip = {}) {
   StackSpec s;
   s.parts = {"(?:{{RIP}}|--- interrupt: [0-9]+ at {{FUNC}})", "@stack"};
-  s.fallback_parts = {"Call Trace:", "@stack"};
+  s.fallback_parts = {"Call (?:T|t)race:", "@stack"};
   s.skip = std::move(skip);
   return s;
 }
@@ -61,8 +61,8 @@ TitleFormat Corrupted(TitleFormat f) {
   return f;
 }
 
-const std::vector<std::string> kRipThenCallTrace = {"{{RIP}}", "Call Trace:", "@stack"};
-const std::vector<std::string> kCallTrace = {"Call Trace:", "@stack"};
+const std::vector<std::string> kRipThenCallTrace = {"{{RIP}}", "Call (?:T|t)race:", "@stack"};
+const std::vector<std::string> kCallTrace = {"Call (?:T|t)race:", "@stack"};
 
 std::vector<ReportClass> Classes() {
   std::vector<ReportClass> c;
@@ -75,10 +75,10 @@ std::vector<ReportClass> Classes() {
     b.suppressions = {"ODEBUG:", "Boot_DEBUG:", "xlog_status:", "DEBUG:", "BUG: no syscalls can create resource"};
     auto& f = b.formats;
     f.push_back(WithStack("BUG: KASAN:", "KASAN: {1} {3} in {4}", K::kKasan,
-                          Stack({"BUG: KASAN: (?:[a-z\\-]+) in {{FUNC}}", "Call Trace:", "@stack"}),
+                          Stack({"BUG: KASAN: (?:[a-z\\-]+) in {{FUNC}}", "Call (?:T|t)race:", "@stack"}),
                           "BUG: KASAN: ([a-z\\-]+) in {{FUNC}}(?:.*\\n)+?.*(Read|Write) (?:of size|at addr) (?:[0-9a-f]+)"));
     f.push_back(WithStack("BUG: KASAN:", "KASAN: invalid-free in {2}", K::kKasan,
-                          Stack({"BUG: KASAN: double-free or invalid-free in {{FUNC}}", "Call Trace:", "@stack"},
+                          Stack({"BUG: KASAN: double-free or invalid-free in {{FUNC}}", "Call (?:T|t)race:", "@stack"},
                                 {"kmem_", "slab_", "kfree", "vunmap", "vfree"}),
                           "BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {{FUNC}}"));
     f.push_back(Plain("BUG: KASAN: ([a-z\\-]+) on address(?:.*\\n)+?.*(Read|Write) of size ([0-9]+)",
@@ -90,7 +90,7 @@ std::vector<ReportClass> Classes() {
                                              "usb_interrupt_msg", "usb_control_msg"}),
                           "BUG: KMSAN: kernel-usb-infoleak in {{FUNC}}"));
     {
-      // KMSAN prints the stack right after its header, with no "Call Trace:" on newer kernels.
+      // KMSAN prints the stack right after its header, with no "Call (?:T|t)race:" on newer kernels.
       StackSpec st;
       st.parts = {"@stack"};
       st.fallback_parts = kCallTrace;
@@ -250,9 +250,8 @@ std::vector<ReportClass> Classes() {
       s.fallback_parts = {"apic_timer_interrupt|Exception stack|el1h_64_irq|sysvec_apic_timer", "@stack"};
       s.skip = {"apic_timer_interrupt", "rcu"};
       s.extractor = FrameExtractor::kStall;
-      f.push_back(WithStack("INFO: rcu_(?:preempt|sched|bh) (?:self-)?detected(?: expedited)? stall", "INFO: rcu detected stall in {1}",
-                            K::kRcuStall, s));
-      f.push_back(WithStack("INFO: rcu_(?:preempt|sched|bh) detected stalls", "INFO: rcu detected stall in {1}", K::kRcuStall, s));
+      f.push_back(WithStack("INFO: rcu_(?:preempt|sched|bh|tasks|tasks_trace|tasks_rude) (?:self-)?detected(?: expedited)? stalls?",
+                            "INFO: rcu detected stall in {1}", K::kRcuStall, s));
     }
     f.push_back(WithStack("INFO: trying to register non-static key", "INFO: trying to register non-static key in {1}", K::kLockdep,
                           Stack(kCallTrace, {"stack", "lock", "IRQ"})));
@@ -317,7 +316,7 @@ std::vector<ReportClass> Classes() {
     {
       StackSpec s;
       s.parts = {"{{RIP}}", "@stack"};
-      s.fallback_parts = {"Call Trace:", "@stack"};
+      s.fallback_parts = {"Call (?:T|t)race:", "@stack"};
       f.push_back(WithStack("kernel BUG at (.*)", "kernel BUG in {2}", K::kBug, s));
     }
     c.push_back(std::move(k));
@@ -326,6 +325,8 @@ std::vector<ReportClass> Classes() {
   c.push_back(ReportClass{"BUG kmalloc-", {}, {Plain("BUG kmalloc-.*: Object already free", "BUG: Object already free", K::kBug)}, false, K::kBug});
   c.push_back(ReportClass{"divide error:", {},
                           {WithStack("divide error: ", "divide error in {1}", K::kOops, Stack({"{{RIP}}"}))}, false, K::kOops});
+  c.push_back(ReportClass{"divide_error:", {},
+                          {WithStack("divide_error: ", "divide error in {1}", K::kOops, Stack({"{{RIP}}"}))}, false, K::kOops});
   c.push_back(ReportClass{"invalid opcode:", {},
                           {WithStack("invalid opcode: ", "invalid opcode in {1}", K::kBug, Stack({"{{RIP}}"}))}, false, K::kBug});
   c.push_back(ReportClass{"int3:", {},
@@ -412,11 +413,11 @@ std::vector<ReportClass> Classes() {
                           true, K::kFtraceStack});
   c.push_back(ReportClass{"list_add corruption", {},
                           {WithStack("list_add corruption", "BUG: corrupted list in {1}", K::kListCorruption,
-                                     Stack({"{{RIP}}", "Call Trace:", "@stack"}, {"list_", "__list"}))},
+                                     Stack({"{{RIP}}", "Call (?:T|t)race:", "@stack"}, {"list_", "__list"}))},
                           true, K::kListCorruption});
   c.push_back(ReportClass{"list_del corruption", {},
                           {WithStack("list_del corruption", "BUG: corrupted list in {1}", K::kListCorruption,
-                                     Stack({"{{RIP}}", "Call Trace:", "@stack"}, {"list_", "__list"}))},
+                                     Stack({"{{RIP}}", "Call (?:T|t)race:", "@stack"}, {"list_", "__list"}))},
                           true, K::kListCorruption});
   c.push_back(ReportClass{"kernel stack overflow", {},
                           {WithStack("kernel stack overflow", "kernel stack overflow in {1}", K::kStackOverflow, Stack({"{{RIP}}"}))},
