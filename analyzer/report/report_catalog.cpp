@@ -52,6 +52,8 @@ const char* const kGenericSkip[] = {
     "^dump_backtrace", "^do_tag_check_fault", "^do_mem_abort", "^el1_abort", "^el1_sync", "^el1h_64_sync",
     "^el1_da", "^do_translation_fault", "^do_bad_area", "^__do_page_fault", "^do_el1_", "^el1_dbg", "^el1_interrupt",
     "^el1h_64_irq", "^call_on_irq_stack", "^do_interrupt_handler",
+    // 6.10+ allocation-profiling wrappers.
+    "_noprof$", "__alloc_frozen_pages", "kmalloc_large",
 };
 
 std::string GenericSkipPattern() {

@@ -168,18 +168,18 @@ std::vector<ReportClass> Classes() {
                       "(?i)WARNING: the mand mount option", "WARNING: Unsupported flag value", "WARNING: fbcon: Driver",
                       "WARNING: `", "WARNING: Reset corrupted AGFL", "\\wWARNING:"};
     auto& f = w.formats;
-    f.push_back(WithStack("WARNING: .*lib/debugobjects\\.c.* (?:debug_print|debug_check)", "WARNING: ODEBUG bug in {1}", K::kWarning,
+    f.push_back(WithStack("WARNING: .*lib/debugobjects\\.c", "WARNING: ODEBUG bug in {1}", K::kWarning,
                           WarningStack({"debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_", "kmem_", "slab_", "kfree",
                                         "vunmap", "vfree", "__free_", "debug_check", "kobject_"})));
-    f.push_back(WithStack("WARNING: .*mm/usercopy\\.c.* usercopy_warn", "WARNING: bad usercopy in {1}", K::kWarning,
+    f.push_back(WithStack("WARNING: .*mm/usercopy\\.c", "WARNING: bad usercopy in {1}", K::kWarning,
                           WarningStack({"usercopy", "__check"})));
-    f.push_back(WithStack("WARNING: .*lib/kobject\\.c.* kobject_", "WARNING: kobject bug in {1}", K::kWarning,
+    f.push_back(WithStack("WARNING: .*lib/kobject\\.c", "WARNING: kobject bug in {1}", K::kWarning,
                           WarningStack({"kobject_"})));
-    f.push_back(WithStack("WARNING: .*fs/proc/generic\\.c.* proc_register", "WARNING: proc registration bug in {1}", K::kWarning,
+    f.push_back(WithStack("WARNING: .*fs/proc/generic\\.c", "WARNING: proc registration bug in {1}", K::kWarning,
                           WarningStack({"proc_"})));
-    f.push_back(WithStack("WARNING: .*lib/refcount\\.c.* refcount_", "WARNING: refcount bug in {1}", K::kWarning,
+    f.push_back(WithStack("WARNING: .*lib/refcount\\.c", "WARNING: refcount bug in {1}", K::kWarning,
                           WarningStack({"refcount", "kobject_"})));
-    f.push_back(WithStack("WARNING: .*kernel/locking/lockdep\\.c.*lock_", "WARNING: locking bug in {1}", K::kLockdep,
+    f.push_back(WithStack("WARNING: .*kernel/locking/lockdep\\.c", "WARNING: locking bug in {1}", K::kLockdep,
                           WarningStack({"lock_sock", "release_sock"})));
     f.push_back(NoStack(Plain("WARNING: lock held when returning to user space", "WARNING: lock held when returning to user space in {1}", K::kLockdep,
                               "WARNING: lock held when returning to user space(?:.*\\n)+?.*leaving the kernel with locks still held(?:.*\\n)+?.*at: (?:{{PC}} +)?{{FUNC}}")));
@@ -190,6 +190,9 @@ std::vector<ReportClass> Classes() {
     f.push_back(WithStack("WARNING: .* usb_submit_urb", "WARNING in {1}/usb_submit_urb", K::kWarning,
                           WarningStack({"usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg", "usb_control_msg"})));
     f.push_back(WithStack("WARNING: .* at {{SRC}} {{FUNC}}", "WARNING in {3}", K::kWarning, WarningStack()));
+    // 6.17+: "WARNING: [cond] fs/jfs/jfs_dmap.c:2879 at dbAdjTree, CPU: jfsCommit/123".
+    f.push_back(WithStack("WARNING: (?:\\[.*\\] )?{{SRC}} at \\S+, CPU", "WARNING in {2}",
+                          K::kWarning, WarningStack()));
     f.push_back(WithStack("WARNING: .* at {{SRC}}", "WARNING in {2}", K::kWarning, WarningStack()));
     f.push_back(WithStack("WARNING: possible circular locking dependency detected", "possible deadlock in {1}", K::kLockdep,
                           Stack({"at: (?:{{PC}} +)?{{FUNC}}", "at: (?:{{PC}} +)?{{FUNC}}", "@stack"},

@@ -90,10 +90,10 @@ const char* const kStallAnchors[] = {
     "^handle_softirqs", "^irq_exit", "^sysvec_", "^asm_sysvec_", "^entry_SYSCALL", "^x64_sys_call",
 };
 
-// Arch/ABI wrappers of a syscall: a stall "in sys_futex" is the same bug on every arch.
-const char* const kSyscallPrefixes[] = {"__x64_", "__ia32_", "__arm64_", "SYSC_", "SyS_", "compat_SYSC_", "compat_SyS_"};
-// Wrapper layers SYSCALL_DEFINE generates around a syscall body; the body's name is the syscall's.
-const char* const kFramePrefixes[] = {"__se_sys_", "__do_sys_", "__do_compat_sys_", "__se_compat_sys_"};
+// Arch/ABI wrappers and the layers SYSCALL_DEFINE generates around a syscall body: a bug "in
+// sys_futex" is the same bug on every arch and kernel version. Stripped in this order, once each.
+const char* const kFramePrefixes[] = {"__x64_", "__ia32_", "__arm64_", "SYSC_", "SyS_", "compat_SYSC_",
+                                      "compat_SyS_", "__se_sys_", "__do_sys_", "__do_compat_sys_", "__se_compat_sys_"};
 
 }  // namespace
 
@@ -169,14 +169,6 @@ std::string ExtractFrameName(const std::vector<std::string_view>& groups, const 
   return {};
 }
 
-std::string StripSyscallPrefixes(std::string frame) {
-  for (const char* p : kSyscallPrefixes) {
-    std::string_view pv(p);
-    if (frame.size() > pv.size() && frame.compare(0, pv.size(), pv) == 0) frame.erase(0, pv.size());
-  }
-  return frame;
-}
-
 std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<std::string>& frames) {
   if (frames.empty()) return {};
   switch (ex) {
@@ -187,7 +179,7 @@ std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<s
       for (const auto& f : frames) {
         if (re2::RE2::PartialMatch(f, ctx.stall_anchor_re)) {
           if (f.find("smp_call_function") != std::string::npos) prev = "smp_call_function";
-          return StripSyscallPrefixes(prev);
+          return prev;
         }
         prev = f;
       }
