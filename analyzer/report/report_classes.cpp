@@ -128,8 +128,9 @@ std::vector<ReportClass> Classes() {
     f.push_back(NoStack(Plain("BUG: Bad rss-counter state", "BUG: Bad rss-counter state", K::kBug)));
     f.push_back(NoStack(Plain("BUG: non-zero nr_ptes on freeing mm", "BUG: non-zero nr_ptes on freeing mm", K::kBug)));
     f.push_back(NoStack(Plain("BUG: non-zero nr_pmds on freeing mm", "BUG: non-zero nr_pmds on freeing mm", K::kBug)));
-    f.push_back(WithStack("BUG: Dentry .* still in use \\([0-9]+\\) \\[unmount of ([^\\]]+)\\]",
-                          "BUG: Dentry still in use in {2}", K::kBug, Stack(kCallTrace, {"dump_stack", "dput", "shrink_dcache", "umount", "generic_shutdown_super", "kill_"})));
+    f.push_back(NoStack(Plain("BUG: Dentry .* still in use \\([0-9]+\\) \\[(unmount) of ([^\\]]+)\\]",
+                              "BUG: Dentry still in use in {1}", K::kBug)));
+    f.push_back(WithStack("BUG: Invalid wait context", "WARNING: locking bug in {1}", K::kLockdep, Stack(kCallTrace)));
     f.push_back(WithStack("BUG: Bad page (state|cache)", "BUG: Bad page {1} in {2}", K::kBug,
                           Stack(kCallTrace, {"free_pages", "free_pages_prepare", "free_pcp", "free_unref", "bad_page", "check_free_page", "put_page", "release_pages", "__folio_put", "folio_put", "__free_", "free_hot_cold", "page_frag_free", "skb_free", "free_pages_ok", "__put_page", "page_pool", "__page_pool", "check_new_page", "prep_new_page", "get_page_from_freelist", "alloc_pages", "__alloc_pages", "folio_alloc", "rmqueue"})));
     f.push_back(Plain("BUG: Bad page map", "BUG: Bad page map", K::kBug));

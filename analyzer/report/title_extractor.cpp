@@ -88,6 +88,7 @@ const char* const kStallAnchors[] = {
     "__do_fault", "handle_mm_fault", "do_page_fault", "^page_fault$", "__fput", "task_work_run", "exit_to_usermode",
     "exit_to_user_mode", "smp_call_function", "tasklet_action", "tasklet_hi_action", "^__do_softirq",
     "^handle_softirqs", "^irq_exit", "^sysvec_", "^asm_sysvec_", "^entry_SYSCALL", "^x64_sys_call",
+    "^invoke_syscall", "^el0_svc_common", "^do_el0_svc", "^ret_fast_syscall", "^ioctl$", "^sys_ioctl$",
 };
 
 // Arch/ABI wrappers and the layers SYSCALL_DEFINE generates around a syscall body: a bug "in
