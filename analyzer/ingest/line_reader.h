@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "analyzer/ingest/input_source.h"
@@ -55,6 +56,12 @@ class LineReader {
   bool eof_ = false;
   bool skipping_long_line_ = false;
   uint64_t format_counts_[16] = {};
+  // Added: a "\r" ended the last line and a "\n" may follow it in the next chunk.
+  bool cr_pending_ = false;
+  // A read error is held back until the lines decoded before it have been returned.
+  std::optional<Error> pending_error_;
+  // format_counts_ counts kernel lines; this counts all, for inputs with no kernel line.
+  uint64_t all_format_counts_[16] = {};
 };
 
 }  // namespace ktriage
