@@ -70,6 +70,8 @@ const char* const kContinuationStarts[] = {
     "invalid opcode: 0000", "Kernel panic - not syncing", "unregister_netdevice: waiting for", "PANIC: double fault",
     "Internal error:", ": page allocation failure:", "invoked oom-killer:", "Out of memory: Kill", "NMI backtrace for cpu",
     "Memory cgroup out of memory:", "<stack trace>",
+    // Second lines of reports that print two headers.
+    "kernel stack overflow", "kernel BUG at lib/list_debug.c",
 };
 
 }  // namespace

@@ -373,11 +373,13 @@ std::vector<ReportClass> Classes() {
 
   // ---- Classes a fleet cares about that syzkaller does not call crashes ----------------------
   c.push_back(ReportClass{"Watchdog detected hard LOCKUP", {},
+                          // IRQs are off while a hard lockup spins, so the spinning function is on top:
+                          // the first non-generic frame names it (unlike soft lockups and stalls).
                           {WithStack("Watchdog detected hard LOCKUP on cpu", "hard lockup in {1}", K::kHardLockup,
-                                     Stack(kRipThenCallTrace, {}, FrameExtractor::kStall))},
+                                     Stack(kRipThenCallTrace))},
                           true, K::kHardLockup});
   c.push_back(ReportClass{"NMI watchdog: Watchdog detected hard LOCKUP", {},
-                          {WithStack("hard LOCKUP", "hard lockup in {1}", K::kHardLockup, Stack(kRipThenCallTrace, {}, FrameExtractor::kStall))},
+                          {WithStack("hard LOCKUP", "hard lockup in {1}", K::kHardLockup, Stack(kRipThenCallTrace))},
                           true, K::kHardLockup});
   c.push_back(ReportClass{"Out of memory: Kill", {},
                           {NoStack(Plain("Out of memory: Kill(?:ed)? process [0-9]+ \\(([^)]*)\\)", "out of memory: killed {1}", K::kOomKill))},
@@ -418,11 +420,11 @@ std::vector<ReportClass> Classes() {
   c.push_back(ReportClass{"list_add corruption", {},
                           {WithStack("list_add corruption", "BUG: corrupted list in {1}", K::kListCorruption,
                                      Stack({"{{RIP}}", "Call (?:T|t)race:", "@stack"}, {"list_", "__list"}))},
-                          true, K::kListCorruption});
+                          false, K::kListCorruption});
   c.push_back(ReportClass{"list_del corruption", {},
                           {WithStack("list_del corruption", "BUG: corrupted list in {1}", K::kListCorruption,
                                      Stack({"{{RIP}}", "Call (?:T|t)race:", "@stack"}, {"list_", "__list"}))},
-                          true, K::kListCorruption});
+                          false, K::kListCorruption});
   c.push_back(ReportClass{"kernel stack overflow", {},
                           {WithStack("kernel stack overflow", "kernel stack overflow in {1}", K::kStackOverflow, Stack({"{{RIP}}"}))},
                           true, K::kStackOverflow});
