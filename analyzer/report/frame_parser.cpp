@@ -147,7 +147,12 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
       {"NIP [", true}, {"NIP:", true}, {"LR [", false}, {"PC is at ", true}, {"LR is at ", false},
       {"EIP is at ", true}, {"RIP is at ", true}, {"IP is at ", true}, {"Krnl PSW :", true},
   };
+  // Every IP prefix starts with one of these letters; most frame lines do not, so skip the loop.
+  const char c0 = s[0];
+  const bool maybe_ip = c0 == 'R' || c0 == 'I' || c0 == 'E' || c0 == 'p' || c0 == 'l' || c0 == 'N' || c0 == 'L' ||
+                        c0 == 'P' || c0 == 'K';
   for (const auto& p : kIpPrefixes) {
+    if (!maybe_ip) break;
     std::string_view t = s;
     if (!ConsumePrefix(t, p.text)) continue;
     if (p.text.back() == '[') t = s.substr(p.text.size() - 1);  // keep the bracket for the address

@@ -4,6 +4,9 @@
 
 #include "analyzer/report/report_catalog_internal.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace ktriage {
 namespace {
 
@@ -112,6 +115,15 @@ std::string QuoteAlternation(const std::vector<std::string>& literals) {
   return s;
 }
 
+constexpr size_t kBloomBits = 1 << 16;
+constexpr size_t kBloomWords = kBloomBits / 64;
+
+uint32_t BloomHash(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return (v * 2654435761u) >> 16;  // Knuth's multiplicative hash, top 16 bits
+}
+
 }  // namespace
 
 ReportCatalog::ReportCatalog() = default;
@@ -175,8 +187,14 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
   for (auto& cc : cat->classes_)
     for (size_t i = 0; i < cc->formats.size(); ++i) cc->formats[i].source = &cc->source.formats[i];
 
-  cat->any_header_ = std::make_unique<re2::RE2>(QuoteAlternation(headers), CatalogRegexOptions());
-  if (!cat->any_header_->ok()) return Error{"report catalog headers: " + cat->any_header_->error()};
+  cat->header_bloom_.assign(kBloomWords, 0);
+  cat->min_header_len_ = SIZE_MAX;
+  for (const auto& h : headers) {
+    if (h.size() < 4) return Error{"report class header '" + h + "' is shorter than 4 bytes"};
+    cat->min_header_len_ = std::min(cat->min_header_len_, h.size());
+    uint32_t b = BloomHash(h.data());
+    cat->header_bloom_[b >> 6] |= uint64_t{1} << (b & 63);
+  }
   std::vector<std::string> cont(std::begin(kContinuationStarts), std::end(kContinuationStarts));
   cat->continuation_starts_ = std::make_unique<re2::RE2>(QuoteAlternation(cont), CatalogRegexOptions());
   cat->generic_frames_ = std::make_unique<re2::RE2>(generic_skip, CatalogRegexOptions());
@@ -185,8 +203,16 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
 }
 
 int ReportCatalog::MatchStart(std::string_view line) const {
-  // One DFA pass rejects the vast majority of lines; only candidates pay for the per-class checks.
-  if (!re2::RE2::PartialMatch(line, *any_header_)) return -1;
+  if (line.size() < min_header_len_) return -1;
+  bool candidate = false;
+  for (size_t i = 0; i + 4 <= line.size(); ++i) {
+    uint32_t b = BloomHash(line.data() + i);
+    if (header_bloom_[b >> 6] & (uint64_t{1} << (b & 63))) {
+      candidate = true;
+      break;
+    }
+  }
+  if (!candidate) return -1;
   for (size_t i = 0; i < classes_.size(); ++i) {
     const auto& cc = *classes_[i];
     if (line.find(cc.source.header) == std::string_view::npos) continue;

@@ -13,7 +13,7 @@ namespace ktriage {
 
 struct ReportSegmenter::Open {
   RawReport raw;
-  std::string key;
+  StreamKey key;
   bool console = false;          // no printk caller id: lines of every CPU share this stream
   bool title_frozen = false;     // the next report started: later lines are not title text
   bool skip_text = false;
@@ -28,12 +28,6 @@ struct ReportSegmenter::Open {
 };
 
 namespace {
-
-std::string ContextKey(const LogLine& l) {
-  if (l.caller.known())
-    return (l.caller.kind == Caller::Kind::kThread ? "T" : "C") + std::to_string(l.caller.id);
-  return l.timestamp ? "console" : "";
-}
 
 bool Contains(std::string_view s, std::string_view what) { return s.find(what) != std::string_view::npos; }
 
@@ -76,7 +70,7 @@ int CpuLineCpu(std::string_view line) {
 bool LooksMeaningful(std::string_view line) {
   if (line.empty()) return false;
   if (line[0] == ' ' || line[0] == '\t') return true;
-  if (ParseContextMarker(line) || ParseFrameLine(line)) return true;
+  if (ParseContextMarker(line)) return true;
   size_t sp = line.find(' ');
   std::string_view first = line.substr(0, sp);
   return !first.empty() && first.back() == ':';
@@ -84,29 +78,34 @@ bool LooksMeaningful(std::string_view line) {
 
 }  // namespace
 
+ReportSegmenter::StreamKey ReportSegmenter::KeyOf(const LogLine& l) {
+  if (l.caller.known()) return {static_cast<uint8_t>(l.caller.kind == Caller::Kind::kThread ? 2 : 3), l.caller.id};
+  return {static_cast<uint8_t>(l.timestamp ? 1 : 0), 0};
+}
+
 ReportSegmenter::ReportSegmenter(std::shared_ptr<const ReportCatalog> catalog, SegmenterOptions options, Sink sink)
     : catalog_(std::move(catalog)), options_(options), sink_(std::move(sink)) {}
 
 ReportSegmenter::~ReportSegmenter() = default;
 
-void ReportSegmenter::Append(Open& r, const LogLine& line, std::string_view key, bool is_start) {
+void ReportSegmenter::Append(Open& r, const LogLine& line, bool is_start) {
   if (r.raw.lines.size() >= options_.max_report_lines) {
     r.raw.cut = true;
     return;
   }
-  (void)key;
   ReportLine rl;
   rl.text = std::string(line.text);
   rl.number = line.number;
   rl.timestamp = line.timestamp;
-  if (!is_start && !Contains(line.text, "<EOI>")) {
-    if (auto f = ParseFrameLine(line.text)) rl.unreliable_frame = !f->reliable;
-  }
+  // One parse serves both questions asked of the line: is it an unreliable frame, and does it
+  // look like report content.
+  const auto frame = is_start ? std::nullopt : ParseFrameLine(line.text);
+  if (frame && !Contains(line.text, "<EOI>")) rl.unreliable_frame = !frame->reliable;
   const size_t index = r.raw.lines.size();
   r.raw.lines.push_back(std::move(rl));
   const std::string_view text = line.text;
   if (line.timestamp) r.last_ts = line.timestamp;
-  if (is_start || LooksMeaningful(text)) {
+  if (is_start || frame || LooksMeaningful(text)) {
     r.quiet = 0;
     r.last_meaningful = index;
   } else {
@@ -144,7 +143,7 @@ void ReportSegmenter::Close(size_t index, bool went_quiet) {
   recent_ = std::move(r);
 }
 
-bool ReportSegmenter::AttachPanic(const LogLine& line, std::string_view key) {
+bool ReportSegmenter::AttachPanic(const LogLine& line, StreamKey key) {
   std::string_view text = line.text;
   size_t at = text.find("Kernel panic - not syncing: ");
   std::string message(Trim(text.substr(at + 28)));
@@ -164,20 +163,23 @@ bool ReportSegmenter::AttachPanic(const LogLine& line, std::string_view key) {
     target->raw.panicked = true;
     target->raw.panic_message = message;
   }
-  if (same_context) Append(*target, line, key, false);
+  if (same_context) Append(*target, line, false);
   return true;
 }
 
-size_t ReportSegmenter::Route(const LogLine& line, std::string_view key) {
+size_t ReportSegmenter::Route(const LogLine& line, StreamKey key) {
+  // Almost always zero or one report is open for a stream: find it without allocating.
+  size_t first = SIZE_MAX, count = 0;
+  for (size_t i = 0; i < open_.size(); ++i)
+    if (open_[i]->key == key && count++ == 0) first = i;
+  if (count == 0 && line.caller.kind == Caller::Kind::kCpu) {
+    for (size_t i = 0; i < open_.size(); ++i)
+      if (open_[i]->cpu_traceback && count++ == 0) first = i;
+  }
+  if (count <= 1) return first;
   std::vector<size_t> candidates;
   for (size_t i = 0; i < open_.size(); ++i)
     if (open_[i]->key == key) candidates.push_back(i);
-  if (candidates.empty() && line.caller.kind == Caller::Kind::kCpu) {
-    for (size_t i = 0; i < open_.size(); ++i)
-      if (open_[i]->cpu_traceback) candidates.push_back(i);
-  }
-  if (candidates.empty()) return SIZE_MAX;
-  if (candidates.size() == 1) return candidates[0];
   // Several reports share the console: route by the section the line belongs to, then by turns.
   std::string section = SectionOf(line.text);
   if (section == "cpu") {
@@ -209,7 +211,7 @@ void ReportSegmenter::Feed(const LogLine& line) {
     sink_(std::move(recent_->raw));
     recent_.reset();
   }
-  const std::string key = ContextKey(line);
+  const StreamKey key = KeyOf(line);
   const std::string_view text = line.text;
 
   // Reports end when their stream goes quiet.
@@ -229,7 +231,7 @@ void ReportSegmenter::Feed(const LogLine& line) {
     for (size_t i = 0; i < open_.size(); ++i)
       if (open_[i]->key == key) same = i;
     if (same != SIZE_MAX && catalog_->IsContinuationStart(text)) {
-      Append(*open_[same], line, key, false);
+      Append(*open_[same], line, false);
       open_[same]->fed_seq = line.number;
       return;
     }
@@ -250,12 +252,18 @@ void ReportSegmenter::Feed(const LogLine& line) {
     r->console = !line.caller.known();
     r->header_cpu = HeaderCpu(text);
     if (interleaving) {
+      // From now on lines are routed by section: record the sections the earlier report has.
+      Open& prev = *open_[same];
+      for (const auto& l : prev.raw.lines) {
+        std::string section = SectionOf(l.text);
+        if (!section.empty()) prev.sections.insert(section);
+      }
       open_[same]->raw.interleaved = true;
       r->raw.interleaved = true;
     } else if (same != SIZE_MAX) {
       Close(same, false);
     }
-    Append(*r, line, key, true);
+    Append(*r, line, true);
     r->fed_seq = line.number;
     open_.push_back(std::move(r));
     return;
@@ -264,10 +272,15 @@ void ReportSegmenter::Feed(const LogLine& line) {
   const size_t idx = Route(line, key);
   if (idx == SIZE_MAX) return;
   Open& r = *open_[idx];
-  Append(r, line, key, false);
+  Append(r, line, false);
   r.fed_seq = line.number;
-  std::string section = SectionOf(text);
-  if (!section.empty()) r.sections.insert(section);
+  // Sections matter only to tell interleaved reports apart; the rest only need "trace".
+  if (r.raw.interleaved) {
+    std::string section = SectionOf(text);
+    if (!section.empty()) r.sections.insert(section);
+  } else if (Contains(text, "Call Trace") || Contains(text, "Call trace:")) {
+    r.sections.insert("trace");
+  }
   if (Contains(text, "---[ end trace") || Contains(text, "---[ end Kernel panic")) Close(idx, false);
 }
 

@@ -55,10 +55,18 @@ class ReportSegmenter {
 
  private:
   struct Open;
+  // The printk stream a line belongs to: a caller id, or the shared console (with or without
+  // timestamps). A value type, because it is computed for every line of every log.
+  struct StreamKey {
+    uint8_t kind = 0;  // 0: no timestamp, 1: console with timestamps, 2: thread, 3: CPU
+    uint32_t id = 0;
+    bool operator==(const StreamKey&) const = default;
+  };
+  static StreamKey KeyOf(const LogLine& line);
   void Close(size_t index, bool went_quiet);
-  void Append(Open& r, const LogLine& line, std::string_view key, bool is_start);
-  bool AttachPanic(const LogLine& line, std::string_view key);
-  size_t Route(const LogLine& line, std::string_view key);
+  void Append(Open& r, const LogLine& line, bool is_start);
+  bool AttachPanic(const LogLine& line, StreamKey key);
+  size_t Route(const LogLine& line, StreamKey key);
 
   std::shared_ptr<const ReportCatalog> catalog_;
   SegmenterOptions options_;

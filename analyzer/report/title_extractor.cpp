@@ -108,6 +108,9 @@ TitleExtractor::TitleExtractor(std::shared_ptr<const ReportCatalog> catalog) : c
   for (const char* a : kStallAnchors) anchors += std::string(anchors.empty() ? "" : "|") + a;
   stall_anchor_re_ = Re(anchors);
   guilty_frame_re_ = Re(".* in ([a-zA-Z0-9_]+)");
+  for (const char* key : {"Call (?:T|t)race", "Allocated:", "Allocated by task [0-9]+:", "Freed:", "Freed by task [0-9]+:",
+                          "[^k] backtrace(?: \\(crc [[:xdigit:]]+\\))?:"})
+    stack_keywords_.push_back(Re(key));
   auto add = [this](const char* re, const char* rewrite) {
     replacements_.push_back(Replacement{std::make_unique<re2::RE2>(re, CatalogRegexOptions()), rewrite});
   };
@@ -247,6 +250,8 @@ bool ExtractStackImpl(const StackContext& ctx, const std::vector<std::unique_ptr
           break;
         }
         if (Capture(ctx.frame_re, ln, groups)) append(groups);
+        // Only the first frame counts for kFirst, and nothing follows a final "@stack".
+        if (ex == FrameExtractor::kFirst && part + 1 == parts.size() && !frames.empty()) break;
       }
     } else {
       while (li < lines.size()) {
@@ -326,10 +331,8 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text) cons
     } else {
       re2::StringPiece input(text.data(), text.size());
       re2::StringPiece m;
-      for (const char* key : {"Call (?:T|t)race", "Allocated:", "Allocated by task [0-9]+:", "Freed:",
-                              "Freed by task [0-9]+:", "[^k] backtrace(?: \\(crc [[:xdigit:]]+\\))?:"}) {
-        re2::RE2 kre(key, CatalogRegexOptions());
-        if (!kre.Match(input, 0, input.size(), re2::RE2::UNANCHORED, &m, 1)) continue;
+      for (const auto& kre : stack_keywords_) {
+        if (!kre->Match(input, 0, input.size(), re2::RE2::UNANCHORED, &m, 1)) continue;
         auto lines = SplitLines(text.substr(static_cast<size_t>(m.data() - text.data())));
         if (lines.size() < 4) {
           corrupted = "call trace is missed";

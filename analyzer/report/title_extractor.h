@@ -42,6 +42,7 @@ class TitleExtractor {
   std::unique_ptr<re2::RE2> corrupted_title_re_;
   std::unique_ptr<re2::RE2> stall_anchor_re_;
   std::unique_ptr<re2::RE2> guilty_frame_re_;
+  std::vector<std::unique_ptr<re2::RE2>> stack_keywords_;  // each must be followed by frames
   struct Replacement;
   std::vector<Replacement> replacements_;
 };
