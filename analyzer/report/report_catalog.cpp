@@ -158,9 +158,8 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
       }
       if (tf.has_stack) {
         auto st = std::make_unique<CompiledStack>();
-        for (int pass = 0; pass < 2; ++pass) {
-          const auto& src = pass == 0 ? tf.stack.parts : tf.stack.fallback_parts;
-          auto& dst = pass == 0 ? st->parts : st->fallback_parts;
+        auto compile_parts = [&](const std::vector<std::string>& src,
+                                 std::vector<std::unique_ptr<re2::RE2>>& dst) -> Status {
           for (const auto& p : src) {
             if (p == "@stack") {
               dst.push_back(nullptr);
@@ -170,6 +169,12 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
             if (!r) return r.error();
             dst.push_back(std::move(*r));
           }
+          return Ok{};
+        };
+        if (auto st_ok = compile_parts(tf.stack.parts, st->parts); !st_ok) return st_ok.error();
+        for (const auto& fb : tf.stack.fallbacks) {
+          st->fallbacks.emplace_back();
+          if (auto fb_ok = compile_parts(fb, st->fallbacks.back()); !fb_ok) return fb_ok.error();
         }
         std::string skip = generic_skip;
         for (const auto& s : tf.stack.skip) skip += "|" + s;

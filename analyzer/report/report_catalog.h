@@ -27,10 +27,10 @@ enum class FrameExtractor : uint8_t {
 
 // Describes where the guilty frame is in the report text. Each part is a regex matched on the
 // lines in order (a capture yields a frame), or the token "@stack" meaning "parse the stack trace
-// from here". `fallback_parts` is tried when `parts` finds nothing.
+// from here". Each of `fallbacks` is tried in turn when the parts before it find nothing.
 struct StackSpec {
   std::vector<std::string> parts;
-  std::vector<std::string> fallback_parts;
+  std::vector<std::vector<std::string>> fallbacks;
   std::vector<std::string> skip;  // substrings/regexes of function names that are never guilty
   FrameExtractor extractor = FrameExtractor::kFirst;
 };

@@ -13,7 +13,7 @@ namespace ktriage {
 struct CompiledStack {
   // nullptr stands for "@stack".
   std::vector<std::unique_ptr<re2::RE2>> parts;
-  std::vector<std::unique_ptr<re2::RE2>> fallback_parts;
+  std::vector<std::vector<std::unique_ptr<re2::RE2>>> fallbacks;
   std::unique_ptr<re2::RE2> skip;  // union of the class-independent and the format's skip patterns
   FrameExtractor extractor = FrameExtractor::kFirst;
 };

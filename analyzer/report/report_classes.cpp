@@ -25,7 +25,7 @@ StackSpec Stack(std::vector<std::string> parts, std::vector<std::string> skip = 
 StackSpec WarningStack(std::vector<std::string> skip = {}) {
   StackSpec s;
   s.parts = {"(?:{{RIP}}|--- interrupt: [0-9]+ at {{FUNC}})", "@stack"};
-  s.fallback_parts = {"Call (?:T|t)race:", "@stack"};
+  s.fallbacks = {{"Call (?:T|t)race:", "@stack"}};
   s.skip = std::move(skip);
   return s;
 }
@@ -93,7 +93,7 @@ std::vector<ReportClass> Classes() {
       // KMSAN prints the stack right after its header, with no "Call (?:T|t)race:" on newer kernels.
       StackSpec st;
       st.parts = {"@stack"};
-      st.fallback_parts = kCallTrace;
+      st.fallbacks = {kCallTrace};
       st.skip = {"copy_to_user", "copy_from_user", "_copy_to_iter", "copy_page_to_iter", "copyout", "copyin",
                  "instrument_", "kmsan", "__msan", "memcpy", "memmove"};
       f.push_back(WithStack("BUG: KMSAN:", "KMSAN: {1} in {3}", K::kKmsan, st, "BUG: KMSAN: ([a-z\\-]+) in {{FUNC}}"));
@@ -251,7 +251,10 @@ std::vector<ReportClass> Classes() {
     {
       StackSpec s;
       s.parts = {"apic_timer_interrupt|Exception stack|el1h_64_irq|sysvec_apic_timer", "{{RIP}}", "@stack"};
-      s.fallback_parts = {"apic_timer_interrupt|Exception stack|el1h_64_irq|sysvec_apic_timer", "@stack"};
+      // Newer x86 kernels dump the stalled CPUs through NMI backtraces with no timer-interrupt
+      // frame: then the first backtrace's task stack stands for the stall.
+      s.fallbacks = {{"apic_timer_interrupt|Exception stack|el1h_64_irq|sysvec_apic_timer", "@stack"},
+                     {"NMI backtrace for cpu", "Call (?:T|t)race:", "@stack"}};
       s.skip = {"apic_timer_interrupt", "rcu"};
       s.extractor = FrameExtractor::kStall;
       f.push_back(WithStack("INFO: rcu_(?:preempt|sched|bh|tasks|tasks_trace|tasks_rude) (?:self-)?detected(?: expedited)? stalls?",
@@ -320,7 +323,7 @@ std::vector<ReportClass> Classes() {
     {
       StackSpec s;
       s.parts = {"{{RIP}}", "@stack"};
-      s.fallback_parts = {"Call (?:T|t)race:", "@stack"};
+      s.fallbacks = {{"Call (?:T|t)race:", "@stack"}};
       f.push_back(WithStack("kernel BUG at (.*)", "kernel BUG in {2}", K::kBug, s));
     }
     c.push_back(std::move(k));

@@ -25,49 +25,56 @@ std::string_view NextToken(std::string_view& s) {
 
 // "CPU: 1 PID: 2541 Comm: ip Tainted: G      D L     6.1.0-50-cloud-amd64 #1 Debian 6.1.153-1"
 // (6.9+ adds "UID: 0" after the CPU; old kernels print "Not tainted").
-void ParseCpuLine(std::string_view line, CrashReport& r) {
+// Returns false when the line is not such a line (e.g. "WARNING: CPU: 1 PID: 96 at file:line").
+// A report header that named the task already (soft lockup, hung task) keeps its task: in a hung
+// task report this line describes khungtaskd, not the blocked task.
+bool ParseCpuLine(std::string_view line, CrashReport& r) {
   size_t at = line.find("CPU: ");
-  if (at == std::string_view::npos) return;
+  if (at == std::string_view::npos) return false;
   std::string_view s = line.substr(at + 5);
   auto cpu = ToInt(NextToken(s));
-  if (!cpu) return;
+  if (!cpu) return false;
   std::string_view t = TrimLeft(s);
   if (ConsumePrefix(t, "UID: ")) {
     NextToken(t);
     t = TrimLeft(t);
   }
-  if (!ConsumePrefix(t, "PID: ")) return;
+  if (!ConsumePrefix(t, "PID: ")) return false;
   auto pid = ToInt(NextToken(t));
   t = TrimLeft(t);
-  if (!pid || !ConsumePrefix(t, "Comm: ")) return;
-  r.cpu = cpu;
-  r.pid = pid;
+  if (!pid || !ConsumePrefix(t, "Comm: ")) return false;
   // comm may contain spaces in theory; the kernel prints it as-is, so take up to the taint word.
   size_t taint_pos = t.find(" Tainted: ");
   size_t not_pos = t.find(" Not tainted");
   size_t end = std::min(taint_pos, not_pos);
-  r.comm = std::string(Trim(t.substr(0, end)));
-  if (end == std::string_view::npos) return;
+  if (!r.pid || r.pid == pid) {
+    r.cpu = cpu;
+    r.pid = pid;
+    r.comm = std::string(Trim(t.substr(0, end)));
+  }
+  if (end == std::string_view::npos) return true;
   std::string_view rest;
   if (end == taint_pos) {
+    // The flags are a fixed-width field of capital letters and blanks ("G           OEL    ");
+    // the release is the first token with anything else in it (it always has a digit).
     rest = t.substr(taint_pos + 10);
-    // Taint flags are single letters or spaces, then the release.
-    size_t i = 0;
-    while (i < rest.size() && ((rest[i] >= 'A' && rest[i] <= 'Z') || rest[i] == ' ')) {
-      // The release starts at the first token with a digit or lowercase letter.
-      if (rest[i] != ' ' && i + 1 < rest.size() && rest[i + 1] != ' ') break;
-      ++i;
-    }
     std::string flags;
-    for (char c : rest.substr(0, i))
-      if (c != ' ') flags += c;
+    while (true) {
+      std::string_view probe = rest;
+      std::string_view tok = NextToken(probe);
+      bool capitals = !tok.empty();
+      for (char c : tok) capitals = capitals && c >= 'A' && c <= 'Z';
+      if (!capitals) break;
+      flags += tok;
+      rest = probe;
+    }
     r.tainted = flags;
-    rest = rest.substr(i);
   } else {
     rest = t.substr(not_pos + 12);
   }
   std::string_view rel = NextToken(rest);
   if (!rel.empty()) r.kernel_release = std::string(rel);
+  return true;
 }
 
 // "watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [ip:2541]"
@@ -200,9 +207,9 @@ void ParseReportFields(CrashReport& r) {
     }
     // The first "CPU: N PID: P Comm: ..." line is the report's own; later ones belong to other
     // CPUs' backtraces (NMI backtraces) printed inside it.
-    if (!cpu_line_seen && line.find("CPU: ") != std::string_view::npos && line.find(" PID: ") != std::string_view::npos) {
+    if (!cpu_line_seen && line.find("CPU: ") != std::string_view::npos && line.find(" PID: ") != std::string_view::npos &&
+        ParseCpuLine(line, r)) {
       cpu_line_seen = true;
-      ParseCpuLine(line, r);
       continue;
     }
     if (line.find("Call Trace") != std::string_view::npos || line.find("Call trace:") != std::string_view::npos ||

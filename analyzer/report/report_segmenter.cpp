@@ -7,6 +7,7 @@
 #include <set>
 
 #include "analyzer/report/frame_parser.h"
+#include "analyzer/report/report_catalog_internal.h"
 #include "base/text.h"
 
 namespace ktriage {
@@ -143,18 +144,47 @@ void ReportSegmenter::Close(size_t index, bool went_quiet) {
   recent_ = std::move(r);
 }
 
+namespace {
+
+// Panic messages that are the consequence of a report printed just before (oops=panic,
+// softlockup_panic, hung_task_panic, panic_on_warn, ...), as opposed to a panic of its own
+// such as "sysrq triggered crash" or "VFS: Unable to mount root fs".
+bool IsConsequencePanic(std::string_view message) {
+  for (std::string_view m : {"Fatal exception", "softlockup: hung tasks", "hung_task: blocked tasks", "panic_on_warn set",
+                             "Hard LOCKUP", "hard LOCKUP", "Out of memory", "System is deadlocked on memory",
+                             "RCU Stall", "Fatal machine check", "Machine check", "stack-protector",
+                             "corrupted stack end", "Attempted to kill init", "kernel stack overflow", "double fault",
+                             "Fatal hardware error", "Timeout: Not all CPUs entered broadcast exception handler"})
+    if (message.find(m) != std::string_view::npos) return true;
+  return false;
+}
+
+// Reports after which an unrelated panic is common: they do not stop the machine by themselves.
+bool IsInformational(ReportKind k) {
+  return k == ReportKind::kNetdevUnregisterWait || k == ReportKind::kFtraceStack || k == ReportKind::kNmiBacktrace ||
+         k == ReportKind::kNetdevWatchdog || k == ReportKind::kPageAllocFailure;
+}
+
+}  // namespace
+
 bool ReportSegmenter::AttachPanic(const LogLine& line, StreamKey key) {
   std::string_view text = line.text;
   size_t at = text.find("Kernel panic - not syncing: ");
   std::string message(Trim(text.substr(at + 28)));
+  const bool consequence = IsConsequencePanic(message);
+  auto eligible = [&](const Open& r) {
+    return consequence || !IsInformational(catalog_->cls(r.raw.class_index).source.default_kind);
+  };
   Open* target = nullptr;
   for (auto& r : open_)
-    if (r->key == key) target = r.get();
+    if (r->key == key && eligible(*r)) target = r.get();
   bool same_context = target != nullptr;
-  if (!target && !open_.empty()) target = open_.back().get();
+  if (!target)
+    for (auto& r : open_)
+      if (eligible(*r)) target = r.get();
   const bool recent_in_time = !(line.timestamp && recent_ && recent_->last_ts &&
                                  *line.timestamp - *recent_->last_ts > options_.quiet_seconds);
-  if (!target && recent_ && recent_in_time && line.number - recent_closed_at_line_ <= 50) {
+  if (!target && recent_ && recent_in_time && line.number - recent_closed_at_line_ <= 50 && eligible(*recent_)) {
     target = recent_.get();
     same_context = recent_->key == key;
   }
@@ -223,14 +253,21 @@ void ReportSegmenter::Feed(const LogLine& line) {
     if (quiet_time || quiet_lines) Close(i, /*went_quiet=*/true);
   }
 
-  if (Contains(text, "Kernel panic - not syncing: ") && AttachPanic(line, key)) return;
+  // "---[ end Kernel panic - not syncing: ... ]---" closes the panic's own output: not a new panic.
+  if (Contains(text, "Kernel panic - not syncing: ") && !Contains(text, "---[ end Kernel panic") &&
+      AttachPanic(line, key))
+    return;
 
   const int cls = catalog_->MatchStart(text);
   if (cls >= 0) {
     size_t same = SIZE_MAX;
     for (size_t i = 0; i < open_.size(); ++i)
       if (open_[i]->key == key) same = i;
-    if (same != SIZE_MAX && catalog_->IsContinuationStart(text)) {
+    // A report that does not stop the machine by itself is not continued by the next one (an
+    // unrelated panic after "unregister_netdevice: waiting"), except by its own repeats.
+    if (same != SIZE_MAX && catalog_->IsContinuationStart(text) &&
+        (open_[same]->raw.class_index == cls ||
+         !IsInformational(catalog_->cls(open_[same]->raw.class_index).source.default_kind))) {
       Append(*open_[same], line, false);
       open_[same]->fed_seq = line.number;
       return;

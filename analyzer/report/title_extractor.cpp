@@ -297,9 +297,9 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text) cons
     if (f.stack) {
       std::vector<std::string> frames;
       bool ok = ExtractStackImpl(sctx, f.stack->parts, f.stack->skip.get(), f.stack->extractor, text.substr(from), frames);
-      if (!ok && !f.stack->fallback_parts.empty()) {
+      for (size_t i = 0; !ok && i < f.stack->fallbacks.size(); ++i) {
         frames.clear();
-        ok = ExtractStackImpl(sctx, f.stack->fallback_parts, f.stack->skip.get(), f.stack->extractor, text.substr(from),
+        ok = ExtractStackImpl(sctx, f.stack->fallbacks[i], f.stack->skip.get(), f.stack->extractor, text.substr(from),
                               frames);
       }
       if (!ok) corrupted = kNoFrames;
