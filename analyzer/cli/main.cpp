@@ -1,1 +1,18 @@
-int main() { return 0; }
+// The ktriage binary: gathers the process context and hands the command line to the dispatcher.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "analyzer/cli/commands.h"
+
+int main(int argc, char** argv) {
+  // Output can be gigabytes of JSON; C stdio synchronisation would only slow it down.
+  std::ios::sync_with_stdio(false);
+  const char* no_color = std::getenv("NO_COLOR");
+  ktriage::cli::CliContext context{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
+                                   no_color != nullptr && no_color[0] != '\0'};
+  return ktriage::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc), context);
+}

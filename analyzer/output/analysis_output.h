@@ -1,6 +1,7 @@
 // Writers for `analyze` results: human text and the versioned JSON contract (docs/json.md).
 #pragma once
 
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ struct InputResult {
   std::string path;
   LogAnalysis analysis;
   std::vector<std::string> errors;
+  // False when the input could not be opened at all: JSON then shows "format" and
+  // "compression" as null instead of inventing a format for bytes never read.
+  bool opened = true;
 };
 
 struct TextOutputOptions {
@@ -26,5 +30,23 @@ struct TextOutputOptions {
 
 void WriteJson(std::ostream& out, const std::vector<InputResult>& inputs);
 void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options);
+
+// Streaming form of the writers above, for inputs too large to hold their reports in memory:
+// reports are written as AnalyzeLog's sink hands them over, the per-input facts that are only
+// known at the end of the input (format, system, stats) after them. For the same data the
+// output is byte-identical to WriteJson/WriteText. Calls must come in the order
+// (BeginInput WriteReport* EndInput)* Finish.
+class AnalysisWriter {
+ public:
+  virtual ~AnalysisWriter() = default;
+  virtual void BeginInput(const std::string& path) = 0;
+  virtual void WriteReport(const CrashReport& report) = 0;
+  // `input.analysis.reports` is not written again: those went through WriteReport.
+  virtual void EndInput(const InputResult& input) = 0;
+  virtual void Finish() = 0;
+};
+
+std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out);
+std::unique_ptr<AnalysisWriter> MakeTextWriter(std::ostream& out, const TextOutputOptions& options);
 
 }  // namespace ktriage

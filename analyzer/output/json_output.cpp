@@ -1,1 +1,206 @@
-// placeholder: being written this session
+// The JSON contract of `ktriage analyze` (docs/json.md): one deterministic document per run.
+//
+// Layout: one report per line, so that a streaming writer never holds more than one report and
+// a person can still grep the output. Per-input facts that are only known once an input has been
+// read to its end (format, system, stats) therefore come after the "reports" array. Reports go
+// through JsonEmitter (the hot path); the small per-input parts through nlohmann::ordered_json.
+#include <nlohmann/json.hpp>
+
+#include <type_traits>
+
+#include "analyzer/output/analysis_output.h"
+#include "analyzer/output/json_emitter.h"
+#include "analyzer/output/output_format.h"
+#include "base/text.h"
+
+namespace ktriage {
+namespace {
+
+using nlohmann::ordered_json;
+using output_internal::CallerString;
+using output_internal::HexString;
+using output_internal::JsonEmitter;
+
+// Every string leaves through here: logs carry binary garbage, JSON must stay valid UTF-8.
+ordered_json Str(std::string_view s) { return SanitizeUtf8(s); }
+
+template <typename T>
+ordered_json Nullable(const std::optional<T>& v) {
+  return v ? ordered_json(*v) : ordered_json(nullptr);
+}
+
+ordered_json StrList(const std::vector<std::string>& list) {
+  ordered_json a = ordered_json::array();
+  for (const std::string& s : list) a.push_back(Str(s));
+  return a;
+}
+
+void EmitHex(JsonEmitter& e, const std::optional<uint64_t>& v) {
+  if (v) {
+    e.String(HexString(*v));
+  } else {
+    e.Null();
+  }
+}
+
+template <typename T>
+void EmitNumber(JsonEmitter& e, const std::optional<T>& v) {
+  if (!v) {
+    e.Null();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    e.Double(*v);
+  } else {
+    e.Int(*v);
+  }
+}
+
+void EmitStrings(JsonEmitter& e, const std::vector<std::string>& list) {
+  e.BeginArray();
+  for (const std::string& s : list) e.String(s);
+  e.EndArray();
+}
+
+void EmitFrame(JsonEmitter& e, const Frame& f) {
+  e.BeginObject();
+  e.Key("function").String(f.function);
+  EmitHex(e.Key("offset"), f.offset);
+  EmitHex(e.Key("size"), f.size);
+  e.Key("module").String(f.module);
+  e.Key("build_id").String(f.build_id);
+  EmitHex(e.Key("address"), f.address);
+  e.Key("reliable").Bool(f.reliable);
+  e.Key("is_ip").Bool(f.is_ip);
+  e.Key("context").String(FrameContextName(f.context));
+  e.Key("source").String(f.source);
+  e.Key("inlined").Bool(f.inlined);
+  e.EndObject();
+}
+
+// The key order here is the contract's (docs/json.md); tests check it against the document.
+void EmitReport(JsonEmitter& e, const CrashReport& r) {
+  e.BeginObject();
+  e.Key("kind").String(ReportKindName(r.kind));
+  e.Key("title").String(r.title);
+  e.Key("guilty_frame").String(r.guilty_frame);
+  e.Key("signature").String(r.signature);
+  e.Key("corrupted").Bool(r.corrupted);
+  e.Key("corrupted_reason").String(r.corrupted_reason);
+  e.Key("interleaved").Bool(r.interleaved);
+  e.Key("panicked").Bool(r.panicked);
+  e.Key("panic_message").String(r.panic_message);
+  EmitNumber(e.Key("cpu"), r.cpu);
+  EmitNumber(e.Key("pid"), r.pid);
+  e.Key("comm").String(r.comm);
+  e.Key("tainted").String(r.tainted);
+  e.Key("kernel_release").String(r.kernel_release);
+  e.Key("hardware").String(r.hardware);
+  std::string caller = CallerString(r.caller);
+  e.Key("caller");
+  if (caller.empty()) {
+    e.Null();
+  } else {
+    e.String(caller);
+  }
+  EmitNumber(e.Key("time_start"), r.time_start);
+  EmitNumber(e.Key("time_end"), r.time_end);
+  e.Key("line_start").Uint(r.line_start);
+  e.Key("line_end").Uint(r.line_end);
+  EmitStrings(e.Key("modules"), r.modules);
+  // std::map iterates in key order, so register order is stable across runs.
+  e.Key("registers");
+  e.BeginObject();
+  for (const auto& [name, value] : r.registers) e.Key(name).String(value);
+  e.EndObject();
+  e.Key("frames");
+  e.BeginArray();
+  for (const Frame& f : r.frames) EmitFrame(e, f);
+  e.EndArray();
+  EmitStrings(e.Key("text"), r.text);
+  e.EndObject();
+}
+
+ordered_json SystemJson(const SystemInfo& s) {
+  ordered_json j;
+  j["kernel_release"] = Str(s.kernel_release);
+  j["kernel_version"] = Str(s.kernel_version);
+  j["hardware"] = Str(s.hardware);
+  j["command_line"] = Str(s.command_line);
+  j["host"] = Str(s.host);
+  j["first_timestamp"] = Nullable(s.first_timestamp);
+  j["last_timestamp"] = Nullable(s.last_timestamp);
+  return j;
+}
+
+ordered_json StatsJson(const LineReaderStats& s) {
+  ordered_json j;
+  j["bytes"] = s.bytes;
+  j["lines"] = s.lines;
+  j["kernel_lines"] = s.kernel_lines;
+  j["truncated_lines"] = s.truncated_lines;
+  return j;
+}
+
+std::string Dump(const ordered_json& j) {
+  // The replace handler is a second guard: Str() already made every string valid UTF-8.
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+class JsonWriter final : public AnalysisWriter {
+ public:
+  explicit JsonWriter(std::ostream& out) : out_(out) {
+    out_ << "{\"schema\":" << Dump(kAnalysisSchema) << ",\"inputs\":[";
+  }
+
+  void BeginInput(const std::string& path) override {
+    out_ << (inputs_ == 0 ? "\n" : ",\n") << "{\"path\":" << Dump(Str(path)) << ",\"reports\":[";
+    ++inputs_;
+    reports_ = 0;
+  }
+
+  void WriteReport(const CrashReport& report) override {
+    buffer_.clear();  // reused: its capacity settles at the largest report
+    buffer_ += reports_ == 0 ? "\n" : ",\n";
+    JsonEmitter emitter(buffer_);
+    EmitReport(emitter, report);
+    out_ << buffer_;
+    ++reports_;
+  }
+
+  void EndInput(const InputResult& input) override {
+    out_ << (reports_ == 0 ? "]" : "\n]");
+    const LogAnalysis& a = input.analysis;
+    ordered_json format = input.opened ? ordered_json(LogFormatName(a.format)) : ordered_json(nullptr);
+    ordered_json compression = input.opened ? Str(a.compression) : ordered_json(nullptr);
+    out_ << ",\"format\":" << Dump(format) << ",\"compression\":" << Dump(compression)
+         << ",\"system\":" << Dump(SystemJson(a.system)) << ",\"stats\":" << Dump(StatsJson(a.stats))
+         // Rule matches (docs/json.md): the rule engine does not exist yet, the key already does.
+         << ",\"findings\":[]"
+         << ",\"errors\":" << Dump(StrList(input.errors)) << "}";
+  }
+
+  void Finish() override { out_ << (inputs_ == 0 ? "]}\n" : "\n]}\n"); }
+
+ private:
+  std::ostream& out_;
+  size_t inputs_ = 0;
+  size_t reports_ = 0;
+  std::string buffer_;
+};
+
+}  // namespace
+
+std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out) {
+  return std::make_unique<JsonWriter>(out);
+}
+
+void WriteJson(std::ostream& out, const std::vector<InputResult>& inputs) {
+  JsonWriter writer(out);
+  for (const InputResult& input : inputs) {
+    writer.BeginInput(input.path);
+    for (const CrashReport& report : input.analysis.reports) writer.WriteReport(report);
+    writer.EndInput(input);
+  }
+  writer.Finish();
+}
+
+}  // namespace ktriage

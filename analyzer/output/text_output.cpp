@@ -1,1 +1,190 @@
-// placeholder: being written this session
+// Human summary of `ktriage analyze`: per report the title, where it is, who was running, the
+// markers that change how far to trust it, and its frames; per input a one-line summary.
+#include <algorithm>
+#include <cctype>
+
+#include "analyzer/output/analysis_output.h"
+#include "analyzer/output/output_format.h"
+#include "base/text.h"
+
+namespace ktriage {
+namespace {
+
+using output_internal::CallerString;
+using output_internal::FrameString;
+using output_internal::TimestampString;
+
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kRed = "\x1b[31m";
+constexpr const char* kYellow = "\x1b[33m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kReset = "\x1b[0m";
+
+// Log text is untrusted: an ESC or CR from a corrupted log must not drive the reader's terminal.
+std::string Printable(std::string_view s) {
+  std::string out = SanitizeUtf8(s);
+  for (char& c : out) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
+std::string Plural(uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// Taint flags are printed padded to one column per flag ("G             L    "); the letters
+// are what a person reads.
+std::string CollapseSpaces(std::string_view s) {
+  std::string out;
+  for (char c : Trim(s)) {
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += c;
+  }
+  return out;
+}
+
+std::string ContextMarker(FrameContext c) {
+  if (c == FrameContext::kUnknown) return "";
+  std::string name = FrameContextName(c);
+  for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return "<" + name + ">";
+}
+
+class TextWriter final : public AnalysisWriter {
+ public:
+  TextWriter(std::ostream& out, const TextOutputOptions& options) : out_(out), options_(options) {}
+
+  void BeginInput(const std::string& path) override {
+    // "-" is OpenInputFile's name for standard input; people read "<stdin>" better.
+    path_ = path == "-" ? "<stdin>" : Printable(path);
+    reports_ = 0;
+  }
+
+  void WriteReport(const CrashReport& r) override {
+    // The heading waits for the first report so that a clean input costs a single line.
+    if (reports_ == 0) {
+      if (inputs_ > 0) out_ << '\n';
+      out_ << Paint(kBold, path_) << '\n';
+    } else {
+      out_ << '\n';
+    }
+    ++reports_;
+    out_ << "  " << Paint(kBold, kRed, r.title.empty() ? "(untitled report)" : Printable(r.title)) << '\n';
+    Field("kind", ReportKindName(r.kind));
+    std::string where = path_ + ":" + std::to_string(r.line_start) + "-" + std::to_string(r.line_end);
+    if (r.time_start) {
+      where += " [" + TimestampString(*r.time_start);
+      if (r.time_end && *r.time_end != *r.time_start) where += "-" + TimestampString(*r.time_end);
+      where += "]";
+    }
+    Field("where", where);
+    std::string task;
+    if (r.cpu) task += "CPU " + std::to_string(*r.cpu);
+    if (r.pid) task += (task.empty() ? "" : ", ") + std::string("PID ") + std::to_string(*r.pid);
+    if (!r.comm.empty()) task += (task.empty() ? "" : ", ") + std::string("comm ") + Printable(r.comm);
+    std::string caller = CallerString(r.caller);
+    if (!caller.empty()) task += (task.empty() ? "" : ", ") + std::string("caller ") + caller;
+    if (!task.empty()) Field("task", task);
+    if (!r.tainted.empty()) Field("tainted", Printable(CollapseSpaces(r.tainted)));
+    if (!r.kernel_release.empty()) Field("kernel", Printable(r.kernel_release));
+    if (r.corrupted) {
+      Field("corrupted", Paint(kYellow, r.corrupted_reason.empty() ? "yes" : Printable(r.corrupted_reason)));
+    }
+    if (r.interleaved) Field("interleaved", Paint(kYellow, "lines of other CPUs were separated heuristically"));
+    if (r.panicked) Field("panicked", Paint(kRed, r.panic_message.empty() ? "yes" : Printable(r.panic_message)));
+    WriteFrames(r.frames);
+  }
+
+  void EndInput(const InputResult& input) override {
+    const LogAnalysis& a = input.analysis;
+    // Clean inputs list one per line; a blank line only sets off a block of reports.
+    if (reports_ == 0 && previous_had_reports_) out_ << '\n';
+    previous_had_reports_ = reports_ > 0;
+    std::string summary = reports_ == 0 ? Paint(kBold, path_) + ": " : "  ";
+    if (!input.opened) {
+      summary += "not analysed";
+    } else {
+      summary += reports_ == 0 ? "no crash reports" : Plural(reports_, "report", "reports");
+      summary += " in " + Plural(a.stats.lines, "line", "lines") + " (" + LogFormatName(a.format);
+      if (!a.compression.empty() && a.compression != "none") summary += ", " + Printable(a.compression);
+      summary += ")";
+      if (!a.system.kernel_release.empty()) summary += "; kernel " + Printable(a.system.kernel_release);
+      if (!a.system.hardware.empty()) summary += "; " + Printable(a.system.hardware);
+    }
+    out_ << summary << '\n';
+    for (const std::string& e : input.errors) out_ << "  " << Paint(kRed, "error: ") << Printable(e) << '\n';
+    ++inputs_;
+  }
+
+  void Finish() override { out_.flush(); }
+
+ private:
+  std::string Paint(const char* style, std::string_view s) const {
+    if (!options_.color) return std::string(s);
+    return std::string(style) + std::string(s) + kReset;
+  }
+  std::string Paint(const char* style1, const char* style2, std::string_view s) const {
+    if (!options_.color) return std::string(s);
+    return std::string(style1) + style2 + std::string(s) + kReset;
+  }
+
+  void Field(const char* name, const std::string& value) {
+    std::string label = std::string(name) + ":";
+    label.resize(std::max<size_t>(label.size(), 12), ' ');
+    out_ << "    " << label << ' ' << value << '\n';
+  }
+
+  void WriteFrames(const std::vector<Frame>& frames) {
+    if (frames.empty()) return;
+    out_ << "    frames:\n";
+    size_t limit = options_.show_all_frames ? frames.size() : std::min(frames.size(), options_.max_frames);
+    FrameContext context = FrameContext::kUnknown;
+    for (size_t i = 0; i < limit; ++i) {
+      const Frame& f = frames[i];
+      if (f.context != context) {
+        std::string marker = ContextMarker(f.context);
+        if (!marker.empty()) out_ << "      " << marker << '\n';
+        context = f.context;
+      }
+      std::string line = Printable(FrameString(f));
+      if (f.is_ip) line += "  (ip)";
+      if (!f.source.empty()) line += "  " + Printable(f.source);
+      if (f.inlined) line += " (inlined)";
+      if (f.reliable) {
+        out_ << "        " << line << '\n';
+      } else {
+        out_ << "      " << Paint(kDim, "? " + line) << '\n';
+      }
+    }
+    if (limit < frames.size()) {
+      out_ << "        ... " << (frames.size() - limit) << " more\n";
+    }
+  }
+
+  std::ostream& out_;
+  TextOutputOptions options_;
+  std::string path_;
+  size_t inputs_ = 0;
+  uint64_t reports_ = 0;
+  bool previous_had_reports_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<AnalysisWriter> MakeTextWriter(std::ostream& out, const TextOutputOptions& options) {
+  return std::make_unique<TextWriter>(out, options);
+}
+
+void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options) {
+  TextWriter writer(out, options);
+  for (const InputResult& input : inputs) {
+    writer.BeginInput(input.path);
+    for (const CrashReport& report : input.analysis.reports) writer.WriteReport(report);
+    writer.EndInput(input);
+  }
+  writer.Finish();
+}
+
+}  // namespace ktriage

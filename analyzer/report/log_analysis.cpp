@@ -46,7 +46,7 @@ struct ReportBuilder {
 
   explicit ReportBuilder(std::shared_ptr<const ReportCatalog> c) : catalog(c), titles(c) {}
 
-  CrashReport Build(RawReport&& raw, const SystemInfo& sys) const {
+  CrashReport Build(RawReport&& raw, const SystemInfo& sys, TitleCache* cache) const {
     CrashReport r;
     r.caller = raw.caller;
     std::string title_text;
@@ -65,7 +65,7 @@ struct ReportBuilder {
       r.line_start = raw.lines.front().number;
       r.line_end = raw.lines.back().number;
     }
-    TitleResult t = titles.Extract(raw.class_index, title_text);
+    TitleResult t = titles.Extract(raw.class_index, title_text, cache);
     r.title = std::move(t.title);
     r.kind = t.kind;
     r.syzkaller_class = !catalog->cls(raw.class_index).source.fleet_only;
@@ -118,8 +118,9 @@ LogAnalysisResult LogAnalyzer::Analyze(InputSource& source, const ReportSink& si
   SegmenterOptions seg;
   seg.max_report_lines = impl_->options.max_report_lines;
   const ReportBuilder& builder = *impl_->builder;
+  TitleCache cache;
   ReportSegmenter segmenter(impl_->catalog, seg, [&](RawReport&& raw) {
-    CrashReport r = builder.Build(std::move(raw), a.system);
+    CrashReport r = builder.Build(std::move(raw), a.system, &cache);
     if (sink) sink(std::move(r));
     else a.reports.push_back(std::move(r));
   });

@@ -91,6 +91,18 @@ std::string ExpandCatalogRegex(std::string_view re) {
   return s;
 }
 
+std::string LiteralPrefix(std::string_view re) {
+  std::string lit;
+  for (char c : re) {
+    if (std::string_view(".[]()\\*+?{}|^$").find(c) != std::string_view::npos) break;
+    lit += c;
+  }
+  // A quantifier after the prefix may apply to its last character ("ab?"): drop that character.
+  if (lit.size() < re.size() && std::string_view("*+?{").find(re[lit.size()]) != std::string_view::npos && !lit.empty())
+    lit.pop_back();
+  return lit.size() >= 4 ? lit : std::string();
+}
+
 re2::RE2::Options CatalogRegexOptions() {
   re2::RE2::Options o;
   o.set_log_errors(false);
@@ -119,8 +131,9 @@ constexpr size_t kBloomBits = 1 << 16;
 constexpr size_t kBloomWords = kBloomBits / 64;
 
 uint32_t BloomHash(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
+  uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(p[0])) |
+               static_cast<uint32_t>(static_cast<unsigned char>(p[1])) << 8 |
+               static_cast<uint32_t>(static_cast<unsigned char>(p[2])) << 16;
   return (v * 2654435761u) >> 16;  // Knuth's multiplicative hash, top 16 bits
 }
 
@@ -151,6 +164,7 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
       auto t = CompileRegex(tf.title, where);
       if (!t) return t.error();
       f.title = std::move(*t);
+      f.title_literal = LiteralPrefix(tf.title);
       if (!tf.report.empty()) {
         auto r = CompileRegex(tf.report, where);
         if (!r) return r.error();
@@ -176,11 +190,15 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
           st->fallbacks.emplace_back();
           if (auto fb_ok = compile_parts(fb, st->fallbacks.back()); !fb_ok) return fb_ok.error();
         }
-        std::string skip = generic_skip;
-        for (const auto& s : tf.stack.skip) skip += "|" + s;
-        auto sk = CompileRegex(skip, where);
-        if (!sk) return sk.error();
-        st->skip = std::move(*sk);
+        // Only the format's own patterns: the generic ones are one shared regex (generic_frames),
+        // whose lazily built DFA then serves every format instead of warming up once per format.
+        std::string skip;
+        for (const auto& s : tf.stack.skip) skip += (skip.empty() ? "" : "|") + s;
+        if (!skip.empty()) {
+          auto sk = CompileRegex(skip, where);
+          if (!sk) return sk.error();
+          st->skip = std::move(*sk);
+        }
         st->extractor = tf.stack.extractor;
         f.stack = std::move(st);
       }
@@ -192,14 +210,20 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
   for (auto& cc : cat->classes_)
     for (size_t i = 0; i < cc->formats.size(); ++i) cc->formats[i].source = &cc->source.formats[i];
 
+  if (headers.size() > 64) return Error{"report catalog: more than 64 classes"};
   cat->header_bloom_.assign(kBloomWords, 0);
   cat->min_header_len_ = SIZE_MAX;
-  for (const auto& h : headers) {
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const auto& h = headers[i];
     if (h.size() < 4) return Error{"report class header '" + h + "' is shorter than 4 bytes"};
     cat->min_header_len_ = std::min(cat->min_header_len_, h.size());
-    uint32_t b = BloomHash(h.data());
-    cat->header_bloom_[b >> 6] |= uint64_t{1} << (b & 63);
+    for (uint16_t off = 0; off < 2; ++off) {
+      uint32_t b = BloomHash(h.data() + off);
+      cat->header_bloom_[b >> 6] |= uint64_t{1} << (b & 63);
+      cat->header_index_.push_back({b, static_cast<uint16_t>(i), off});
+    }
   }
+  std::sort(cat->header_index_.begin(), cat->header_index_.end());
   std::vector<std::string> cont(std::begin(kContinuationStarts), std::end(kContinuationStarts));
   cat->continuation_starts_ = std::make_unique<re2::RE2>(QuoteAlternation(cont), CatalogRegexOptions());
   cat->generic_frames_ = std::make_unique<re2::RE2>(generic_skip, CatalogRegexOptions());
@@ -207,22 +231,30 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
   return std::shared_ptr<const ReportCatalog>(std::move(cat));
 }
 
-int ReportCatalog::MatchStart(std::string_view line) const {
-  if (line.size() < min_header_len_) return -1;
-  bool candidate = false;
-  for (size_t i = 0; i + 4 <= line.size(); ++i) {
+uint64_t ReportCatalog::HeaderHits(std::string_view line) const {
+  uint64_t hits = 0;
+  if (line.size() < min_header_len_) return 0;
+  for (size_t i = 0; i + 3 <= line.size(); i += 2) {
     uint32_t b = BloomHash(line.data() + i);
-    if (header_bloom_[b >> 6] & (uint64_t{1} << (b & 63))) {
-      candidate = true;
-      break;
+    if (!(header_bloom_[b >> 6] & (uint64_t{1} << (b & 63)))) continue;
+    auto it = std::lower_bound(header_index_.begin(), header_index_.end(), HeaderWindow{b, 0, 0});
+    for (; it != header_index_.end() && it->hash == b; ++it) {
+      if (i < it->offset) continue;
+      const size_t at = i - it->offset;
+      const std::string& h = classes_[it->class_index]->source.header;
+      if (line.size() - at >= h.size() && std::memcmp(line.data() + at, h.data(), h.size()) == 0)
+        hits |= uint64_t{1} << it->class_index;
     }
   }
-  if (!candidate) return -1;
-  for (size_t i = 0; i < classes_.size(); ++i) {
-    const auto& cc = *classes_[i];
-    if (line.find(cc.source.header) == std::string_view::npos) continue;
+  return hits;
+}
+
+int ReportCatalog::FirstStart(std::string_view line, uint64_t hits) const {
+  for (size_t i = 0; hits != 0 && i < classes_.size(); ++i) {
+    if (!(hits & (uint64_t{1} << i))) continue;
+    hits &= ~(uint64_t{1} << i);
     bool suppressed = false;
-    for (const auto& s : cc.suppressions)
+    for (const auto& s : classes_[i]->suppressions)
       if (re2::RE2::PartialMatch(line, *s)) {
         suppressed = true;
         break;

@@ -14,13 +14,16 @@ struct CompiledStack {
   // nullptr stands for "@stack".
   std::vector<std::unique_ptr<re2::RE2>> parts;
   std::vector<std::vector<std::unique_ptr<re2::RE2>>> fallbacks;
-  std::unique_ptr<re2::RE2> skip;  // union of the class-independent and the format's skip patterns
+  std::unique_ptr<re2::RE2> skip;  // the format's own skip patterns (null if none); see generic_frames()
   FrameExtractor extractor = FrameExtractor::kFirst;
 };
 
 struct ReportCatalog::CompiledFormat {
   const TitleFormat* source = nullptr;
   std::unique_ptr<re2::RE2> title;
+  // The literal every match of `title` starts with ("BUG: KASAN:"); a memmem for it rules out most
+  // formats before their regex scans the whole report. Empty when the regex has no such prefix.
+  std::string title_literal;
   std::unique_ptr<re2::RE2> report;
   std::unique_ptr<CompiledStack> stack;
 };
@@ -30,6 +33,9 @@ struct ReportCatalog::CompiledClass {
   std::vector<std::unique_ptr<re2::RE2>> suppressions;
   std::vector<CompiledFormat> formats;
 };
+
+// The literal prefix of a regex (up to its first metacharacter), "" if shorter than 4 bytes.
+std::string LiteralPrefix(std::string_view re);
 
 // Expands {{PC}}, {{FUNC}}, {{SRC}}, {{ADDR}}, {{RIP}} in a catalog regex.
 std::string ExpandCatalogRegex(std::string_view re);

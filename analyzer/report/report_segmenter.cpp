@@ -253,12 +253,14 @@ void ReportSegmenter::Feed(const LogLine& line) {
     if (quiet_time || quiet_lines) Close(i, /*went_quiet=*/true);
   }
 
+  // Every header, "Kernel panic" included, shows up in the hits; most lines have none.
+  const uint64_t hits = catalog_->HeaderHits(text);
   // "---[ end Kernel panic - not syncing: ... ]---" closes the panic's own output: not a new panic.
-  if (Contains(text, "Kernel panic - not syncing: ") && !Contains(text, "---[ end Kernel panic") &&
+  if (hits && Contains(text, "Kernel panic - not syncing: ") && !Contains(text, "---[ end Kernel panic") &&
       AttachPanic(line, key))
     return;
 
-  const int cls = catalog_->MatchStart(text);
+  const int cls = hits ? catalog_->FirstStart(text, hits) : -1;
   if (cls >= 0) {
     size_t same = SIZE_MAX;
     for (size_t i = 0; i < open_.size(); ++i)
@@ -315,10 +317,13 @@ void ReportSegmenter::Feed(const LogLine& line) {
   if (r.raw.interleaved) {
     std::string section = SectionOf(text);
     if (!section.empty()) r.sections.insert(section);
-  } else if (Contains(text, "Call Trace") || Contains(text, "Call trace:")) {
+  } else if (text.find("Call ") != std::string_view::npos &&
+             (Contains(text, "Call Trace") || Contains(text, "Call trace:"))) {
     r.sections.insert("trace");
   }
-  if (Contains(text, "---[ end trace") || Contains(text, "---[ end Kernel panic")) Close(idx, false);
+  const std::string_view trimmed = TrimLeft(text);
+  if (!trimmed.empty() && trimmed[0] == '-' && (Contains(text, "---[ end trace") || Contains(text, "---[ end Kernel panic")))
+    Close(idx, false);
 }
 
 void ReportSegmenter::Finish() {

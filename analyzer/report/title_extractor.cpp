@@ -4,6 +4,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -45,18 +46,54 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
 // Captures of `re` in `line` ([1..n]); empty when no match.
 bool Capture(const re2::RE2& re, std::string_view text, std::vector<std::string_view>& groups,
              size_t* match_start = nullptr) {
-  const int n = re.NumberOfCapturingGroups() + 1;
-  std::vector<re2::StringPiece> sp(static_cast<size_t>(n));
-  if (!re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::UNANCHORED, sp.data(), n))
+  constexpr int kMaxGroups = 16;  // catalog regexes have a handful of groups
+  const int n = std::min(re.NumberOfCapturingGroups() + 1, kMaxGroups);
+  re2::StringPiece sp[kMaxGroups];
+  if (!re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::UNANCHORED, sp, n))
     return false;
   groups.clear();
-  for (int i = 1; i < n; ++i) {
-    const auto& g = sp[static_cast<size_t>(i)];
-    groups.push_back(g.data() ? std::string_view(g.data(), g.size()) : std::string_view());
-  }
+  for (int i = 1; i < n; ++i)
+    groups.push_back(sp[i].data() ? std::string_view(sp[i].data(), sp[i].size()) : std::string_view());
   if (match_start) *match_start = static_cast<size_t>(sp[0].data() - text.data());
   return true;
 }
+
+// Hand-written equivalent of the frame regex "^ *(?:{{PC}} ){0,2}{{FUNC}}": every line of every
+// stack goes through it, and this is several times cheaper than the regex.
+bool MatchFrameLine(std::string_view ln, std::vector<std::string_view>& groups) {
+  size_t i = 0;
+  while (i < ln.size() && ln[i] == ' ') ++i;
+  for (int pcs = 0; pcs < 2; ++pcs) {
+    // "[<ffffffff81234567>] " or "[ffff...] " or "[<0x1234>] "
+    size_t j = i;
+    if (j >= ln.size() || ln[j] != '[') break;
+    ++j;
+    if (j < ln.size() && ln[j] == '<') ++j;
+    if (j + 1 < ln.size() && ln[j] == '0' && ln[j + 1] == 'x') j += 2;
+    size_t hex_start = j;
+    while (j < ln.size() && ((ln[j] >= '0' && ln[j] <= '9') || (ln[j] >= 'a' && ln[j] <= 'f'))) ++j;
+    if (j == hex_start) break;
+    if (j < ln.size() && ln[j] == '>') ++j;
+    if (j + 1 >= ln.size() || ln[j] != ']' || ln[j + 1] != ' ') break;
+    i = j + 2;
+  }
+  size_t start = i;
+  while (i < ln.size() && ((ln[i] >= 'a' && ln[i] <= 'z') || (ln[i] >= 'A' && ln[i] <= 'Z') ||
+                           (ln[i] >= '0' && ln[i] <= '9') || ln[i] == '_'))
+    ++i;
+  if (i == start || i >= ln.size() || (ln[i] != '.' && ln[i] != '+')) return false;
+  groups.clear();
+  groups.push_back(ln.substr(start, i - start));
+  return true;
+}
+
+// Literal prefilters: the regexes behind them only run on lines that can match.
+bool MayStartStack(std::string_view ln) {
+  return ln.find("Call ") != std::string_view::npos || ln.find("Allocated") != std::string_view::npos ||
+         ln.find("Freed") != std::string_view::npos || ln.find("backtrace") != std::string_view::npos ||
+         ln.find("related work creation") != std::string_view::npos;
+}
+bool MayBeCorruptedLine(std::string_view ln) { return ln.find("should_fail") != std::string_view::npos; }
 
 std::string Format(std::string_view fmt, const std::vector<std::string>& args) {
   std::string out;
@@ -153,16 +190,27 @@ std::string TitleExtractor::NormalizeTitle(std::string_view title) const {
 namespace {
 
 struct StackContext {
+  const re2::RE2& generic_frames;
   const re2::RE2& frame_re;
   const re2::RE2& stack_start_re;
   const re2::RE2& corrupted_line_re;
   const re2::RE2& stall_anchor_re;
 };
 
-std::string ExtractFrameName(const std::vector<std::string_view>& groups, const re2::RE2* skip) {
+bool Skipped(const re2::RE2* re, std::string_view name, TitleCache* cache) {
+  if (!re) return false;
+  std::optional<bool> known = cache ? cache->Skipped(re, name) : std::nullopt;
+  if (known) return *known;
+  bool skipped = re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *re);
+  if (cache) cache->Remember(re, name, skipped);
+  return skipped;
+}
+
+std::string ExtractFrameName(const std::vector<std::string_view>& groups, const re2::RE2* generic,
+                             const re2::RE2* skip, TitleCache* cache) {
   for (auto g : groups) {
     if (g.data() == nullptr || g.empty()) continue;
-    if (skip && re2::RE2::PartialMatch(re2::StringPiece(g.data(), g.size()), *skip)) continue;
+    if (Skipped(generic, g, cache) || Skipped(skip, g, cache)) continue;
     std::string name(g);
     for (const char* p : kFramePrefixes) {
       std::string_view pv(p);
@@ -212,7 +260,7 @@ std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<s
 
 // Walks `parts` over the lines of `text`: regex parts advance to their first matching line (a
 // capture there yields a frame), "@stack" collects frame names until the next stack starts.
-bool ExtractStackImpl(const StackContext& ctx, const std::vector<std::unique_ptr<re2::RE2>>& parts,
+bool ExtractStackImpl(const StackContext& ctx, TitleCache* cache, const std::vector<std::unique_ptr<re2::RE2>>& parts,
                       const re2::RE2* skip, FrameExtractor ex, std::string_view text, std::vector<std::string>& results) {
   auto lines = SplitLines(text);
   size_t li = 0;
@@ -221,7 +269,7 @@ bool ExtractStackImpl(const StackContext& ctx, const std::vector<std::unique_ptr
   int stacks = 0;
   std::vector<std::string_view> groups;
   auto append = [&](const std::vector<std::string_view>& g) {
-    std::string name = ExtractFrameName(g, skip);
+    std::string name = ExtractFrameName(g, &ctx.generic_frames, skip, cache);
     if (!name.empty()) frames.push_back(std::move(name));
   };
   for (size_t part = 0;; ++part) {
@@ -239,24 +287,24 @@ bool ExtractStackImpl(const StackContext& ctx, const std::vector<std::unique_ptr
       ++stacks;
       while (li < lines.size()) {
         std::string_view ln = lines[li++];
-        if (re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
+        if (MayBeCorruptedLine(ln) && re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
           ok = false;
           break;
         }
-        if (re2::RE2::PartialMatch(ln, ctx.stack_start_re)) break;
+        if (MayStartStack(ln) && re2::RE2::PartialMatch(ln, ctx.stack_start_re)) break;
         if (part + 1 != parts.size() && parts[part + 1] && Capture(*parts[part + 1], ln, groups)) {
           append(groups);
           ++part;
           break;
         }
-        if (Capture(ctx.frame_re, ln, groups)) append(groups);
+        if (MatchFrameLine(ln, groups)) append(groups);
         // Only the first frame counts for kFirst, and nothing follows a final "@stack".
         if (ex == FrameExtractor::kFirst && part + 1 == parts.size() && !frames.empty()) break;
       }
     } else {
       while (li < lines.size()) {
         std::string_view ln = lines[li++];
-        if (re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
+        if (MayBeCorruptedLine(ln) && re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
           ok = false;
           break;
         }
@@ -271,9 +319,23 @@ bool ExtractStackImpl(const StackContext& ctx, const std::vector<std::unique_ptr
 
 }  // namespace
 
-TitleResult TitleExtractor::Extract(int class_index, std::string_view text) const {
+std::optional<bool> TitleCache::Skipped(const void* spec, std::string_view name) const {
+  auto it = skipped_.find(spec);
+  if (it == skipped_.end()) return std::nullopt;
+  auto jt = it->second.find(std::string(name));
+  if (jt == it->second.end()) return std::nullopt;
+  return jt->second;
+}
+
+void TitleCache::Remember(const void* spec, std::string_view name, bool skipped) {
+  auto& m = skipped_[spec];
+  // Bounded: a log with millions of distinct names (garbage) must not grow memory without end.
+  if (m.size() < 100000) m.emplace(std::string(name), skipped);
+}
+
+TitleResult TitleExtractor::Extract(int class_index, std::string_view text, TitleCache* cache) const {
   const auto& cc = catalog_->cls(class_index);
-  StackContext sctx{*frame_re_, *stack_start_re_, *corrupted_line_re_, *stall_anchor_re_};
+  StackContext sctx{catalog_->generic_frames(), *frame_re_, *stack_start_re_, *corrupted_line_re_, *stall_anchor_re_};
   size_t start_pos = text.size();
   std::string desc;
   std::string corrupted;
@@ -281,6 +343,10 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text) cons
   const ReportCatalog::CompiledFormat* chosen = nullptr;
   std::vector<std::string_view> groups;
   for (const auto& f : cc.formats) {
+    if (!f.title_literal.empty()) {
+      size_t lit = text.find(f.title_literal);
+      if (lit == std::string_view::npos || lit > start_pos) continue;  // no match, or none earlier
+    }
     size_t pos = 0;
     if (!Capture(*f.title, text, groups, &pos)) continue;
     if (pos > start_pos || (pos == start_pos && !desc.empty())) continue;
@@ -296,10 +362,10 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text) cons
     corrupted.clear();
     if (f.stack) {
       std::vector<std::string> frames;
-      bool ok = ExtractStackImpl(sctx, f.stack->parts, f.stack->skip.get(), f.stack->extractor, text.substr(from), frames);
+      bool ok = ExtractStackImpl(sctx, cache, f.stack->parts, f.stack->skip.get(), f.stack->extractor, text.substr(from), frames);
       for (size_t i = 0; !ok && i < f.stack->fallbacks.size(); ++i) {
         frames.clear();
-        ok = ExtractStackImpl(sctx, f.stack->fallbacks[i], f.stack->skip.get(), f.stack->extractor, text.substr(from),
+        ok = ExtractStackImpl(sctx, cache, f.stack->fallbacks[i], f.stack->skip.get(), f.stack->extractor, text.substr(from),
                               frames);
       }
       if (!ok) corrupted = kNoFrames;
@@ -340,7 +406,7 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text) cons
         }
         bool found = false;
         for (size_t i = 1; i < lines.size() && i <= 15; ++i) {
-          if (re2::RE2::PartialMatch(lines[i], *stack_start_re_)) break;
+          if (MayStartStack(lines[i]) && re2::RE2::PartialMatch(lines[i], *stack_start_re_)) break;
           if (lines[i].find("(stack is not available)") != std::string_view::npos ||
               re2::RE2::PartialMatch(lines[i], *strict_frame_re_)) {
             found = true;

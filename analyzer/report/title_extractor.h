@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,18 @@ struct TitleResult {
   ReportKind kind = ReportKind::kOther;
 };
 
+// Memo of "is this function name skipped by that stack spec" for one analysis (one thread): the
+// same few hundred function names recur in every report of a log, and each answer costs a regex.
+class TitleCache {
+ public:
+  // nullopt when not known yet.
+  std::optional<bool> Skipped(const void* spec, std::string_view name) const;
+  void Remember(const void* spec, std::string_view name, bool skipped);
+
+ private:
+  std::unordered_map<const void*, std::unordered_map<std::string, bool>> skipped_;
+};
+
 class TitleExtractor {
  public:
   explicit TitleExtractor(std::shared_ptr<const ReportCatalog> catalog);
@@ -28,7 +42,8 @@ class TitleExtractor {
 
   // `text`: the report's lines joined with '\n', starting at the line that matched class
   // `class_index`, holding only lines of the report's own context, unreliable frames removed.
-  TitleResult Extract(int class_index, std::string_view text) const;
+  // `cache` may be null; it must not be shared between threads.
+  TitleResult Extract(int class_index, std::string_view text, TitleCache* cache = nullptr) const;
 
   // The normalisation syzkaller applies to every title (exposed for the corpus comparison).
   std::string NormalizeTitle(std::string_view title) const;

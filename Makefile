@@ -1,0 +1,44 @@
+# ktriage: one entry point for set-up, build, tests and benchmarks (see README.md).
+# Every target that builds first runs scripts/install-deps.sh, a no-op once the packages are in.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+KTRIAGE = $(BUILD_DIR)/analyzer/cli/ktriage
+SAMPLE ?= corpora/samples/veth-softlockup.log
+
+.PHONY: all deps build build-asan sample test test-plain test-asan bench clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+
+sample: build
+	./$(KTRIAGE) analyze $(SAMPLE)
+
+# Every test, twice: the optimised build, then ASan/UBSan. Both fit CI's budget on 2 cores
+# (README.md gives the times), so the one test command runs them all.
+test: test-plain test-asan
+
+test-plain: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
+
+test-asan: build-asan
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j2
+
+# Not part of `test`: it builds (once, cached) and reads a 1 GB log.
+bench: build
+	bench/stream_log.sh --ktriage $(KTRIAGE) --mix fleet
+	bench/stream_log.sh --ktriage $(KTRIAGE) --mix dense
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -1,0 +1,189 @@
+// `ktriage analyze`: options, help, and the loop that streams each input through the pipeline.
+#include "analyzer/cli/analyze_command.h"
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+#include "analyzer/ingest/input_source.h"
+#include "analyzer/output/analysis_output.h"
+#include "analyzer/report/log_analysis.h"
+
+namespace ktriage::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+struct RawAnalyzeOptions {
+  std::string format;
+  std::string color;
+  bool all_frames = false;
+  bool help = false;
+  std::vector<std::string> paths;
+};
+
+// Built in one place so that parsing and --help can never disagree about what exists.
+po::options_description VisibleOptions(RawAnalyzeOptions& raw) {
+  po::options_description visible("Options", 100, 50);
+  visible.add_options()
+      ("format", po::value(&raw.format)->default_value("text")->value_name("text|json"),
+       "text: a summary for people; json: the versioned document of docs/json.md")
+      ("color", po::value(&raw.color)->default_value("auto")->value_name("auto|always|never"),
+       "colour the text output; auto colours only when stdout is a terminal and NO_COLOR is "
+       "unset or empty")
+      ("all-frames", po::bool_switch(&raw.all_frames),
+       "text output: show every frame of each report instead of the first 16")
+      ("help,h", po::bool_switch(&raw.help), "show this help");
+  return visible;
+}
+
+// An input's errors are stored and printed as "NAME: reason". Library messages usually name the
+// input already; repeating the name would read badly. Standard input is "<stdin>", as the
+// ingest library calls it, because "ktriage: -: ..." reads like a typo.
+std::string InputMessage(const std::string& path, const std::string& message) {
+  const std::string name = path == "-" ? "<stdin>" : path;
+  if (message.size() > name.size() + 2 && message.compare(0, name.size(), name) == 0 &&
+      message.compare(name.size(), 2, ": ") == 0) {
+    return message;
+  }
+  return name + ": " + message;
+}
+
+}  // namespace
+
+Result<AnalyzeOptions> ParseAnalyzeOptions(const std::vector<std::string>& args) {
+  RawAnalyzeOptions raw;
+  po::options_description all = VisibleOptions(raw);
+  all.add_options()("path", po::value(&raw.paths));
+  po::positional_options_description positional;
+  positional.add("path", -1);
+  try {
+    po::variables_map vm;
+    // No prefix guessing: "--all" must not silently become --all-frames, and adding an
+    // option later must not make old command lines ambiguous.
+    int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Error{e.what()};
+  }
+
+  AnalyzeOptions options;
+  options.help = raw.help;
+  if (options.help) return options;
+  if (raw.format == "text") {
+    options.format = AnalyzeOptions::Format::kText;
+  } else if (raw.format == "json") {
+    options.format = AnalyzeOptions::Format::kJson;
+  } else {
+    return Error{"invalid --format '" + raw.format + "' (expected text or json)"};
+  }
+  if (raw.color == "auto") {
+    options.color = AnalyzeOptions::Color::kAuto;
+  } else if (raw.color == "always") {
+    options.color = AnalyzeOptions::Color::kAlways;
+  } else if (raw.color == "never") {
+    options.color = AnalyzeOptions::Color::kNever;
+  } else {
+    return Error{"invalid --color '" + raw.color + "' (expected auto, always or never)"};
+  }
+  options.all_frames = raw.all_frames;
+  options.paths = std::move(raw.paths);
+  if (options.paths.empty()) return Error{"analyze: no PATH given (use '-' for standard input)"};
+  return options;
+}
+
+std::string AnalyzeHelp() {
+  RawAnalyzeOptions raw;
+  std::ostringstream s;
+  s << "Usage: ktriage analyze [OPTIONS] PATH...\n"
+       "\n"
+       "Finds the kernel crash reports in each log (oopses, BUG and WARNING reports, soft and\n"
+       "hard lockups, hung tasks, RCU stalls, KASAN and other sanitizer reports, panics...) and\n"
+       "prints a summary of each: title, kind, where it is, task, taint, kernel, frames.\n"
+       "\n"
+       "PATH is a dmesg capture, syslog, journalctl output, /dev/kmsg dump or serial console\n"
+       "log; gzip, xz, zstd, bzip2 and lz4 are decompressed (detected by content, not by name).\n"
+       "'-' reads standard input. An input that cannot be read is reported on stderr as\n"
+       "'ktriage: PATH: reason' and in that input's \"errors\"; the other inputs are still analysed.\n"
+       "\n"
+    << VisibleOptions(raw)
+    << "\n"
+       "Exit status:\n"
+       "  0  every input was read to its end (whether or not it held crash reports)\n"
+       "  1  some input could not be opened or read; the others were analysed\n"
+       "  2  usage error: unknown option, bad value, no PATH\n"
+       "\n"
+       "Environment:\n"
+       "  NO_COLOR  when set and not empty, --color=auto never colours\n"
+       "\n"
+       "Examples:\n"
+       "  ktriage analyze /var/log/kern.log\n"
+       "  dmesg | ktriage analyze -\n"
+       "  ktriage analyze --all-frames corpora/samples/veth-softlockup.log\n"
+       "  ktriage analyze --format json console-*.log.gz > analysis.json\n"
+       "  journalctl -k -b -1 | ktriage analyze --format json - | jq '.inputs[].reports[].title'\n"
+       "\n"
+       "The JSON document is described in docs/json.md.\n";
+  return s.str();
+}
+
+int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
+  std::unique_ptr<AnalysisWriter> writer;
+  if (options.format == AnalyzeOptions::Format::kJson) {
+    writer = MakeJsonWriter(context.out);
+  } else {
+    TextOutputOptions text;
+    text.color = options.color == AnalyzeOptions::Color::kAlways ||
+                 (options.color == AnalyzeOptions::Color::kAuto && context.stdout_is_tty && !context.no_color);
+    text.show_all_frames = options.all_frames;
+    writer = MakeTextWriter(context.out, text);
+  }
+
+  bool all_read = true;
+  for (const std::string& path : options.paths) {
+    writer->BeginInput(path);
+    InputResult input;
+    input.path = path;
+    auto fail = [&](const Error& error) {
+      std::string message = InputMessage(path, error.message);
+      context.err << "ktriage: " << message << '\n';
+      input.errors.push_back(std::move(message));
+      all_read = false;
+    };
+    Result<std::unique_ptr<InputSource>> source = OpenInputFile(path);
+    if (!source.ok()) {
+      input.opened = false;
+      fail(source.error());
+    } else {
+      // Reports go straight to the writer: memory stays bounded whatever the input size.
+      LogAnalysisResult result = AnalyzeLog(**source, LogAnalysisOptions{},
+                                            [&](CrashReport&& report) { writer->WriteReport(report); });
+      input.analysis = std::move(result.analysis);
+      if (result.error) fail(*result.error);
+    }
+    writer->EndInput(input);
+  }
+  writer->Finish();
+
+  context.out.flush();
+  if (!context.out) {
+    context.err << "ktriage: error writing the output\n";
+    return kExitInputError;
+  }
+  return all_read ? kExitOk : kExitInputError;
+}
+
+int AnalyzeCommand(const std::vector<std::string>& args, const CliContext& context) {
+  Result<AnalyzeOptions> options = ParseAnalyzeOptions(args);
+  if (!options.ok()) {
+    context.err << "ktriage: " << options.error().message << "\nTry 'ktriage analyze --help'.\n";
+    return kExitUsage;
+  }
+  if (options->help) {
+    context.out << AnalyzeHelp();
+    return kExitOk;
+  }
+  return RunAnalyze(*options, context);
+}
+
+}  // namespace ktriage::cli

@@ -1,0 +1,55 @@
+// Formatting shared by the text and JSON writers.
+#include "analyzer/output/output_format.h"
+
+#include <cstdio>
+
+namespace ktriage::output_internal {
+
+std::string HexString(uint64_t value) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string CallerString(const Caller& caller) {
+  switch (caller.kind) {
+    case Caller::Kind::kThread: return "T" + std::to_string(caller.id);
+    case Caller::Kind::kCpu: return "C" + std::to_string(caller.id);
+    case Caller::Kind::kNone: break;
+  }
+  return "";
+}
+
+std::string FrameString(const Frame& frame) {
+  std::string s;
+  if (!frame.function.empty()) {
+    s = frame.function;
+    if (frame.offset) {
+      s += '+';
+      s += HexString(*frame.offset);
+      if (frame.size) {
+        s += '/';
+        s += HexString(*frame.size);
+      }
+    }
+  } else if (frame.address) {
+    s = HexString(*frame.address);
+  } else {
+    s = "??";
+  }
+  if (!frame.module.empty()) {
+    s += " [";
+    s += frame.module;
+    s += ']';
+  }
+  return s;
+}
+
+std::string TimestampString(double seconds) {
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%.6f", seconds);
+  if (n < 0) return "?";
+  return std::string(buf, static_cast<size_t>(n) < sizeof buf ? static_cast<size_t>(n) : sizeof buf - 1);
+}
+
+}  // namespace ktriage::output_internal

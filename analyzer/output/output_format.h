@@ -1,0 +1,25 @@
+// Formatting shared by the text and JSON writers, so that both spell numbers and frames alike.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "analyzer/report/crash_report.h"
+
+namespace ktriage::output_internal {
+
+// "0x27c": lowercase, no padding, the way the kernel prints offsets.
+std::string HexString(uint64_t value);
+
+// "T123" / "C1"; "" when the caller is unknown.
+std::string CallerString(const Caller& caller);
+
+// "func+0x1/0x2 [module]" as the kernel prints a trace entry, falling back to the address
+// when no symbol was printed. No "? " prefix: callers decide how to mark unreliable frames.
+std::string FrameString(const Frame& frame);
+
+// "5256.508123": printk's own precision, so text output lines up with the log it came from.
+std::string TimestampString(double seconds);
+
+}  // namespace ktriage::output_internal

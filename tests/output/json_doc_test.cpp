@@ -1,0 +1,59 @@
+// docs/json.md is the contract: its field tables must list exactly the keys WriteJson writes,
+// in the order it writes them, so that the document cannot drift from the code.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "analyzer/output/analysis_output.h"
+#include "tests/output/report_fixtures.h"
+
+namespace ktriage {
+namespace {
+
+using nlohmann::ordered_json;
+
+// Section heading ("## The document", "### report") -> the `field` names of its table rows.
+std::map<std::string, std::vector<std::string>> DocumentedFields() {
+  std::ifstream in(KTRIAGE_SOURCE_DIR "/docs/json.md");
+  std::map<std::string, std::vector<std::string>> fields;
+  std::string section;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0) {
+      section = line.substr(line.find(' ') + 1);
+    } else if (line.rfind("| `", 0) == 0) {
+      size_t end = line.find('`', 3);
+      fields[section].push_back(line.substr(3, end - 3));
+    }
+  }
+  return fields;
+}
+
+std::vector<std::string> Keys(const ordered_json& object) {
+  std::vector<std::string> keys;
+  for (const auto& item : object.items()) keys.push_back(item.key());
+  return keys;
+}
+
+TEST(JsonDoc, FieldTablesMatchTheOutput) {
+  std::ostringstream out;
+  WriteJson(out, {testing::SampleInput({testing::SoftLockupReport()})});
+  ordered_json doc = ordered_json::parse(out.str());
+  auto documented = DocumentedFields();
+  ASSERT_FALSE(documented.empty()) << "docs/json.md not found or has no tables";
+  const ordered_json& input = doc["inputs"][0];
+  EXPECT_EQ(documented["The document"], Keys(doc));
+  EXPECT_EQ(documented["input"], Keys(input));
+  EXPECT_EQ(documented["system"], Keys(input["system"]));
+  EXPECT_EQ(documented["stats"], Keys(input["stats"]));
+  EXPECT_EQ(documented["report"], Keys(input["reports"][0]));
+  EXPECT_EQ(documented["frame"], Keys(input["reports"][0]["frames"][0]));
+  std::ostringstream text;
+  text << std::ifstream(KTRIAGE_SOURCE_DIR "/docs/json.md").rdbuf();
+  EXPECT_NE(text.str().find(std::string("`\"") + kAnalysisSchema + "\"`"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ktriage
