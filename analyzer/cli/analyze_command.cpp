@@ -139,6 +139,13 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
     writer = MakeTextWriter(context.out, text);
   }
 
+  // Compiling the report catalog is the expensive part of start-up: once for all inputs.
+  Result<std::shared_ptr<const LogAnalyzer>> analyzer = LogAnalyzer::Create();
+  if (!analyzer.ok()) {
+    context.err << "ktriage: " << analyzer.error().message << '\n';
+    return kExitInputError;
+  }
+
   bool all_read = true;
   for (const std::string& path : options.paths) {
     writer->BeginInput(path);
@@ -156,8 +163,8 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       fail(source.error());
     } else {
       // Reports go straight to the writer: memory stays bounded whatever the input size.
-      LogAnalysisResult result = AnalyzeLog(**source, LogAnalysisOptions{},
-                                            [&](CrashReport&& report) { writer->WriteReport(report); });
+      LogAnalysisResult result =
+          (*analyzer)->Analyze(**source, [&](CrashReport&& report) { writer->WriteReport(report); });
       input.analysis = std::move(result.analysis);
       if (result.error) fail(*result.error);
     }
