@@ -139,7 +139,7 @@ void ReportSegmenter::Close(size_t index, bool went_quiet) {
     auto& t = r->raw.title_line_indexes;
     t.erase(std::remove_if(t.begin(), t.end(), [&](size_t i) { return i > r->last_meaningful; }), t.end());
   }
-  if (recent_) sink_(std::move(recent_->raw));
+  if (recent_) Emit(std::move(recent_->raw));
   recent_closed_at_line_ = r->raw.lines.empty() ? 0 : r->raw.lines.back().number;
   recent_ = std::move(r);
 }
@@ -238,9 +238,10 @@ void ReportSegmenter::Feed(const LogLine& line) {
   if (!line.kernel) return;
   static_assert(sizeof(size_t) >= 4);
   if (recent_ && line.number - recent_closed_at_line_ > 50) {
-    sink_(std::move(recent_->raw));
+    Emit(std::move(recent_->raw));
     recent_.reset();
   }
+  Flush();
   const StreamKey key = KeyOf(line);
   const std::string_view text = line.text;
 
@@ -326,12 +327,33 @@ void ReportSegmenter::Feed(const LogLine& line) {
     Close(idx, false);
 }
 
+void ReportSegmenter::Emit(RawReport&& raw) {
+  const uint64_t start = raw.lines.empty() ? 0 : raw.lines.front().number;
+  finished_.emplace(start, std::move(raw));
+}
+
+void ReportSegmenter::Flush(bool all) {
+  if (finished_.empty()) return;
+  uint64_t oldest_unfinished = UINT64_MAX;
+  if (!all) {
+    for (const auto& r : open_)
+      if (!r->raw.lines.empty()) oldest_unfinished = std::min(oldest_unfinished, r->raw.lines.front().number);
+    if (recent_ && !recent_->raw.lines.empty())
+      oldest_unfinished = std::min(oldest_unfinished, recent_->raw.lines.front().number);
+  }
+  while (!finished_.empty() && finished_.begin()->first < oldest_unfinished) {
+    sink_(std::move(finished_.begin()->second));
+    finished_.erase(finished_.begin());
+  }
+}
+
 void ReportSegmenter::Finish() {
   while (!open_.empty()) Close(0, false);
   if (recent_) {
-    sink_(std::move(recent_->raw));
+    Emit(std::move(recent_->raw));
     recent_.reset();
   }
+  Flush(/*all=*/true);
 }
 
 }  // namespace ktriage

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +51,7 @@ class ReportSegmenter {
   ~ReportSegmenter();
 
   void Feed(const LogLine& line);
-  // Flushes every open report.
+  // Flushes every open report; all reports have reached the sink afterwards.
   void Finish();
 
  private:
@@ -67,6 +68,10 @@ class ReportSegmenter {
   void Append(Open& r, const LogLine& line, bool is_start);
   bool AttachPanic(const LogLine& line, StreamKey key);
   size_t Route(const LogLine& line, StreamKey key);
+  // Reports reach the sink in the order they started (not the order they ended), so that the
+  // output is in log order even when CPUs interleave; a finished report waits for earlier ones.
+  void Emit(RawReport&& raw);
+  void Flush(bool all = false);
 
   std::shared_ptr<const ReportCatalog> catalog_;
   SegmenterOptions options_;
@@ -74,6 +79,7 @@ class ReportSegmenter {
   std::vector<std::unique_ptr<Open>> open_;
   // The last closed report, held back briefly so that a panic printed right after it is attached.
   std::unique_ptr<Open> recent_;
+  std::map<uint64_t, RawReport> finished_;  // by first line number
   uint64_t recent_closed_at_line_ = 0;
 };
 

@@ -96,6 +96,18 @@ TEST(LogAnalysis, CallerIdsSeparateInterleavedReportsExactly) {
   EXPECT_NE(ra.signature, rb.signature);
 }
 
+TEST(LogAnalysis, StreamedReportsComeInLogOrder) {
+  // With caller ids the CPU 1 report ends first (its panic), yet the sink sees CPU 0's first.
+  auto a = SoftLockupLines(0, "ip", 2541, "netdev_pick_tx+0x27c/0x294", kFramesA);
+  auto b = SoftLockupLines(1, "kworker/1:2", 94, "smp_call_function_many_cond+0x12e/0x380", kFramesB);
+  std::string log = Interleave(a, "  T2541", b, "     C1", true);
+  auto src = MemoryInput(log, "<test>");
+  std::vector<uint64_t> starts;
+  SharedAnalyzer().Analyze(*src, [&](CrashReport&& r) { starts.push_back(r.line_start); });
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_LT(starts[0], starts[1]);
+}
+
 TEST(LogAnalysis, WithoutCallerIdsInterleavedReportsAreSplitAndMarked) {
   auto a = SoftLockupLines(0, "ip", 2541, "netdev_pick_tx+0x27c/0x294", kFramesA);
   auto b = SoftLockupLines(1, "kworker/1:2", 94, "smp_call_function_many_cond+0x12e/0x380", kFramesB);
