@@ -88,7 +88,9 @@ TEST(LogAnalysis, CallerIdsSeparateInterleavedReportsExactly) {
   for (const auto& f : ra.frames) {
     saw_module = saw_module || f.module == "openvswitch";
     saw_ip = saw_ip || (f.is_ip && f.function == "netdev_pick_tx");
-    if (!f.is_ip) EXPECT_EQ(f.context, FrameContext::kTask) << f.function;
+    if (!f.is_ip) {
+      EXPECT_EQ(f.context, FrameContext::kTask) << f.function;
+    }
   }
   EXPECT_TRUE(saw_module);
   EXPECT_TRUE(saw_ip);
