@@ -15,11 +15,11 @@ deps:
 	scripts/install-deps.sh
 
 build: deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_WERROR=ON
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 build-asan: deps
-	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_SANITIZE=ON
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_SANITIZE=ON -DKTRIAGE_WERROR=ON
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 
 sample: build
