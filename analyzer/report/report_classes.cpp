@@ -96,7 +96,9 @@ std::vector<ReportClass> Classes() {
       st.fallbacks = {kCallTrace};
       st.skip = {"copy_to_user", "copy_from_user", "_copy_to_iter", "copy_page_to_iter", "copyout", "copyin",
                  "instrument_", "kmsan", "__msan", "memcpy", "memmove"};
-      f.push_back(WithStack("BUG: KMSAN:", "KMSAN: {1} in {3}", K::kKmsan, st, "BUG: KMSAN: ([a-z\\-]+) in {{FUNC}}"));
+      TitleFormat kmsan = WithStack("BUG: KMSAN:", "KMSAN: {1} in {3}", K::kKmsan, st, "BUG: KMSAN: ([a-z\\-]+) in {{FUNC}}");
+      kmsan.no_stack_trace = true;  // the frames follow the header with no "Call Trace:" line
+      f.push_back(kmsan);
     }
     f.push_back(NoStack(Plain("BUG: KCSAN: data-race in ([a-zA-Z0-9_.]+) / ([a-zA-Z0-9_.]+)",
                               "KCSAN: data-race in {1} / {2}", K::kKcsan)));
@@ -353,15 +355,15 @@ std::vector<ReportClass> Classes() {
   // arm: "Unhandled fault: ..." / "Alignment trap: ...", arm64/arm: "Internal error: Oops: ...".
   c.push_back(ReportClass{"Unhandled fault:", {},
                           {WithStack("Unhandled fault:", "Unhandled fault in {1}", K::kOops,
-                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}"}))},
+                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}", "@stack"}))},
                           false, K::kOops});
   c.push_back(ReportClass{"Alignment trap:", {},
                           {WithStack("Alignment trap:", "Alignment trap in {1}", K::kOops,
-                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}"}))},
+                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}", "@stack"}))},
                           false, K::kOops});
   c.push_back(ReportClass{"Internal error:", {},
                           {WithStack("Internal error:", "Internal error in {1}", K::kOops,
-                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}"}))},
+                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}", "@stack"}))},
                           false, K::kOops});
   c.push_back(ReportClass{"VFS: Busy inodes after unmount", {},
                           {NoStack(Plain("VFS: Busy inodes after unmount", "VFS: Busy inodes after unmount (use-after-free)", K::kBug))},

@@ -77,11 +77,16 @@ bool MatchFrameLine(std::string_view ln, std::vector<std::string_view>& groups) 
     if (j + 1 >= ln.size() || ln[j] != ']' || ln[j + 1] != ' ') break;
     i = j + 2;
   }
+  // arm32: "[<80100b6c>] (__irq_svc) from [<80616f94>] (check_zeroed_user+0x140/0x1dc)": the
+  // frame is the first name in parentheses.
+  const bool arm32 = i > 0 && i < ln.size() && ln[i] == '(';
+  if (arm32) ++i;
   size_t start = i;
   while (i < ln.size() && ((ln[i] >= 'a' && ln[i] <= 'z') || (ln[i] >= 'A' && ln[i] <= 'Z') ||
                            (ln[i] >= '0' && ln[i] <= '9') || ln[i] == '_'))
     ++i;
-  if (i == start || i >= ln.size() || (ln[i] != '.' && ln[i] != '+')) return false;
+  if (i == start || i >= ln.size()) return false;
+  if (arm32 ? (ln[i] != ')' && ln[i] != '+' && ln[i] != '.') : (ln[i] != '.' && ln[i] != '+')) return false;
   groups.clear();
   groups.push_back(ln.substr(start, i - start));
   return true;
@@ -391,8 +396,9 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text, Titl
     corrupted = "title matches corrupted regexp";
   if (corrupted.empty() && chosen && !chosen->source->no_stack_trace) {
     // A report that should carry a stack must show one, with frames after each stack keyword.
+    // "Backtrace:" is arm32's heading for the stack.
     if (text.find("Call Trace") == std::string_view::npos && text.find("Call trace") == std::string_view::npos &&
-        text.find("backtrace") == std::string_view::npos) {
+        text.find("backtrace") == std::string_view::npos && text.find("Backtrace:") == std::string_view::npos) {
       corrupted = "no stack trace in report";
     } else {
       re2::StringPiece input(text.data(), text.size());
