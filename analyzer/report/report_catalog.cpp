@@ -57,6 +57,11 @@ const char* const kGenericSkip[] = {
     "^el1h_64_irq", "^call_on_irq_stack", "^do_interrupt_handler",
     // 6.10+ allocation-profiling wrappers.
     "_noprof$", "__alloc_frozen_pages", "kmalloc_large",
+    // Sanitizer, tracing and stack-walking helpers; generic containers and kernel plumbing whose
+    // assertions fire on their caller's bug.
+    "__hwasan", "trace_hardirqs", "walk_stackframe", "unwind_backtrace", "fortify", "hex_dump", "^ida_free$",
+    "^rhashtable_lookup", "^folio_unlock$", "^kobject_", "^__queue_work$", "^insert_work$", "^queue_work",
+    "^cleanup_srcu_struct$",
 };
 
 std::string GenericSkipPattern() {

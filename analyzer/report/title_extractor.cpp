@@ -89,6 +89,18 @@ bool MatchFrameLine(std::string_view ln, std::vector<std::string_view>& groups) 
   if (arm32 ? (ln[i] != ')' && ln[i] != '+' && ln[i] != '.') : (ln[i] != '.' && ln[i] != '+')) return false;
   groups.clear();
   groups.push_back(ln.substr(start, i - start));
+  if (arm32) {
+    // The caller after " from [<addr>] (" is the second candidate when the first is skipped.
+    size_t from = ln.find(") from [<", i);
+    size_t open = from == std::string_view::npos ? from : ln.find("] (", from);
+    if (open != std::string_view::npos) {
+      size_t b = open + 3, e = b;
+      while (e < ln.size() && ((ln[e] >= 'a' && ln[e] <= 'z') || (ln[e] >= 'A' && ln[e] <= 'Z') ||
+                               (ln[e] >= '0' && ln[e] <= '9') || ln[e] == '_'))
+        ++e;
+      if (e > b) groups.push_back(ln.substr(b, e - b));
+    }
+  }
   return true;
 }
 

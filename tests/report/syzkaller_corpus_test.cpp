@@ -99,7 +99,7 @@ TEST(SyzkallerCorpus, TitlesMatchSyzkaller) {
               no_crash_files, corrupted_ok, crash_files, corrupted_rate);
   RecordProperty("exact_title_percent", std::to_string(title_rate));
   // Floors: raise when accuracy improves.
-  EXPECT_GE(title_rate, 87.0);
+  EXPECT_GE(title_rate, 90.0);
   EXPECT_GE(detect_rate, 99.5);
   EXPECT_GE(corrupted_rate, 96.0);
 }
