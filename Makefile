@@ -7,7 +7,7 @@ ASAN_DIR ?= build-asan
 KTRIAGE = $(BUILD_DIR)/analyzer/cli/ktriage
 SAMPLE ?= corpora/samples/veth-softlockup.log
 
-.PHONY: all deps build build-asan sample test test-plain test-asan bench clean
+.PHONY: all deps build build-asan dumps sample test test-plain test-asan bench clean
 
 all: build
 
@@ -22,12 +22,17 @@ build-asan: deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_SANITIZE=ON -DKTRIAGE_WERROR=ON
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 
+# Real crash dumps of a Debian kernel booted in QEMU, for the vmcore tests: made once (about five
+# minutes on two cores), then cached under ~/.cache/ktriage/dumps by a hash of what makes them.
+dumps: deps
+	corpora/dumps/make-dumps.sh > /dev/null
+
 sample: build
 	./$(KTRIAGE) analyze $(SAMPLE)
 
 # Every test, twice: the optimised build, then ASan/UBSan. Both fit CI's budget on 2 cores
 # (README.md gives the times), so the one test command runs them all.
-test: test-plain test-asan
+test: dumps test-plain test-asan
 
 test-plain: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
@@ -36,9 +41,10 @@ test-asan: build-asan
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j2
 
 # Not part of `test`: it builds (once, cached) and reads a 1 GB log.
-bench: build
+bench: build dumps
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix fleet
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix dense
+	bench/vmcore_dmesg.sh --ktriage $(KTRIAGE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -7,6 +7,8 @@
 #include "analyzer/ingest/input_source.h"
 #include "analyzer/output/analysis_output.h"
 #include "analyzer/report/log_analysis.h"
+#include "analyzer/vmcore/dump_file.h"
+#include "analyzer/vmcore/vmcore_analysis.h"
 
 namespace ktriage::cli {
 namespace {
@@ -103,6 +105,9 @@ std::string AnalyzeHelp() {
        "\n"
        "PATH is a dmesg capture, syslog, journalctl output, /dev/kmsg dump or serial console\n"
        "log; gzip, xz, zstd, bzip2 and lz4 are decompressed (detected by content, not by name).\n"
+       "PATH may also be a crash dump (ELF vmcore, kdump-compressed, makedumpfile's flattened\n"
+       "format): its facts (release, CPUs and their symbolized PCs, panic) come first, then the\n"
+       "reports of its kernel log, separated by the caller id of every printk record.\n"
        "'-' reads standard input. An input that cannot be read is reported on stderr as\n"
        "'ktriage: PATH: reason' and in that input's \"errors\"; the other inputs are still analysed.\n"
        "\n"
@@ -121,6 +126,7 @@ std::string AnalyzeHelp() {
        "  dmesg | ktriage analyze -\n"
        "  ktriage analyze --all-frames corpora/samples/veth-softlockup.log\n"
        "  ktriage analyze --format json console-*.log.gz > analysis.json\n"
+       "  ktriage analyze /var/crash/202611221000/dump.202611221000\n"
        "  journalctl -k -b -1 | ktriage analyze --format json - | jq '.inputs[].reports[].title'\n"
        "\n"
        "The JSON document is described in docs/json.md.\n";
@@ -148,7 +154,6 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
 
   bool all_read = true;
   for (const std::string& path : options.paths) {
-    writer->BeginInput(path);
     InputResult input;
     input.path = path;
     auto fail = [&](const Error& error) {
@@ -157,6 +162,28 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       input.errors.push_back(std::move(message));
       all_read = false;
     };
+    // A crash dump is recognised by its content, whatever its name: its facts come first, then
+    // its kernel log goes through the text pipeline like any log, caller ids included.
+    if (path != "-" && LooksLikeDump(path)) {
+      Result<VmcoreContents> dump = ReadVmcore({path});
+      if (!dump.ok()) {
+        input.opened = false;
+        writer->BeginInput(path, nullptr);
+        fail(dump.error());
+      } else {
+        input.vmcore = dump->facts;
+        writer->BeginInput(path, &*input.vmcore);
+        const std::string log_text = dump->log ? FormatPrintkLog(*dump->log, /*with_caller=*/true) : "";
+        auto log_source = MemoryInput(log_text, path);
+        LogAnalysisResult result =
+            (*analyzer)->Analyze(*log_source, [&](CrashReport&& report) { writer->WriteReport(report); });
+        input.analysis = std::move(result.analysis);
+        input.analysis.compression = "none";
+      }
+      writer->EndInput(input);
+      continue;
+    }
+    writer->BeginInput(path, nullptr);
     Result<std::unique_ptr<InputSource>> source = OpenInputFile(path);
     if (!source.ok()) {
       input.opened = false;

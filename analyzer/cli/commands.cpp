@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "analyzer/cli/analyze_command.h"
+#include "analyzer/cli/dump_commands.h"
 
 #ifndef KTRIAGE_VERSION
 #error "KTRIAGE_VERSION must come from the build (the project version in CMakeLists.txt)"
@@ -16,13 +17,15 @@ namespace {
 
 // Only commands that work belong here: `ktriage --help` lists exactly this table.
 constexpr std::array kCommands = {
-    CommandSpec{"analyze", "find and summarise the kernel crash reports in log files", &AnalyzeHelp,
+    CommandSpec{"analyze", "find and summarise the kernel crash reports in logs and crash dumps", &AnalyzeHelp,
                 &AnalyzeCommand},
+    CommandSpec{"dmesg", "print the kernel log kept in a crash dump", &DmesgHelp, &DmesgCommand},
+    CommandSpec{"vmcore", "facts of a crash dump: release, CPUs, panic ('vmcore info')", &VmcoreHelp, &VmcoreCommand},
 };
 
 std::string TopLevelHelp() {
   std::string s =
-      "ktriage " KTRIAGE_VERSION ": offline post-mortem analyzer for Linux kernel crash logs\n"
+      "ktriage " KTRIAGE_VERSION ": offline post-mortem analyzer for Linux kernel crash logs and dumps\n"
       "\n"
       "Usage: ktriage COMMAND [OPTIONS] [ARGS...]\n"
       "       ktriage help COMMAND\n"
@@ -44,6 +47,8 @@ std::string TopLevelHelp() {
       "  ktriage analyze /var/log/kern.log\n"
       "  dmesg | ktriage analyze -\n"
       "  ktriage analyze --format json console.log.gz > analysis.json\n"
+      "  ktriage analyze /var/crash/202611221000/dump.202611221000\n"
+      "  ktriage dmesg --caller vmcore\n"
       "  ktriage help analyze\n"
       "\n"
       "Exit status: 0 all inputs read, 1 some input could not be read, 2 usage error.\n"

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "analyzer/report/log_analysis.h"
+#include "analyzer/vmcore/vmcore_analysis.h"
 
 namespace ktriage {
 
@@ -20,6 +22,9 @@ struct InputResult {
   // False when the input could not be opened at all: JSON then shows "format" and
   // "compression" as null instead of inventing a format for bytes never read.
   bool opened = true;
+  // Set when the input is a crash dump: what the dump itself says (the log's reports are in
+  // `analysis` like any log's).
+  std::optional<VmcoreFacts> vmcore;
 };
 
 struct TextOutputOptions {
@@ -35,11 +40,12 @@ void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const 
 // reports are written as AnalyzeLog's sink hands them over, the per-input facts that are only
 // known at the end of the input (format, system, stats) after them. For the same data the
 // output is byte-identical to WriteJson/WriteText. Calls must come in the order
-// (BeginInput WriteReport* EndInput)* Finish.
+// (BeginInput WriteReport* EndInput)* Finish. `vmcore` is the dump's facts when the input is a dump
+// (they are known before its log is read), null otherwise.
 class AnalysisWriter {
  public:
   virtual ~AnalysisWriter() = default;
-  virtual void BeginInput(const std::string& path) = 0;
+  virtual void BeginInput(const std::string& path, const VmcoreFacts* vmcore) = 0;
   virtual void WriteReport(const CrashReport& report) = 0;
   // `input.analysis.reports` is not written again: those went through WriteReport.
   virtual void EndInput(const InputResult& input) = 0;

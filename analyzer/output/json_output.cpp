@@ -131,6 +131,41 @@ ordered_json SystemJson(const SystemInfo& s) {
   return j;
 }
 
+// A dump's own facts (docs/json.md, "vmcore"); addresses as hex strings like every address.
+ordered_json VmcoreJson(const VmcoreFacts& f) {
+  ordered_json j;
+  j["format"] = Str(f.format);
+  j["arch"] = Str(f.arch);
+  j["arch_derived"] = f.arch_derived;
+  j["osrelease"] = Str(f.osrelease);
+  j["build_id"] = Str(f.build_id);
+  j["page_size"] = f.page_size;
+  j["kernel_offset"] = f.kernel_offset ? ordered_json(HexString(static_cast<uint64_t>(*f.kernel_offset)))
+                                       : ordered_json(nullptr);
+  j["crash_time"] = Nullable(f.crash_time);
+  j["panic_cpu"] = Nullable(f.panic_cpu);
+  j["panic_message"] = Str(f.panic_message);
+  ordered_json cpus = ordered_json::array();
+  for (const VmcoreCpu& c : f.cpus) {
+    ordered_json cj;
+    cj["cpu"] = c.cpu;
+    cj["pid"] = Nullable(c.pid);
+    cj["pc"] = c.pc ? ordered_json(HexString(*c.pc)) : ordered_json(nullptr);
+    cj["symbol"] = Str(c.symbol);
+    cj["panicked"] = c.panicked;
+    cpus.push_back(std::move(cj));
+  }
+  j["cpus"] = std::move(cpus);
+  ordered_json log;
+  log["layout"] = Str(f.log_layout);
+  log["records"] = f.log_records;
+  log["skipped"] = f.log_skipped;
+  j["log"] = std::move(log);
+  j["kallsyms_symbols"] = f.kallsyms_symbols;
+  j["warnings"] = StrList(f.warnings);
+  return j;
+}
+
 ordered_json StatsJson(const LineReaderStats& s) {
   ordered_json j;
   j["bytes"] = s.bytes;
@@ -151,8 +186,9 @@ class JsonWriter final : public AnalysisWriter {
     out_ << "{\"schema\":" << Dump(kAnalysisSchema) << ",\"inputs\":[";
   }
 
-  void BeginInput(const std::string& path) override {
-    out_ << (inputs_ == 0 ? "\n" : ",\n") << "{\"path\":" << Dump(Str(path)) << ",\"reports\":[";
+  void BeginInput(const std::string& path, const VmcoreFacts* vmcore) override {
+    out_ << (inputs_ == 0 ? "\n" : ",\n") << "{\"path\":" << Dump(Str(path))
+         << ",\"vmcore\":" << (vmcore ? Dump(VmcoreJson(*vmcore)) : std::string("null")) << ",\"reports\":[";
     ++inputs_;
     reports_ = 0;
   }
@@ -196,7 +232,7 @@ std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out) {
 void WriteJson(std::ostream& out, const std::vector<InputResult>& inputs) {
   JsonWriter writer(out);
   for (const InputResult& input : inputs) {
-    writer.BeginInput(input.path);
+    writer.BeginInput(input.path, input.vmcore ? &*input.vmcore : nullptr);
     for (const CrashReport& report : input.analysis.reports) writer.WriteReport(report);
     writer.EndInput(input);
   }

@@ -56,10 +56,11 @@ class TextWriter final : public AnalysisWriter {
  public:
   TextWriter(std::ostream& out, const TextOutputOptions& options) : out_(out), options_(options) {}
 
-  void BeginInput(const std::string& path) override {
+  void BeginInput(const std::string& path, const VmcoreFacts* vmcore) override {
     // "-" is OpenInputFile's name for standard input; people read "<stdin>" better.
     path_ = path == "-" ? "<stdin>" : Printable(path);
     reports_ = 0;
+    if (vmcore) WriteVmcore(*vmcore);
   }
 
   void WriteReport(const CrashReport& r) override {
@@ -130,6 +131,28 @@ class TextWriter final : public AnalysisWriter {
     return std::string(style1) + style2 + std::string(s) + kReset;
   }
 
+  // What the dump itself says, before the reports of its log.
+  void WriteVmcore(const VmcoreFacts& f) {
+    out_ << Paint(kBold, path_) << ": crash dump (" << Printable(f.format) << ", " << Printable(f.arch)
+         << (f.arch_derived ? " derived" : "") << ")\n";
+    Field("kernel", Printable(f.osrelease) + (f.build_id.empty() ? "" : "  build-id " + Printable(f.build_id)));
+    if (f.kernel_offset) Field("kaslr", output_internal::HexString(static_cast<uint64_t>(*f.kernel_offset)));
+    if (!f.panic_message.empty() || f.panic_cpu)
+      Field("panic", Paint(kRed, Printable(f.panic_message.empty() ? "yes" : f.panic_message)) +
+                         (f.panic_cpu ? " (CPU " + std::to_string(*f.panic_cpu) + ")" : ""));
+    for (const VmcoreCpu& c : f.cpus) {
+      std::string line = "CPU " + std::to_string(c.cpu);
+      if (c.pid) line += ", PID " + std::to_string(*c.pid);
+      if (c.pc) line += ": " + (c.symbol.empty() ? output_internal::HexString(*c.pc) : Printable(c.symbol));
+      if (c.panicked) line += Paint(kRed, "  <- panic");
+      Field("cpu", line);
+    }
+    Field("log", Printable(f.log_layout.empty() ? "unreadable" : f.log_layout) + ", " +
+                     Plural(f.log_records, "record", "records") +
+                     (f.log_skipped ? ", " + Plural(f.log_skipped, "skipped", "skipped") : ""));
+    for (const std::string& w : f.warnings) Field("warning", Paint(kYellow, Printable(w)));
+  }
+
   void Field(const char* name, const std::string& value) {
     std::string label = std::string(name) + ":";
     label.resize(std::max<size_t>(label.size(), 12), ' ');
@@ -180,7 +203,7 @@ std::unique_ptr<AnalysisWriter> MakeTextWriter(std::ostream& out, const TextOutp
 void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options) {
   TextWriter writer(out, options);
   for (const InputResult& input : inputs) {
-    writer.BeginInput(input.path);
+    writer.BeginInput(input.path, input.vmcore ? &*input.vmcore : nullptr);
     for (const CrashReport& report : input.analysis.reports) writer.WriteReport(report);
     writer.EndInput(input);
   }

@@ -253,10 +253,9 @@ std::vector<ReportClass> Classes() {
     {
       StackSpec s;
       s.parts = {"apic_timer_interrupt|Exception stack|el1h_64_irq|sysvec_apic_timer", "{{RIP}}", "@stack"};
-      // Newer x86 kernels dump the stalled CPUs through NMI backtraces with no timer-interrupt
-      // frame: then the first backtrace's task stack stands for the stall.
-      s.fallbacks = {{"apic_timer_interrupt|Exception stack|el1h_64_irq|sysvec_apic_timer", "@stack"},
-                     {"NMI backtrace for cpu", "Call (?:T|t)race:", "@stack"}};
+      // No fallback to an NMI backtrace: after "Stack dump where RCU GP kthread last ran" it shows
+      // a CPU that is not necessarily the stalled one (syzkaller calls such stalls corrupted too).
+      s.fallbacks = {{"apic_timer_interrupt|Exception stack|el1h_64_irq|sysvec_apic_timer", "@stack"}};
       s.skip = {"apic_timer_interrupt", "rcu"};
       s.extractor = FrameExtractor::kStall;
       f.push_back(WithStack("INFO: rcu_(?:preempt|sched|bh|tasks|tasks_trace|tasks_rude) (?:self-)?detected(?: expedited)? stalls?",

@@ -20,6 +20,8 @@ struct ReportSegmenter::Open {
   bool skip_text = false;
   int text_lines = 0;
   bool cpu_traceback = false;    // "Sending NMI from CPU": other CPUs' backtraces belong here
+  // Streams whose lines belong to this report for now: the CPUs whose NMI backtraces it asked for.
+  std::vector<StreamKey> adopted;
   std::optional<double> last_ts;
   size_t quiet = 0;              // lines since the last one that looked like part of a report
   size_t last_meaningful = 0;
@@ -198,6 +200,10 @@ bool ReportSegmenter::AttachPanic(const LogLine& line, StreamKey key) {
 }
 
 size_t ReportSegmenter::Route(const LogLine& line, StreamKey key) {
+  // A CPU answering another CPU's NMI backtrace request prints into that report.
+  for (size_t i = 0; i < open_.size(); ++i)
+    for (const StreamKey& k : open_[i]->adopted)
+      if (k == key) return i;
   // Almost always zero or one report is open for a stream: find it without allocating.
   size_t first = SIZE_MAX, count = 0;
   for (size_t i = 0; i < open_.size(); ++i)
@@ -263,6 +269,19 @@ void ReportSegmenter::Feed(const LogLine& line) {
 
   const int cls = hits ? catalog_->FirstStart(text, hits) : -1;
   if (cls >= 0) {
+    // "NMI backtrace for cpu N" printed by CPU N because another CPU's report asked for it
+    // ("Sending NMI from CPU"): with caller ids its lines come from CPU N's stream, but they
+    // belong to the asking report, until CPU N starts a report of its own.
+    if (line.caller.kind == Caller::Kind::kCpu && Contains(text, "NMI backtrace for cpu")) {
+      for (auto& r : open_) {
+        if (r->key == key || !r->cpu_traceback) continue;
+        r->adopted.push_back(key);
+        Append(*r, line, false);
+        r->fed_seq = line.number;
+        return;
+      }
+    }
+    for (auto& r : open_) std::erase(r->adopted, key);
     size_t same = SIZE_MAX;
     for (size_t i = 0; i < open_.size(); ++i)
       if (open_[i]->key == key) same = i;

@@ -32,6 +32,19 @@ struct DumpFacts {
   std::vector<std::string> warnings;  // e.g. "arch.name missing from the header; derived x86_64 from VMCOREINFO"
 };
 
+// What Open needs from its caller beyond the paths (no environment lookups inside the library).
+struct DumpOpenOptions {
+  // Where a flattened dump is rebuilt (an unlinked sparse file about the size of the dump).
+  // The one-argument Open uses $TMPDIR, else /tmp.
+  std::string temp_dir = "/tmp";
+  // libkdumpfile arch.name to set before opening ("x86_64"...), for dumps whose header lacks it
+  // and whose architecture cannot be derived; empty: from the dump.
+  std::string arch;
+  // Open, read and free the dump once in a child process first, so that a crash of libkdumpfile
+  // on a corrupt file becomes an error (see dump_file.cpp). Off only for fuzzers that want the crash.
+  bool isolate = true;
+};
+
 // Is this file a dump (by content: ELF core with notes, "KDUMP   " / "DISKDUMP" signature,
 // makedumpfile's flattened signature)? Reads a few bytes; false for logs and archives.
 bool LooksLikeDump(const std::string& path);
@@ -41,6 +54,8 @@ class DumpFile final : public MemoryReader {
   // `paths`: one dump, or the files of a split dump set. Errors name the file and the reason
   // ("no VMCOREINFO", "truncated at 50%: ...", "not a dump").
   static Result<std::unique_ptr<DumpFile>> Open(const std::vector<std::string>& paths);
+  static Result<std::unique_ptr<DumpFile>> Open(const std::vector<std::string>& paths,
+                                                const DumpOpenOptions& options);
   ~DumpFile() override;
 
   Status ReadVirtual(uint64_t address, void* buffer, size_t size) override;

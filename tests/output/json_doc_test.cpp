@@ -50,6 +50,21 @@ TEST(JsonDoc, FieldTablesMatchTheOutput) {
   EXPECT_EQ(documented["stats"], Keys(input["stats"]));
   EXPECT_EQ(documented["report"], Keys(input["reports"][0]));
   EXPECT_EQ(documented["frame"], Keys(input["reports"][0]["frames"][0]));
+
+  // A dump input carries the vmcore object.
+  InputResult dump = testing::SampleInput({testing::SoftLockupReport()});
+  VmcoreFacts facts;
+  facts.cpus.push_back(VmcoreCpu{0, 1, 0xffffffff81234567ULL, "netdev_pick_tx+0x27c/0x294", true});
+  dump.vmcore = facts;
+  std::ostringstream dump_out;
+  WriteJson(dump_out, {dump});
+  ordered_json dump_doc = ordered_json::parse(dump_out.str());
+  const ordered_json& vmcore = dump_doc["inputs"][0]["vmcore"];
+  ASSERT_TRUE(vmcore.is_object());
+  EXPECT_EQ(documented["vmcore"], Keys(vmcore));
+  EXPECT_EQ(documented["cpu"], Keys(vmcore["cpus"][0]));
+  EXPECT_EQ(documented["log"], Keys(vmcore["log"]));
+  EXPECT_TRUE(input["vmcore"].is_null());
   std::ostringstream text;
   text << std::ifstream(KTRIAGE_SOURCE_DIR "/docs/json.md").rdbuf();
   EXPECT_NE(text.str().find(std::string("`\"") + kAnalysisSchema + "\"`"), std::string::npos);

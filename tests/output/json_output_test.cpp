@@ -32,7 +32,7 @@ TEST(JsonOutput, DocumentHasSchemaAndDocumentedKeyOrder) {
   EXPECT_EQ(doc["schema"], "ktriage.analysis/1");
   ASSERT_EQ(doc["inputs"].size(), 1u);
   const ordered_json& input = doc["inputs"][0];
-  EXPECT_EQ(Keys(input), (std::vector<std::string>{"path", "reports", "format", "compression", "system",
+  EXPECT_EQ(Keys(input), (std::vector<std::string>{"path", "vmcore", "reports", "format", "compression", "system",
                                                     "stats", "findings", "errors"}));
   EXPECT_EQ(Keys(input["system"]),
             (std::vector<std::string>{"kernel_release", "kernel_version", "hardware", "command_line", "host",
@@ -169,7 +169,7 @@ TEST(JsonOutput, DeterministicAndStreamingMatchesWholeDocument) {
   std::ostringstream streamed;
   std::unique_ptr<AnalysisWriter> writer = MakeJsonWriter(streamed);
   for (InputResult& input : inputs) {
-    writer->BeginInput(input.path);
+    writer->BeginInput(input.path, nullptr);
     for (const CrashReport& r : input.analysis.reports) writer->WriteReport(r);
     input.analysis.reports.clear();  // streamed reports are not in the final analysis
     writer->EndInput(input);

@@ -116,7 +116,7 @@ TEST(TextOutput, StreamingMatchesWholeDocument) {
   std::ostringstream streamed;
   std::unique_ptr<AnalysisWriter> writer = MakeTextWriter(streamed, options);
   for (InputResult& input : inputs) {
-    writer->BeginInput(input.path);
+    writer->BeginInput(input.path, nullptr);
     for (const CrashReport& r : input.analysis.reports) writer->WriteReport(r);
     input.analysis.reports.clear();
     writer->EndInput(input);

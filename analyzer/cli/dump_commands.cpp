@@ -1,0 +1,220 @@
+// The dump commands parse their options, call the vmcore library and print; nothing else.
+#include "analyzer/cli/dump_commands.h"
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "analyzer/vmcore/vmcore_analysis.h"
+#include "base/text.h"
+
+namespace ktriage::cli {
+namespace {
+
+namespace po = boost::program_options;
+using nlohmann::ordered_json;
+
+struct DumpOptions {
+  std::string format = "text";
+  bool caller = false;
+  bool help = false;
+  std::vector<std::string> paths;  // one dump, or the files of a split dump set
+};
+
+po::options_description DumpOptionsDescription(DumpOptions& o, bool with_caller) {
+  po::options_description d("Options", 100, 50);
+  d.add_options()("format", po::value(&o.format)->default_value("text")->value_name("text|json"),
+                  with_caller ? "text: like makedumpfile --dump-dmesg; json: one record per line"
+                              : "text for people, json for programs");
+  if (with_caller) d.add_options()("caller", po::bool_switch(&o.caller), "add the caller id ([  T123] / [    C1]) of each record");
+  d.add_options()("help,h", po::bool_switch(&o.help), "show this help");
+  return d;
+}
+
+// Returns an error message for usage errors, "" on success.
+std::string Parse(const std::vector<std::string>& args, DumpOptions& o, bool with_caller) {
+  po::options_description all = DumpOptionsDescription(o, with_caller);
+  all.add_options()("path", po::value(&o.paths));
+  po::positional_options_description positional;
+  positional.add("path", -1);
+  try {
+    po::variables_map vm;
+    int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return e.what();
+  }
+  if (o.help) return "";
+  if (o.format != "text" && o.format != "json") return "invalid --format '" + o.format + "' (expected text or json)";
+  if (o.paths.empty()) return "no VMCORE given";
+  return "";
+}
+
+int Usage(const CliContext& context, const std::string& command, const std::string& message) {
+  context.err << "ktriage: " << command << ": " << message << "\nTry 'ktriage " << command << " --help'.\n";
+  return kExitUsage;
+}
+
+std::string CallerString(const Caller& c) {
+  if (!c.known()) return "";
+  return (c.kind == Caller::Kind::kThread ? "T" : "C") + std::to_string(c.id);
+}
+
+void PrintWarnings(const VmcoreFacts& f, const CliContext& context) {
+  for (const auto& w : f.warnings) context.err << "ktriage: warning: " << w << '\n';
+}
+
+}  // namespace
+
+std::string DmesgHelp() {
+  DumpOptions o;
+  std::ostringstream s;
+  s << "Usage: ktriage dmesg [OPTIONS] VMCORE...\n"
+       "\n"
+       "Prints the kernel log kept in a crash dump, as `makedumpfile --dump-dmesg` does\n"
+       "(\"[    1.954573] text\"), from the lockless printk ring buffer (5.10+) or the structured\n"
+       "log_buf (3.5 to 5.9). No vmlinux or debuginfo is needed: VMCOREINFO says where the log is.\n"
+       "VMCORE is an ELF vmcore, a kdump-compressed dump or makedumpfile's flattened format;\n"
+       "several files are the parts of one split dump set.\n"
+       "\n"
+    << DumpOptionsDescription(o, true)
+    << "\n"
+       "Examples:\n"
+       "  ktriage dmesg /var/crash/202611221000/dump.202611221000\n"
+       "  ktriage dmesg --caller vmcore | grep 'soft lockup'\n"
+       "  ktriage dmesg --format json vmcore | jq -r 'select(.level <= 3) | .text'\n";
+  return s.str();
+}
+
+int DmesgCommand(const std::vector<std::string>& args, const CliContext& context) {
+  DumpOptions o;
+  if (std::string e = Parse(args, o, true); !e.empty()) return Usage(context, "dmesg", e);
+  if (o.help) {
+    context.out << DmesgHelp();
+    return kExitOk;
+  }
+  Result<VmcoreContents> dump = ReadVmcore(o.paths);
+  if (!dump.ok()) {
+    context.err << "ktriage: " << dump.error().message << '\n';
+    return kExitInputError;
+  }
+  PrintWarnings(dump->facts, context);
+  if (!dump->log) return kExitInputError;  // the warning said why
+  if (o.format == "text") {
+    context.out << FormatPrintkLog(*dump->log, o.caller);
+  } else {
+    for (const PrintkRecord& r : dump->log->records) {
+      ordered_json j;
+      j["sequence"] = r.sequence;
+      j["timestamp_ns"] = r.timestamp_ns;
+      j["level"] = r.level;
+      j["facility"] = r.facility;
+      j["caller"] = r.caller.known() ? ordered_json(CallerString(r.caller)) : ordered_json(nullptr);
+      j["text"] = SanitizeUtf8(r.text);
+      context.out << j.dump() << '\n';
+    }
+  }
+  return kExitOk;
+}
+
+std::string VmcoreHelp() {
+  DumpOptions o;
+  std::ostringstream s;
+  s << "Usage: ktriage vmcore info [OPTIONS] VMCORE...\n"
+       "\n"
+       "Prints what a crash dump says about itself, with no debuginfo: OSRELEASE, BUILD-ID,\n"
+       "PAGESIZE, KERNELOFFSET, CRASHTIME, the registers' PC of every CPU named with the kernel's\n"
+       "own kallsyms, the panic and the panicking CPU, and (with --format json) the whole\n"
+       "VMCOREINFO text.\n"
+       "\n"
+    << DumpOptionsDescription(o, false)
+    << "\n"
+       "Examples:\n"
+       "  ktriage vmcore info /var/crash/202611221000/dump.202611221000\n"
+       "  ktriage vmcore info --format json vmcore | jq .cpus\n";
+  return s.str();
+}
+
+int VmcoreCommand(const std::vector<std::string>& args, const CliContext& context) {
+  if (args.empty() || (args[0] != "info" && args[0] != "--help" && args[0] != "-h"))
+    return Usage(context, "vmcore", args.empty() ? "missing subcommand (info)" : "no such subcommand: '" + args[0] + "'");
+  if (args[0] != "info") {
+    context.out << VmcoreHelp();
+    return kExitOk;
+  }
+  DumpOptions o;
+  if (std::string e = Parse(std::vector<std::string>(args.begin() + 1, args.end()), o, false); !e.empty())
+    return Usage(context, "vmcore info", e);
+  if (o.help) {
+    context.out << VmcoreHelp();
+    return kExitOk;
+  }
+  Result<VmcoreContents> dump = ReadVmcore(o.paths);
+  if (!dump.ok()) {
+    context.err << "ktriage: " << dump.error().message << '\n';
+    return kExitInputError;
+  }
+  const VmcoreFacts& f = dump->facts;
+  if (o.format == "json") {
+    ordered_json j;
+    j["schema"] = "ktriage.vmcore-info/1";
+    j["format"] = f.format;
+    j["arch"] = f.arch;
+    j["arch_derived"] = f.arch_derived;
+    j["osrelease"] = SanitizeUtf8(f.osrelease);
+    j["build_id"] = SanitizeUtf8(f.build_id);
+    j["page_size"] = f.page_size;
+    j["kernel_offset"] = f.kernel_offset ? ordered_json(*f.kernel_offset) : ordered_json(nullptr);
+    j["crash_time"] = f.crash_time ? ordered_json(*f.crash_time) : ordered_json(nullptr);
+    j["panic_cpu"] = f.panic_cpu ? ordered_json(*f.panic_cpu) : ordered_json(nullptr);
+    j["panic_message"] = SanitizeUtf8(f.panic_message);
+    ordered_json cpus = ordered_json::array();
+    for (const auto& c : f.cpus) {
+      ordered_json cj;
+      cj["cpu"] = c.cpu;
+      cj["pid"] = c.pid ? ordered_json(*c.pid) : ordered_json(nullptr);
+      char pc[24] = "";
+      if (c.pc) std::snprintf(pc, sizeof pc, "0x%llx", static_cast<unsigned long long>(*c.pc));
+      cj["pc"] = c.pc ? ordered_json(pc) : ordered_json(nullptr);
+      cj["symbol"] = c.symbol;
+      cj["panicked"] = c.panicked;
+      cpus.push_back(cj);
+    }
+    j["cpus"] = cpus;
+    j["log"] = {{"layout", f.log_layout}, {"records", f.log_records}, {"skipped", f.log_skipped}};
+    j["kallsyms_symbols"] = f.kallsyms_symbols;
+    j["warnings"] = f.warnings;
+    j["vmcoreinfo"] = SanitizeUtf8(f.vmcoreinfo);
+    context.out << j.dump(2) << '\n';
+    return kExitOk;
+  }
+  auto row = [&](const char* k, const std::string& v) { context.out << k << std::string(14 - std::string(k).size(), ' ') << v << '\n'; };
+  row("format", f.format);
+  row("arch", f.arch + (f.arch_derived ? " (derived: the header does not say)" : ""));
+  row("OSRELEASE", f.osrelease);
+  row("BUILD-ID", f.build_id);
+  row("PAGESIZE", std::to_string(f.page_size));
+  if (f.kernel_offset) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(*f.kernel_offset));
+    row("KERNELOFFSET", b);
+  }
+  if (f.crash_time) row("CRASHTIME", std::to_string(*f.crash_time));
+  row("panic", f.panic_message.empty() ? "-" : f.panic_message);
+  row("panic CPU", f.panic_cpu ? std::to_string(*f.panic_cpu) : "-");
+  for (const auto& c : f.cpus) {
+    char pc[24] = "-";
+    if (c.pc) std::snprintf(pc, sizeof pc, "0x%llx", static_cast<unsigned long long>(*c.pc));
+    row(("CPU " + std::to_string(c.cpu)).c_str(),
+        std::string(pc) + (c.symbol.empty() ? "" : " " + c.symbol) + (c.pid ? "  PID " + std::to_string(*c.pid) : "") +
+            (c.panicked ? "  <- panic" : ""));
+  }
+  row("log", f.log_layout + ", " + std::to_string(f.log_records) + " records, " + std::to_string(f.log_skipped) +
+                 " skipped");
+  row("kallsyms", std::to_string(f.kallsyms_symbols) + " symbols");
+  for (const auto& w : f.warnings) row("warning", w);
+  return kExitOk;
+}
+
+}  // namespace ktriage::cli

@@ -1,0 +1,214 @@
+// TruncationGuard: file extents of ELF PT_LOADs and of diskdump page descriptors, checked only
+// for files shorter than their headers say.
+#include "analyzer/vmcore/truncation_guard.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+
+namespace ktriage {
+namespace {
+
+constexpr size_t kDescSize = 24;  // struct page_desc { off_t offset; u32 size; u32 flags; u64 page_flags; }
+
+uint64_t Load(const unsigned char* p, size_t n, bool little_endian) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= uint64_t{p[little_endian ? i : n - 1 - i]} << (8 * i);
+  return v;
+}
+
+// Bytes read (short only at the end of the file); nullopt on an I/O error.
+std::optional<size_t> ReadAt(int fd, void* buffer, size_t size, uint64_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t got = ::pread(fd, static_cast<char*>(buffer) + done, size - done, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (got == 0) break;
+    done += static_cast<size_t>(got);
+  }
+  return done;
+}
+
+}  // namespace
+
+std::optional<uint64_t> TruncationGuard::FirstMissing(uint64_t offset, uint64_t size) const {
+  if (size == 0) return std::nullopt;
+  // The last extent starting at or before `offset`.
+  auto it = std::upper_bound(present_.begin(), present_.end(), offset,
+                             [](uint64_t v, const std::pair<uint64_t, uint64_t>& e) { return v < e.first; });
+  if (it == present_.begin()) return offset;
+  --it;
+  if (offset >= it->second) return offset;
+  if (offset + size > it->second) return it->second;
+  return std::nullopt;
+}
+
+std::optional<TruncationGuard> TruncationGuard::ForElf(int fd, Extents present, bool known_truncated) {
+  unsigned char eh[64];
+  auto got = ReadAt(fd, eh, sizeof eh, 0);
+  if (!got || *got < 52) return std::nullopt;
+  const bool le = eh[5] == 1, is64 = eh[4] == 2;
+  if (is64 && *got < 64) return std::nullopt;
+  const uint64_t phoff = is64 ? Load(eh + 32, 8, le) : Load(eh + 28, 4, le);
+  const uint64_t phentsize = Load(eh + (is64 ? 54 : 42), 2, le);
+  const uint64_t phnum = Load(eh + (is64 ? 56 : 44), 2, le);
+  const size_t need = is64 ? 56 : 32;
+  if (phentsize < need || phnum == 0xffff) return std::nullopt;  // PN_XNUM: libkdumpfile judges those
+
+  TruncationGuard guard;
+  guard.fd_ = fd;
+  guard.elf_ = true;
+  guard.present_ = std::move(present);
+  const uint64_t file_size = guard.file_size();
+  for (uint64_t i = 0; i < phnum; ++i) {
+    unsigned char ph[56];
+    auto n = ReadAt(fd, ph, need, phoff + i * phentsize);
+    if (!n || *n < need) {
+      guard.expected_size_ = std::max(guard.expected_size_, phoff + (i + 1) * phentsize);
+      break;
+    }
+    const uint64_t type = Load(ph, 4, le);
+    if (type != 1 /* PT_LOAD */ && type != 4 /* PT_NOTE */) continue;
+    const uint64_t offset = is64 ? Load(ph + 8, 8, le) : Load(ph + 4, 4, le);
+    const uint64_t paddr = is64 ? Load(ph + 24, 8, le) : Load(ph + 12, 4, le);
+    const uint64_t filesz = is64 ? Load(ph + 32, 8, le) : Load(ph + 16, 4, le);
+    if (offset + filesz < offset) continue;  // corrupt: libkdumpfile judges it
+    guard.expected_size_ = std::max(guard.expected_size_, offset + filesz);
+    if (type == 1) guard.segments_.push_back({paddr, offset, filesz});
+    if (type == 4 && guard.FirstMissing(offset, filesz)) guard.notes_missing_ = true;
+  }
+  if (guard.expected_size_ <= file_size && !known_truncated) return std::nullopt;
+  return guard;
+}
+
+std::optional<TruncationGuard> TruncationGuard::ForDiskdump(int fd, Extents present, bool known_truncated) {
+  // struct disk_dump_header (64-bit): header_version @8, block_size @428, sub_hdr_size @432,
+  // bitmap_blocks @436, max_mapnr @440. libkdumpfile tries both byte orders; so do we.
+  unsigned char h[444];
+  auto got = ReadAt(fd, h, sizeof h, 0);
+  if (!got || *got < sizeof h) return std::nullopt;  // too short for libkdumpfile too
+  bool le = true;
+  uint64_t block_size = Load(h + 428, 4, le);
+  if (block_size < 1024 || block_size > (1u << 20) || !std::has_single_bit(block_size)) {
+    le = false;
+    block_size = Load(h + 428, 4, le);
+    if (block_size < 1024 || block_size > (1u << 20) || !std::has_single_bit(block_size)) return std::nullopt;
+  }
+  const uint64_t header_version = Load(h + 8, 4, le);
+  const uint64_t sub_hdr_size = Load(h + 432, 4, le);
+  const uint64_t bitmap_blocks = Load(h + 436, 4, le);
+  uint64_t max_pfn = Load(h + 440, 4, le);
+  uint64_t note_offset = 0, note_size = 0;
+  if (header_version >= 1) {
+    // struct kdump_sub_header: split @12 (int), offset_note @48, size_note @56 (version 4+),
+    // max_mapnr_64 @96 (version 6+).
+    unsigned char sub[104] = {};
+    auto n = ReadAt(fd, sub, sizeof sub, block_size);
+    if (!n) return std::nullopt;
+    if (*n >= 16 && header_version >= 2 && Load(sub + 12, 4, le) != 0) return std::nullopt;  // split: not checked
+    if (*n >= 64 && header_version >= 4) {
+      note_offset = Load(sub + 48, 8, le);
+      note_size = Load(sub + 56, 8, le);
+    }
+    if (*n >= sizeof sub && header_version >= 6) max_pfn = Load(sub + 96, 8, le);
+  }
+
+  TruncationGuard guard;
+  guard.fd_ = fd;
+  guard.present_ = std::move(present);
+  const uint64_t file_size = guard.file_size();
+  // The sub header itself, then the notes it points to.
+  guard.notes_missing_ = header_version >= 4 && (guard.FirstMissing(block_size, 64) ||
+                                                 (note_offset + note_size >= note_offset &&
+                                                  guard.FirstMissing(note_offset, note_size)));
+  guard.block_size_ = block_size;
+  guard.little_endian_ = le;
+  uint64_t bitmap_offset = (1 + sub_hdr_size) * block_size;
+  uint64_t bitmap_size = bitmap_blocks * block_size;
+  guard.descs_offset_ = bitmap_offset + bitmap_size;
+  // As libkdumpfile's read_bitmap(): makedumpfile writes two bitmaps; descriptors follow the second.
+  if (max_pfn <= bitmap_size * 8 / 2) {
+    bitmap_size /= 2;
+    bitmap_offset += bitmap_size;
+  }
+  guard.max_pfn_ = std::min(max_pfn, bitmap_size * 8);
+  guard.bitmap_offset_ = bitmap_offset;
+  guard.expected_size_ = bitmap_offset + bitmap_size;
+  guard.bitmap_missing_ = guard.FirstMissing(bitmap_offset, bitmap_size);
+  if (guard.bitmap_missing_) return guard;
+
+  // Set bits before each bitmap block: descriptor index = rank of the PFN.
+  std::vector<unsigned char> block(block_size);
+  uint64_t total = 0;
+  for (uint64_t b = 0; b < bitmap_size / block_size; ++b) {
+    guard.rank_.push_back(total);
+    auto n = ReadAt(fd, block.data(), block_size, bitmap_offset + b * block_size);
+    if (!n || *n < block_size) return std::nullopt;
+    for (size_t i = 0; i < block_size; i += 8) total += std::popcount(Load(block.data() + i, 8, true));
+  }
+  guard.expected_size_ = guard.descs_offset_ + total * kDescSize;
+  if (guard.expected_size_ > file_size) return guard;
+
+  // Page data is written in PFN order (after the one shared zero page), so the last descriptors
+  // point to the end of the data.
+  const uint64_t tail = std::min<uint64_t>(total, (1 << 20) / kDescSize);
+  std::vector<unsigned char> descs(tail * kDescSize);
+  auto n = ReadAt(fd, descs.data(), descs.size(), guard.descs_offset_ + (total - tail) * kDescSize);
+  if (!n || *n < descs.size()) return std::nullopt;
+  for (uint64_t i = 0; i < tail; ++i) {
+    const unsigned char* d = descs.data() + i * kDescSize;
+    const uint64_t offset = Load(d, 8, le), size = Load(d + 8, 4, le);
+    if (offset + size >= offset) guard.expected_size_ = std::max(guard.expected_size_, offset + size);
+  }
+  if (guard.expected_size_ <= file_size && !known_truncated) return std::nullopt;
+  return guard;
+}
+
+std::optional<uint64_t> TruncationGuard::MissingAt(uint64_t paddr, size_t size) {
+  if (!elf_) return DiskdumpMissingAt(paddr, size);
+  for (const Segment& s : segments_) {
+    if (paddr < s.paddr || paddr - s.paddr >= s.filesz) continue;
+    const uint64_t offset = s.offset + (paddr - s.paddr);
+    return FirstMissing(offset, std::min<uint64_t>(size, s.filesz - (paddr - s.paddr)));
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> TruncationGuard::DiskdumpMissingAt(uint64_t paddr, size_t size) {
+  (void)size;  // one page: its descriptor says how many file bytes it needs
+  const uint64_t pfn = paddr / block_size_;
+  if (pfn >= max_pfn_) return std::nullopt;
+  // Descriptor indexes count the bits before the PFN's: with a hole in the bitmap, libkdumpfile
+  // would pick the wrong descriptor.
+  if (bitmap_missing_) return bitmap_missing_;
+  if (rank_.empty()) return std::nullopt;  // unreachable: a complete bitmap has ranks
+  const uint64_t bits_per_block = block_size_ * 8;
+  const uint64_t block = pfn / bits_per_block;
+  if (block != cached_block_) {
+    if (block_.size() != block_size_) block_.resize(block_size_);
+    auto n = ReadAt(fd_, block_.data(), block_size_, bitmap_offset_ + block * block_size_);
+    if (!n || *n < block_size_) return bitmap_offset_ + block * block_size_;
+    cached_block_ = block;
+  }
+  const uint64_t bit = pfn % bits_per_block;
+  if (!(block_[bit / 8] >> (bit % 8) & 1)) return std::nullopt;  // not dumped: libkdumpfile says so
+  uint64_t index = rank_[block];
+  for (uint64_t i = 0; i < bit / 8; ++i) index += std::popcount(static_cast<unsigned>(block_[i]));
+  index += std::popcount(static_cast<unsigned>(block_[bit / 8] & ((1u << (bit % 8)) - 1)));
+  const uint64_t desc_at = descs_offset_ + index * kDescSize;
+  if (auto missing = FirstMissing(desc_at, kDescSize)) return missing;
+  unsigned char d[kDescSize];
+  auto n = ReadAt(fd_, d, sizeof d, desc_at);
+  if (!n || *n < sizeof d) return desc_at;
+  const bool le = little_endian_;
+  const uint64_t offset = Load(d, 8, le), length = Load(d + 8, 4, le);
+  if (offset + length < offset) return std::nullopt;  // corrupt: libkdumpfile says so
+  return FirstMissing(offset, length);
+}
+
+}  // namespace ktriage
