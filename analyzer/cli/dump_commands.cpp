@@ -94,7 +94,9 @@ int DmesgCommand(const std::vector<std::string>& args, const CliContext& context
     context.out << DmesgHelp();
     return kExitOk;
   }
-  Result<VmcoreContents> dump = ReadVmcore(o.paths);
+  VmcoreReadOptions read;
+  read.symbols = false;  // the log needs no symbols
+  Result<VmcoreContents> dump = ReadVmcore(o.paths, read);
   if (!dump.ok()) {
     context.err << "ktriage: " << dump.error().message << '\n';
     return kExitInputError;

@@ -28,7 +28,7 @@ const char* LayoutName(PrintkLog::Layout l) {
 
 }  // namespace
 
-Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths) {
+Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const VmcoreReadOptions& options) {
   auto dump = DumpFile::Open(paths);
   if (!dump.ok()) return dump.error();
   DumpFile& d = **dump;
@@ -47,7 +47,9 @@ Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths) {
   f.warnings = d.facts().warnings;
 
   std::optional<Kallsyms> syms;
-  if (auto k = Kallsyms::Load(d, vi); k.ok()) {
+  if (!options.symbols) {
+    // Asked not to: no warning, the caller knows.
+  } else if (auto k = Kallsyms::Load(d, vi); k.ok()) {
     syms = std::move(*k);
     f.kallsyms_symbols = syms->size();
   } else {

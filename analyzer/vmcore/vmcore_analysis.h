@@ -45,9 +45,15 @@ struct VmcoreContents {
   std::optional<PrintkLog> log;   // absent when the log could not be read (see facts.warnings)
 };
 
+struct VmcoreReadOptions {
+  // Decode kallsyms (to name each CPU's PC and find panic_cpu): tens of milliseconds on a 6.1
+  // kernel, not needed to print the log.
+  bool symbols = true;
+};
+
 // Opens the dump (one file or a split set) and reads what it can. An error only when the file is
 // no usable dump at all; anything less (a log that cannot be read, a filtered page) becomes a
 // warning so that the rest is still reported.
-Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths);
+Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const VmcoreReadOptions& options = {});
 
 }  // namespace ktriage
