@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "analyzer/cli/command_line.h"
 #include "analyzer/ingest/input_source.h"
 #include "analyzer/output/analysis_output.h"
 #include "analyzer/report/log_analysis.h"
@@ -54,20 +55,7 @@ std::string InputMessage(const std::string& path, const std::string& message) {
 
 Result<AnalyzeOptions> ParseAnalyzeOptions(const std::vector<std::string>& args) {
   RawAnalyzeOptions raw;
-  po::options_description all = VisibleOptions(raw);
-  all.add_options()("path", po::value(&raw.paths));
-  po::positional_options_description positional;
-  positional.add("path", -1);
-  try {
-    po::variables_map vm;
-    // No prefix guessing: "--all" must not silently become --all-frames, and adding an
-    // option later must not make old command lines ambiguous.
-    int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Error{e.what()};
-  }
+  if (std::string e = ParseCommandLine(args, VisibleOptions(raw), raw.paths); !e.empty()) return Error{e};
 
   AnalyzeOptions options;
   options.help = raw.help;

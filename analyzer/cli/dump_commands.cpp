@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "analyzer/cli/command_line.h"
+#include "analyzer/output/analysis_output.h"
 #include "analyzer/vmcore/vmcore_analysis.h"
 #include "base/text.h"
 
@@ -33,18 +35,7 @@ po::options_description DumpOptionsDescription(DumpOptions& o, bool with_caller)
 
 // Returns an error message for usage errors, "" on success.
 std::string Parse(const std::vector<std::string>& args, DumpOptions& o, bool with_caller) {
-  po::options_description all = DumpOptionsDescription(o, with_caller);
-  all.add_options()("path", po::value(&o.paths));
-  po::positional_options_description positional;
-  positional.add("path", -1);
-  try {
-    po::variables_map vm;
-    int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return e.what();
-  }
+  if (std::string e = ParseCommandLine(args, DumpOptionsDescription(o, with_caller), o.paths); !e.empty()) return e;
   if (o.help) return "";
   if (o.format != "text" && o.format != "json") return "invalid --format '" + o.format + "' (expected text or json)";
   if (o.paths.empty()) return "no VMCORE given";
@@ -159,36 +150,9 @@ int VmcoreCommand(const std::vector<std::string>& args, const CliContext& contex
   }
   const VmcoreFacts& f = dump->facts;
   if (o.format == "json") {
-    ordered_json j;
-    j["schema"] = "ktriage.vmcore-info/1";
-    j["format"] = f.format;
-    j["arch"] = f.arch;
-    j["arch_derived"] = f.arch_derived;
-    j["osrelease"] = SanitizeUtf8(f.osrelease);
-    j["build_id"] = SanitizeUtf8(f.build_id);
-    j["page_size"] = f.page_size;
-    j["kernel_offset"] = f.kernel_offset ? ordered_json(*f.kernel_offset) : ordered_json(nullptr);
-    j["crash_time"] = f.crash_time ? ordered_json(*f.crash_time) : ordered_json(nullptr);
-    j["panic_cpu"] = f.panic_cpu ? ordered_json(*f.panic_cpu) : ordered_json(nullptr);
-    j["panic_message"] = SanitizeUtf8(f.panic_message);
-    ordered_json cpus = ordered_json::array();
-    for (const auto& c : f.cpus) {
-      ordered_json cj;
-      cj["cpu"] = c.cpu;
-      cj["pid"] = c.pid ? ordered_json(*c.pid) : ordered_json(nullptr);
-      char pc[24] = "";
-      if (c.pc) std::snprintf(pc, sizeof pc, "0x%llx", static_cast<unsigned long long>(*c.pc));
-      cj["pc"] = c.pc ? ordered_json(pc) : ordered_json(nullptr);
-      cj["symbol"] = c.symbol;
-      cj["panicked"] = c.panicked;
-      cpus.push_back(cj);
-    }
-    j["cpus"] = cpus;
-    j["log"] = {{"layout", f.log_layout}, {"records", f.log_records}, {"skipped", f.log_skipped}};
-    j["kallsyms_symbols"] = f.kallsyms_symbols;
-    j["warnings"] = f.warnings;
-    j["vmcoreinfo"] = SanitizeUtf8(f.vmcoreinfo);
-    context.out << j.dump(2) << '\n';
+    // The same "vmcore" object as in `analyze --format json` (docs/json.md), plus the note itself.
+    context.out << "{\"schema\":\"ktriage.vmcore-info/1\",\"vmcore\":" << VmcoreFactsJson(f)
+                << ",\"vmcoreinfo\":" << ordered_json(SanitizeUtf8(f.vmcoreinfo)).dump() << "}\n";
     return kExitOk;
   }
   auto row = [&](const char* k, const std::string& v) { context.out << k << std::string(14 - std::string(k).size(), ' ') << v << '\n'; };

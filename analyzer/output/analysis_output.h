@@ -34,6 +34,8 @@ struct TextOutputOptions {
 };
 
 void WriteJson(std::ostream& out, const std::vector<InputResult>& inputs);
+// The "vmcore" object of the JSON document (docs/json.md), on its own.
+std::string VmcoreFactsJson(const VmcoreFacts& facts);
 void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options);
 
 // Streaming form of the writers above, for inputs too large to hold their reports in memory:

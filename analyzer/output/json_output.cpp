@@ -225,6 +225,8 @@ class JsonWriter final : public AnalysisWriter {
 
 }  // namespace
 
+std::string VmcoreFactsJson(const VmcoreFacts& facts) { return Dump(VmcoreJson(facts)); }
+
 std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out) {
   return std::make_unique<JsonWriter>(out);
 }
