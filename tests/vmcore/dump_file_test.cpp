@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -20,6 +21,10 @@
 #include "analyzer/vmcore/dump_arch.h"
 #include "analyzer/vmcore/scoped_fd.h"
 #include "tests/vmcore/dump_cache.h"
+
+// libkdumpfile 0.5.1 leaks about 100 bytes each time its address translation fails to set up
+// (a truncated dump whose kernel page tables are in the missing part): not ours to fix.
+extern "C" const char* __lsan_default_suppressions() { return "leak:libkdumpfile.so\n"; }
 
 namespace ktriage {
 namespace {
@@ -254,9 +259,10 @@ TEST(RealDumpFormats, SameCrashReadsTheSameBytesInEveryFormat) {
 // Every scenario and variant opens in every format and names its release.
 TEST(RealDumpFormats, EveryScenarioOpens) {
   KTRIAGE_REQUIRE_DUMPS(dumps);
-  int opened = 0;
+  int opened = 0, variants = 0;
   for (const auto& entry : fs::directory_iterator(dumps)) {
     if (!fs::exists(entry.path() / "DONE") || !fs::exists(entry.path() / "vmcore.elf")) continue;
+    ++variants;
     for (const char* file : {"vmcore.elf", "vmcore.kdump-zlib", "vmcore.kdump-zlib.flat"}) {
       const fs::path path = entry.path() / file;
       auto dump = DumpFile::Open({path.string()});
@@ -269,7 +275,8 @@ TEST(RealDumpFormats, EveryScenarioOpens) {
       ++opened;
     }
   }
-  EXPECT_EQ(opened, 16 * 3);
+  EXPECT_GE(variants, 16);  // 8 scenarios x KASLR on/off
+  EXPECT_EQ(opened, variants * 3);
 }
 
 // Truncated copies: Open works or fails naming the file; every read either returns exactly the
