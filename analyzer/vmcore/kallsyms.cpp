@@ -193,10 +193,6 @@ Result<Kallsyms> Kallsyms::Load(MemoryReader& memory, const VmcoreInfo& info) {
     sorted.names_.push_back(std::move(names_in_table_order[i]));
     sorted.types_.push_back(types_in_table_order[i]);
   }
-  sorted.by_name_.resize(count);
-  std::iota(sorted.by_name_.begin(), sorted.by_name_.end(), 0);
-  std::stable_sort(sorted.by_name_.begin(), sorted.by_name_.end(),
-                   [&](uint32_t a, uint32_t b) { return sorted.names_[a] < sorted.names_[b]; });
   return sorted;
 }
 
@@ -221,10 +217,11 @@ std::optional<SymbolLocation> Kallsyms::Lookup(uint64_t address) const {
 }
 
 std::optional<uint64_t> Kallsyms::AddressOf(std::string_view name) const {
-  auto it = std::lower_bound(by_name_.begin(), by_name_.end(), name,
-                             [&](uint32_t index, std::string_view key) { return names_[index] < key; });
-  if (it == by_name_.end() || names_[*it] != name) return std::nullopt;
-  return addresses_[*it];
+  // A linear scan: callers ask for a handful of names per dump, and sorting 90,000 names for an
+  // index cost more than all the scans together (a tenth of `analyze` on a 6.1 dump).
+  for (size_t i = 0; i < names_.size(); ++i)
+    if (names_[i] == name) return addresses_[i];
+  return std::nullopt;
 }
 
 }  // namespace ktriage

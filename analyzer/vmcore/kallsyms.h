@@ -35,7 +35,6 @@ class Kallsyms {
   std::vector<uint64_t> addresses_;  // sorted
   std::vector<std::string> names_;
   std::vector<char> types_;
-  std::vector<uint32_t> by_name_;    // indexes into the above, sorted by name then address
 };
 
 }  // namespace ktriage
