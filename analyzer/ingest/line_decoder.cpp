@@ -122,13 +122,13 @@ inline bool ConsumeCaller(std::string_view& s, Caller& caller) {
   return true;
 }
 
-// "Nov" -> true. Syslog and dmesg -T share the English abbreviations regardless of locale.
-bool ConsumeMonth(std::string_view& s) {
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+// Consumes one of the three-letter `names`. Syslog and dmesg -T use the English abbreviations
+// of months and weekdays regardless of locale.
+template <size_t N>
+bool ConsumeAbbreviation(std::string_view& s, const std::string_view (&names)[N]) {
   if (s.size() < 3) return false;
-  for (std::string_view m : kMonths) {
-    if (s.substr(0, 3) == m) {
+  for (std::string_view n : names) {
+    if (s.substr(0, 3) == n) {
       s.remove_prefix(3);
       return true;
     }
@@ -136,16 +136,15 @@ bool ConsumeMonth(std::string_view& s) {
   return false;
 }
 
+bool ConsumeMonth(std::string_view& s) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  return ConsumeAbbreviation(s, kMonths);
+}
+
 bool ConsumeWeekday(std::string_view& s) {
   static constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  if (s.size() < 3) return false;
-  for (std::string_view d : kDays) {
-    if (s.substr(0, 3) == d) {
-      s.remove_prefix(3);
-      return true;
-    }
-  }
-  return false;
+  return ConsumeAbbreviation(s, kDays);
 }
 
 // "HH:MM:SS"
