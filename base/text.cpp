@@ -60,6 +60,19 @@ bool ConsumePrefix(std::string_view& s, std::string_view prefix) {
   return true;
 }
 
+std::string HexString(uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char buf[18];
+  size_t n = sizeof buf;
+  do {
+    buf[--n] = kDigits[value & 0xf];
+    value >>= 4;
+  } while (value != 0);
+  buf[--n] = 'x';
+  buf[--n] = '0';
+  return std::string(buf + n, sizeof buf - n);
+}
+
 std::string SanitizeUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());

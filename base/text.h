@@ -27,6 +27,9 @@ std::optional<uint64_t> ParseHex(std::string_view s);
 std::optional<uint64_t> ConsumeDecimal(std::string_view& s);
 bool ConsumePrefix(std::string_view& s, std::string_view prefix);
 
+// "0x27c": lowercase hex with a 0x prefix, no padding, the way the kernel prints addresses.
+std::string HexString(uint64_t value);
+
 // Replaces bytes that are not valid UTF-8 with U+FFFD so that every string we emit is valid.
 std::string SanitizeUtf8(std::string_view s);
 

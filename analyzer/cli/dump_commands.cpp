@@ -47,11 +47,6 @@ int Usage(const CliContext& context, const std::string& command, const std::stri
   return kExitUsage;
 }
 
-std::string CallerString(const Caller& c) {
-  if (!c.known()) return "";
-  return (c.kind == Caller::Kind::kThread ? "T" : "C") + std::to_string(c.id);
-}
-
 void PrintWarnings(const VmcoreFacts& f, const CliContext& context) {
   for (const auto& w : f.warnings) context.err << "ktriage: warning: " << w << '\n';
 }
@@ -103,7 +98,7 @@ int DmesgCommand(const std::vector<std::string>& args, const CliContext& context
       j["timestamp_ns"] = r.timestamp_ns;
       j["level"] = r.level;
       j["facility"] = r.facility;
-      j["caller"] = r.caller.known() ? ordered_json(CallerString(r.caller)) : ordered_json(nullptr);
+      j["caller"] = r.caller.known() ? ordered_json(CallerName(r.caller)) : ordered_json(nullptr);
       j["text"] = SanitizeUtf8(r.text);
       context.out << j.dump() << '\n';
     }
@@ -161,19 +156,13 @@ int VmcoreCommand(const std::vector<std::string>& args, const CliContext& contex
   row("OSRELEASE", f.osrelease);
   row("BUILD-ID", f.build_id);
   row("PAGESIZE", std::to_string(f.page_size));
-  if (f.kernel_offset) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(*f.kernel_offset));
-    row("KERNELOFFSET", b);
-  }
+  if (f.kernel_offset) row("KERNELOFFSET", HexString(static_cast<uint64_t>(*f.kernel_offset)));
   if (f.crash_time) row("CRASHTIME", std::to_string(*f.crash_time));
   row("panic", f.panic_message.empty() ? "-" : f.panic_message);
   row("panic CPU", f.panic_cpu ? std::to_string(*f.panic_cpu) : "-");
   for (const auto& c : f.cpus) {
-    char pc[24] = "-";
-    if (c.pc) std::snprintf(pc, sizeof pc, "0x%llx", static_cast<unsigned long long>(*c.pc));
     row(("CPU " + std::to_string(c.cpu)).c_str(),
-        std::string(pc) + (c.symbol.empty() ? "" : " " + c.symbol) + (c.pid ? "  PID " + std::to_string(*c.pid) : "") +
+        (c.pc ? HexString(*c.pc) : std::string("-")) + (c.symbol.empty() ? "" : " " + c.symbol) + (c.pid ? "  PID " + std::to_string(*c.pid) : "") +
             (c.panicked ? "  <- panic" : ""));
   }
   row("log", f.log_layout + ", " + std::to_string(f.log_records) + " records, " + std::to_string(f.log_skipped) +

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ktriage {
@@ -34,6 +35,9 @@ struct Caller {
   bool operator==(const Caller&) const = default;
   bool known() const { return kind != Kind::kNone; }
 };
+
+// "T123" / "C1" as printk prints a caller id; "" when unknown.
+std::string CallerName(const Caller& caller);
 
 struct LogLine {
   // The kernel's message text with every transport prefix removed. It views a buffer owned by

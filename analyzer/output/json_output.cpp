@@ -17,8 +17,6 @@ namespace ktriage {
 namespace {
 
 using nlohmann::ordered_json;
-using output_internal::CallerString;
-using output_internal::HexString;
 using output_internal::JsonEmitter;
 
 // Every string leaves through here: logs carry binary garbage, JSON must stay valid UTF-8.
@@ -94,7 +92,7 @@ void EmitReport(JsonEmitter& e, const CrashReport& r) {
   e.Key("tainted").String(r.tainted);
   e.Key("kernel_release").String(r.kernel_release);
   e.Key("hardware").String(r.hardware);
-  std::string caller = CallerString(r.caller);
+  std::string caller = CallerName(r.caller);
   e.Key("caller");
   if (caller.empty()) {
     e.Null();

@@ -1,24 +1,11 @@
 // Formatting shared by the text and JSON writers.
 #include "analyzer/output/output_format.h"
 
+#include "base/text.h"
+
 #include <cstdio>
 
 namespace ktriage::output_internal {
-
-std::string HexString(uint64_t value) {
-  char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-  return std::string(buf, static_cast<size_t>(n));
-}
-
-std::string CallerString(const Caller& caller) {
-  switch (caller.kind) {
-    case Caller::Kind::kThread: return "T" + std::to_string(caller.id);
-    case Caller::Kind::kCpu: return "C" + std::to_string(caller.id);
-    case Caller::Kind::kNone: break;
-  }
-  return "";
-}
 
 std::string FrameString(const Frame& frame) {
   std::string s;

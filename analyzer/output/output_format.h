@@ -9,12 +9,6 @@
 
 namespace ktriage::output_internal {
 
-// "0x27c": lowercase, no padding, the way the kernel prints offsets.
-std::string HexString(uint64_t value);
-
-// "T123" / "C1"; "" when the caller is unknown.
-std::string CallerString(const Caller& caller);
-
 // "func+0x1/0x2 [module]" as the kernel prints a trace entry, falling back to the address
 // when no symbol was printed. No "? " prefix: callers decide how to mark unreliable frames.
 std::string FrameString(const Frame& frame);

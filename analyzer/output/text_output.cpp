@@ -10,7 +10,6 @@
 namespace ktriage {
 namespace {
 
-using output_internal::CallerString;
 using output_internal::FrameString;
 using output_internal::TimestampString;
 
@@ -85,7 +84,7 @@ class TextWriter final : public AnalysisWriter {
     if (r.cpu) task += "CPU " + std::to_string(*r.cpu);
     if (r.pid) task += (task.empty() ? "" : ", ") + std::string("PID ") + std::to_string(*r.pid);
     if (!r.comm.empty()) task += (task.empty() ? "" : ", ") + std::string("comm ") + Printable(r.comm);
-    std::string caller = CallerString(r.caller);
+    std::string caller = CallerName(r.caller);
     if (!caller.empty()) task += (task.empty() ? "" : ", ") + std::string("caller ") + caller;
     if (!task.empty()) Field("task", task);
     if (!r.tainted.empty()) Field("tainted", Printable(CollapseSpaces(r.tainted)));
@@ -136,14 +135,14 @@ class TextWriter final : public AnalysisWriter {
     out_ << Paint(kBold, path_) << ": crash dump (" << Printable(f.format) << ", " << Printable(f.arch)
          << (f.arch_derived ? " derived" : "") << ")\n";
     Field("kernel", Printable(f.osrelease) + (f.build_id.empty() ? "" : "  build-id " + Printable(f.build_id)));
-    if (f.kernel_offset) Field("kaslr", output_internal::HexString(static_cast<uint64_t>(*f.kernel_offset)));
+    if (f.kernel_offset) Field("kaslr", HexString(static_cast<uint64_t>(*f.kernel_offset)));
     if (!f.panic_message.empty() || f.panic_cpu)
       Field("panic", Paint(kRed, Printable(f.panic_message.empty() ? "yes" : f.panic_message)) +
                          (f.panic_cpu ? " (CPU " + std::to_string(*f.panic_cpu) + ")" : ""));
     for (const VmcoreCpu& c : f.cpus) {
       std::string line = "CPU " + std::to_string(c.cpu);
       if (c.pid) line += ", PID " + std::to_string(*c.pid);
-      if (c.pc) line += ": " + (c.symbol.empty() ? output_internal::HexString(*c.pc) : Printable(c.symbol));
+      if (c.pc) line += ": " + (c.symbol.empty() ? HexString(*c.pc) : Printable(c.symbol));
       if (c.panicked) line += Paint(kRed, "  <- panic");
       Field("cpu", line);
     }

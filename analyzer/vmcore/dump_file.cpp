@@ -4,6 +4,8 @@
 // truncated file, and a child process that takes the crashes libkdumpfile has on corrupt dumps.
 #include "analyzer/vmcore/dump_file.h"
 
+#include "base/text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libkdumpfile/kdumpfile.h>
@@ -72,12 +74,6 @@ Result<size_t> PreadFull(int fd, void* buffer, size_t size, uint64_t offset) {
     done += static_cast<size_t>(got);
   }
   return done;
-}
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
 }
 
 struct KdumpCtxFree {
@@ -328,8 +324,8 @@ Status ReadError(DumpState& st, kdump_status status, uint64_t address, size_t si
       reason = "cannot be read";
       break;
   }
-  std::string message = "address " + Hex(at) + " " + reason;
-  if (size > 1) message += " (read " + std::to_string(std::min(done, size)) + " of " + std::to_string(size) + " bytes at " + Hex(address) + ")";
+  std::string message = "address " + HexString(at) + " " + reason;
+  if (size > 1) message += " (read " + std::to_string(std::min(done, size)) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
   if (status != KDUMP_OK) message += ": kdump_read: " + KdumpError(st.ctx.get());
   if (st.guard && status != KDUMP_OK)
     message += " (the file is truncated: what was needed to read it may be in the missing part)";
@@ -339,7 +335,7 @@ Status ReadError(DumpState& st, kdump_status status, uint64_t address, size_t si
 Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t size) {
   if (size == 0) return Ok{};
   if (address + size < address)
-    return Error{"address " + Hex(address) + ": a read of " + std::to_string(size) + " bytes wraps around"};
+    return Error{"address " + HexString(address) + ": a read of " + std::to_string(size) + " bytes wraps around"};
   if (!st.guard) {
     size_t done = size;
     const kdump_status status = kdump_read(st.ctx.get(), KDUMP_KVADDR, address, buffer, &done);
@@ -349,7 +345,7 @@ Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t si
   // A truncated file: page by page, check where the page's data lies before reading it, as
   // libkdumpfile would return zeros for whatever lies beyond the end of the file.
   if (!st.axctx || !st.axsys)
-    return Error{"address " + Hex(address) + " cannot be read: the file is truncated and its address translation "
+    return Error{"address " + HexString(address) + " cannot be read: the file is truncated and its address translation "
                  "failed (" + st.xlat_error + ")"};
   char* out = static_cast<char*>(buffer);
   for (size_t done = 0; done < size;) {
@@ -358,10 +354,10 @@ Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t si
     addrxlat_fulladdr_t full{at, ADDRXLAT_KVADDR};
     if (addrxlat_fulladdr_conv(&full, ADDRXLAT_MACHPHYSADDR, st.axctx.get(), st.axsys.get()) == ADDRXLAT_OK) {
       if (auto missing = st.guard->MissingAt(full.addr, chunk)) {
-        std::string message = "address " + Hex(at) + " beyond the end of a truncated file (byte " +
+        std::string message = "address " + HexString(at) + " beyond the end of a truncated file (byte " +
                               std::to_string(*missing) + " of the dump is missing; the file ends at byte " +
                               std::to_string(st.guard->file_size()) + ")";
-        if (size > 1) message += " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + Hex(address) + ")";
+        if (size > 1) message += " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
         return Error{message};
       }
     }  // else kdump_read fails below with libkdumpfile's own reason

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "analyzer/vmcore/region_reader.h"
+#include "base/text.h"
 
 namespace ktriage {
 namespace {
@@ -27,7 +28,7 @@ bool IsAbsolute(char type) { return type == 'A' || type == 'a'; }
 Result<std::array<std::string, kTokens>> ReadTokens(MemoryReader& memory, uint64_t table, uint64_t index) {
   std::array<uint8_t, kTokens * 2> raw{};
   if (Status s = memory.ReadVirtual(index, raw.data(), raw.size()); !s.ok()) {
-    return Error{"cannot read kallsyms_token_index at " + HexAddress(index) + ": " + s.error().message};
+    return Error{"cannot read kallsyms_token_index at " + HexString(index) + ": " + s.error().message};
   }
   std::array<uint16_t, kTokens> offsets{};
   for (size_t i = 0; i < kTokens; ++i) offsets[i] = LoadU16(raw.data() + 2 * i);

@@ -3,6 +3,7 @@
 #include "analyzer/vmcore/memory_reader.h"
 
 #include "analyzer/vmcore/region_reader.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <array>
@@ -38,7 +39,7 @@ Result<std::string> MemoryReader::ReadCString(uint64_t address, size_t max) {
   std::array<char, kPage> chunk{};
   while (out.size() < max) {
     const uint64_t at = address + out.size();
-    if (at < address) return Error{"string at " + HexAddress(address) + " wraps around the address space"};
+    if (at < address) return Error{"string at " + HexString(address) + " wraps around the address space"};
     const size_t want = static_cast<size_t>(std::min<uint64_t>(max - out.size(), kPage - at % kPage));
     Status status = ReadVirtual(at, chunk.data(), want);
     if (!status.ok()) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "analyzer/vmcore/region_reader.h"
+#include "base/text.h"
 
 namespace ktriage {
 namespace {
@@ -167,12 +168,12 @@ struct RingHeader {
 Result<RingHeader> ReadRingHeader(MemoryReader& memory, const LocklessLayout& l) {
   RingHeader h;
   Result<uint64_t> prb = memory.ReadU64(l.prb_pointer);
-  if (!prb.ok()) return Error{"cannot read the prb pointer at " + HexAddress(l.prb_pointer) + ": " + prb.error().message};
-  if (*prb == 0) return Error{"the prb pointer at " + HexAddress(l.prb_pointer) + " is NULL"};
+  if (!prb.ok()) return Error{"cannot read the prb pointer at " + HexString(l.prb_pointer) + ": " + prb.error().message};
+  if (*prb == 0) return Error{"the prb pointer at " + HexString(l.prb_pointer) + " is NULL"};
   h.address = *prb;
   std::vector<uint8_t> raw(l.ring_struct_size);
   if (Status s = memory.ReadVirtual(h.address, raw.data(), raw.size()); !s.ok()) {
-    return Error{"cannot read the printk ring buffer at " + HexAddress(h.address) + ": " + s.error().message};
+    return Error{"cannot read the printk ring buffer at " + HexString(h.address) + ": " + s.error().message};
   }
   const uint8_t* p = raw.data();
   h.count_bits = LoadU32(p + l.desc_ring + l.count_bits);
@@ -186,7 +187,7 @@ Result<RingHeader> ReadRingHeader(MemoryReader& memory, const LocklessLayout& l)
   h.tail_lpos = LoadU64(p + l.text_data_ring + l.tail_lpos + l.counter);
   if (l.fail != UINT64_MAX) h.fail = LoadU64(p + l.fail + l.counter);
 
-  const std::string where = "printk ring buffer at " + HexAddress(h.address);
+  const std::string where = "printk ring buffer at " + HexString(h.address);
   if (h.size_bits < 3 || h.size_bits > kMaxSizeBits) {
     return Error{where + ": text data ring size_bits " + std::to_string(h.size_bits) + " is outside 3.." +
                  std::to_string(kMaxSizeBits)};
@@ -196,8 +197,8 @@ Result<RingHeader> ReadRingHeader(MemoryReader& memory, const LocklessLayout& l)
                  std::to_string(kMaxCountBits) + " and at most size_bits " + std::to_string(h.size_bits) + ")"};
   }
   if (h.descs == 0 || h.infos == 0 || h.data == 0) {
-    return Error{where + ": NULL descriptor, info or data array (descs " + HexAddress(h.descs) + ", infos " +
-                 HexAddress(h.infos) + ", data " + HexAddress(h.data) + ")"};
+    return Error{where + ": NULL descriptor, info or data array (descs " + HexString(h.descs) + ", infos " +
+                 HexString(h.infos) + ", data " + HexString(h.data) + ")"};
   }
   return h;
 }
@@ -419,7 +420,7 @@ Result<PrintkLog> ReadStructured(MemoryReader& memory, const VmcoreInfo& info) {
   }
   const uint64_t buf_len = *length;
   if (*buffer == 0 || buf_len < header_size || buf_len > kMaxLogBufLen) {
-    return Error{"log_buf " + HexAddress(*buffer) + " of " + std::to_string(buf_len) + " bytes is implausible"};
+    return Error{"log_buf " + HexString(*buffer) + " of " + std::to_string(buf_len) + " bytes is implausible"};
   }
   if (*first_idx >= buf_len || *next_idx >= buf_len) {
     return Error{"log_first_idx " + std::to_string(*first_idx) + " or log_next_idx " + std::to_string(*next_idx) +
@@ -521,12 +522,8 @@ std::string FormatPrintkLog(const PrintkLog& log, bool with_caller) {
     std::string caller_part;
     if (with_caller && record.caller.known()) {
       // The kernel's print_caller(): "[%6s]" of "T<pid>" or "C<cpu>".
-      std::array<char, 16> id{};
-      std::snprintf(id.data(), id.size(), "%c%u", record.caller.kind == Caller::Kind::kCpu ? 'C' : 'T',
-                    record.caller.id);
-      std::array<char, 24> field{};
-      int m = std::snprintf(field.data(), field.size(), "[%6s]", id.data());
-      caller_part.assign(field.data(), static_cast<size_t>(m));
+      const std::string id = CallerName(record.caller);
+      caller_part = "[" + std::string(id.size() < 6 ? 6 - id.size() : 0, ' ') + id + "]";
     }
     const size_t line_start = out.size();
     out += head;

@@ -1,5 +1,6 @@
 // RegionReader: windowed, bounds-checked reads of one region of dump memory.
 #include "analyzer/vmcore/region_reader.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <array>
@@ -7,12 +8,6 @@
 #include <cstring>
 
 namespace ktriage {
-
-std::string HexAddress(uint64_t address) {
-  std::array<char, 24> text{};
-  std::snprintf(text.data(), text.size(), "0x%llx", static_cast<unsigned long long>(address));
-  return text.data();
-}
 
 RegionReader::RegionReader(MemoryReader& memory, uint64_t base, uint64_t size, size_t window)
     : memory_(memory), base_(base), size_(size), window_(std::max<size_t>(window, 64)) {}
@@ -30,10 +25,10 @@ Status RegionReader::LoadWindow(uint64_t start, uint64_t length) {
 Status RegionReader::Read(uint64_t offset, void* out, size_t n) {
   if (offset > size_ || n > size_ - offset) {
     return Error{"read of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
-                 " leaves the region of " + std::to_string(size_) + " bytes at " + HexAddress(base_)};
+                 " leaves the region of " + std::to_string(size_) + " bytes at " + HexString(base_)};
   }
   if (n > 0 && base_ + offset + (n - 1) < base_) {
-    return Error{"region at " + HexAddress(base_) + " wraps around the address space"};
+    return Error{"region at " + HexString(base_) + " wraps around the address space"};
   }
   constexpr uint64_t kPage = 4096;
   auto* dest = static_cast<uint8_t*>(out);

@@ -12,8 +12,6 @@
 
 namespace ktriage {
 
-// "0xffffffff82a62540": how every error and warning of the vmcore readers names an address.
-std::string HexAddress(uint64_t address);
 
 // Little-endian loads from bytes already read; the caller has checked the bounds.
 inline uint64_t LoadU64(const uint8_t* p) {
