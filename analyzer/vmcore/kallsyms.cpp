@@ -135,66 +135,68 @@ Result<Kallsyms> Kallsyms::Load(MemoryReader& memory, const VmcoreInfo& info) {
   }
 
   // Names: each a length (one byte, or two when the first has its top bit set, for the long Rust
-  // names since 6.1) then that many token indexes; the expansion's first letter is the type.
-  std::vector<std::string> names_in_table_order;
-  std::vector<char> types_in_table_order;
-  names_in_table_order.reserve(count);
-  types_in_table_order.reserve(count);
-  RegionReader names(memory, names_address, uint64_t{count} * kMaxEncodedName);
+  // names since 6.1) then that many token indexes; the expansion's first letter is the type. Only
+  // the token bytes are kept. The table's end is not exported, so a small window keeps the read
+  // from running far past it.
+  Kallsyms table;
+  table.tokens_ = std::move(*tokens);
+  std::array<size_t, kTokens> token_length{};
+  for (size_t t = 0; t < kTokens; ++t) token_length[t] = table.tokens_[t].size();
+  table.encoded_start_.reserve(size_t{count} + 1);
+  constexpr size_t kNamesWindow = size_t{64} << 10;
+  RegionReader names(memory, names_address, uint64_t{count} * kMaxEncodedName, kNamesWindow);
   uint64_t position = 0;
-  std::vector<uint8_t> encoded;
-  std::string expanded;
+  std::array<uint8_t, kMaxEncodedName> encoded{};
   for (uint32_t i = 0; i < count; ++i) {
+    auto fail = [&](const std::string& what) { return Error{"kallsyms_names entry " + std::to_string(i) + what}; };
+    auto unreadable = [&](const Error& e) {
+      return Error{"cannot read kallsyms_names entry " + std::to_string(i) + ": " + e.message};
+    };
     Result<uint8_t> first = names.U8(position);
-    if (!first.ok()) return Error{"cannot read kallsyms_names entry " + std::to_string(i) + ": " + first.error().message};
+    if (!first.ok()) return unreadable(first.error());
     uint32_t length = *first;
     ++position;
     if ((length & 0x80) != 0) {
       Result<uint8_t> second = names.U8(position);
-      if (!second.ok()) {
-        return Error{"cannot read kallsyms_names entry " + std::to_string(i) + ": " + second.error().message};
-      }
+      if (!second.ok()) return unreadable(second.error());
       length = (length & 0x7f) | (uint32_t{*second} << 7);
       ++position;
     }
-    if (length == 0) return Error{"kallsyms_names entry " + std::to_string(i) + " is empty: the table is corrupt"};
-    encoded.resize(length);
+    if (length == 0) return fail(" is empty: the table is corrupt");
     if (Status s = names.Read(position, encoded.data(), length); !s.ok()) {
-      return Error{"cannot read kallsyms_names entry " + std::to_string(i) + ": " + s.error().message};
+      return unreadable(s.error());
     }
     position += length;
-    expanded.clear();
-    for (uint8_t token : encoded) {
-      expanded += (*tokens)[token];
-      if (expanded.size() > kMaxNameLength) {
-        return Error{"kallsyms_names entry " + std::to_string(i) + " expands beyond " +
-                     std::to_string(kMaxNameLength) + " characters: the table is corrupt"};
-      }
+    size_t expanded = 0;
+    for (uint32_t b = 0; b < length; ++b) expanded += token_length[encoded[b]];
+    if (expanded > kMaxNameLength) {
+      return fail(" expands beyond " + std::to_string(kMaxNameLength) + " characters: the table is corrupt");
     }
-    if (expanded.size() < 2) {
-      return Error{"kallsyms_names entry " + std::to_string(i) + " has no name after its type letter"};
-    }
-    types_in_table_order.push_back(expanded[0]);
-    names_in_table_order.push_back(expanded.substr(1));
+    if (expanded < 2) return fail(" has no name after its type letter");
+    table.encoded_start_.push_back(static_cast<uint32_t>(table.encoded_.size()));
+    table.encoded_.insert(table.encoded_.end(), encoded.begin(), encoded.begin() + length);
   }
+  table.encoded_start_.push_back(static_cast<uint32_t>(table.encoded_.size()));
 
   // scripts/kallsyms emits the table sorted by address; sort anyway (stably, so aliases keep the
   // kernel's order and the first of them names an address, as get_symbol_pos() picks it).
-  std::vector<uint32_t> order(count);
-  std::iota(order.begin(), order.end(), 0);
   if (!std::is_sorted(addresses.begin(), addresses.end())) {
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return addresses[a] < addresses[b]; });
+    table.order_.resize(count);
+    std::iota(table.order_.begin(), table.order_.end(), 0);
+    std::stable_sort(table.order_.begin(), table.order_.end(),
+                     [&](uint32_t a, uint32_t b) { return addresses[a] < addresses[b]; });
+    table.addresses_.reserve(count);
+    for (uint32_t i : table.order_) table.addresses_.push_back(addresses[i]);
+  } else {
+    table.addresses_ = std::move(addresses);
   }
-  Kallsyms sorted;
-  sorted.addresses_.reserve(count);
-  sorted.names_.reserve(count);
-  sorted.types_.reserve(count);
-  for (uint32_t i : order) {
-    sorted.addresses_.push_back(addresses[i]);
-    sorted.names_.push_back(std::move(names_in_table_order[i]));
-    sorted.types_.push_back(types_in_table_order[i]);
-  }
-  return sorted;
+  return table;
+}
+
+std::string Kallsyms::Expand(uint32_t entry) const {
+  std::string expanded;
+  for (uint32_t b = encoded_start_[entry]; b < encoded_start_[entry + 1]; ++b) expanded += tokens_[encoded_[b]];
+  return expanded;  // Load checked it holds a type letter and a name
 }
 
 std::optional<SymbolLocation> Kallsyms::Lookup(uint64_t address) const {
@@ -206,22 +208,37 @@ std::optional<SymbolLocation> Kallsyms::Lookup(uint64_t address) const {
   // Past the last symbol there is no end to measure against (module text, vmalloc...): the kernel
   // does not name such an address from its own table either.
   if (after == addresses_.end() && address != start) return std::nullopt;
+  std::string expanded = Expand(EntryAt(index));
   // Absolute symbols (the per-CPU offsets on x86-64) are not code or data at that address.
-  if (IsAbsolute(types_[index])) return std::nullopt;
+  if (IsAbsolute(expanded[0])) return std::nullopt;
   SymbolLocation location;
-  location.name = names_[index];
+  location.type = expanded[0];
+  location.name = expanded.substr(1);
   location.address = start;
   location.offset = address - start;
   location.size = after == addresses_.end() ? 0 : *after - start;
-  location.type = types_[index];
   return location;
 }
 
 std::optional<uint64_t> Kallsyms::AddressOf(std::string_view name) const {
-  // A linear scan: callers ask for a handful of names per dump, and sorting 90,000 names for an
-  // index cost more than all the scans together (a tenth of `analyze` on a 6.1 dump).
-  for (size_t i = 0; i < names_.size(); ++i)
-    if (names_[i] == name) return addresses_[i];
+  // A scan that expands each name only while it still matches: most differ in their first token.
+  // Callers ask for a handful of names per dump, so no index is built.
+  const size_t entries = encoded_start_.empty() ? 0 : encoded_start_.size() - 1;
+  for (size_t position = 0; position < entries; ++position) {
+    const uint32_t entry = EntryAt(position);
+    size_t matched = 0;
+    bool type_skipped = false, same = true;
+    for (uint32_t b = encoded_start_[entry]; same && b < encoded_start_[entry + 1]; ++b) {
+      std::string_view token = tokens_[encoded_[b]];
+      if (!type_skipped && !token.empty()) {
+        token.remove_prefix(1);  // the type letter
+        type_skipped = true;
+      }
+      same = token.size() <= name.size() - matched && name.compare(matched, token.size(), token) == 0;
+      matched += token.size();
+    }
+    if (same && matched == name.size()) return addresses_[position];
+  }
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 // that recent kernels export in VMCOREINFO, to name addresses when no debuginfo is at hand.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,10 +22,14 @@ struct SymbolLocation {
   char type = 't';        // kallsyms type letter
 };
 
+// Names stay token-compressed as the kernel keeps them and are expanded when asked for: a dump
+// is usually asked about a handful of addresses, and expanding all ~10^5 names cost most of
+// `analyze`.
 class Kallsyms {
  public:
   // Needs SYMBOL(kallsyms_names), kallsyms_num_syms, kallsyms_token_table, kallsyms_token_index,
-  // and kallsyms_offsets + kallsyms_relative_base (or kallsyms_addresses). Errors say which is missing.
+  // and kallsyms_offsets + kallsyms_relative_base (or kallsyms_addresses). Errors say which is
+  // missing, or what is corrupt: every name's length and expansion is checked here, once.
   static Result<Kallsyms> Load(MemoryReader& memory, const VmcoreInfo& info);
 
   std::optional<SymbolLocation> Lookup(uint64_t address) const;
@@ -32,9 +37,16 @@ class Kallsyms {
   size_t size() const { return addresses_.size(); }
 
  private:
-  std::vector<uint64_t> addresses_;  // sorted
-  std::vector<std::string> names_;
-  std::vector<char> types_;
+  // The type letter and name of table entry `entry` (kernel order), expanded.
+  std::string Expand(uint32_t entry) const;
+  // Entry `entry` in kernel order, for position `position` in address order.
+  uint32_t EntryAt(size_t position) const { return order_.empty() ? static_cast<uint32_t>(position) : order_[position]; }
+
+  std::vector<uint64_t> addresses_;        // in address order
+  std::vector<uint32_t> order_;            // address order -> kernel order; empty when they agree (always, in practice)
+  std::vector<uint8_t> encoded_;           // the names' token bytes, length prefixes dropped
+  std::vector<uint32_t> encoded_start_;    // entry -> its first byte in encoded_; one more at the end
+  std::array<std::string, 256> tokens_;
 };
 
 }  // namespace ktriage
