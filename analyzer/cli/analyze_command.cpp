@@ -24,6 +24,7 @@ struct RawAnalyzeOptions {
   bool all_frames = false;
   bool help = false;
   std::vector<std::string> paths;
+  SymbolOptions symbols;
 };
 
 // Built in one place so that parsing and --help can never disagree about what exists.
@@ -38,6 +39,9 @@ po::options_description VisibleOptions(RawAnalyzeOptions& raw) {
       ("all-frames", po::bool_switch(&raw.all_frames),
        "text output: show every frame of each report instead of the first 16")
       ("help,h", po::bool_switch(&raw.help), "show this help");
+  po::options_description symbols("Symbolization (source lines and inline chains from debuginfo)", 100, 50);
+  AddSymbolOptions(symbols, raw.symbols);
+  visible.add(symbols);
   return visible;
 }
 
@@ -79,6 +83,7 @@ Result<AnalyzeOptions> ParseAnalyzeOptions(const std::vector<std::string>& args)
     return Error{"invalid --color '" + raw.color + "' (expected auto, always or never)"};
   }
   options.all_frames = raw.all_frames;
+  options.symbols = raw.symbols;
   options.paths = std::move(raw.paths);
   if (options.paths.empty()) return Error{"analyze: no PATH given (use '-' for standard input)"};
   return options;
@@ -151,6 +156,15 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
     }
   }
 
+  // Debuginfo is looked for only when a frame needs it, and loaded once for all inputs.
+  std::optional<ReportSymbolizer> symbolizer;
+  if (!options.symbols.off) symbolizer.emplace(ToReportSymbolizerOptions(options.symbols, context));
+  auto finish_symbols = [&](InputResult& input) {
+    if (!symbolizer) return;
+    input.debuginfo = symbolizer->TakeDebuginfo();
+    input.symbol_notes = symbolizer->TakeNotes();
+  };
+
   bool all_read = true;
   for (const std::string& path : options.paths) {
     InputResult input;
@@ -171,6 +185,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
         fail(dump.error());
       } else {
         input.vmcore = dump->facts;
+        if (symbolizer) symbolizer->Annotate(*input.vmcore);
         writer->BeginInput(path, &*input.vmcore);
         const std::string log_text = dump->log ? FormatPrintkLog(*dump->log, /*with_caller=*/true) : "";
         if (!analyzer().ok()) {
@@ -178,11 +193,15 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
           return kExitInputError;
         }
         auto log_source = MemoryInput(log_text, path);
-        LogAnalysisResult result =
-            (*analyzer())->Analyze(*log_source, [&](CrashReport&& report) { writer->WriteReport(report); });
+        const std::string& build_id = input.vmcore->build_id;
+        LogAnalysisResult result = (*analyzer())->Analyze(*log_source, [&](CrashReport&& report) {
+          if (symbolizer) symbolizer->Annotate(report, build_id);
+          writer->WriteReport(report);
+        });
         input.analysis = std::move(result.analysis);
         input.analysis.compression = "none";
       }
+      finish_symbols(input);
       writer->EndInput(input);
       continue;
     }
@@ -193,11 +212,14 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       fail(source.error());
     } else {
       // Reports go straight to the writer: memory stays bounded whatever the input size.
-      LogAnalysisResult result =
-          (*analyzer())->Analyze(**source, [&](CrashReport&& report) { writer->WriteReport(report); });
+      LogAnalysisResult result = (*analyzer())->Analyze(**source, [&](CrashReport&& report) {
+        if (symbolizer) symbolizer->Annotate(report);
+        writer->WriteReport(report);
+      });
       input.analysis = std::move(result.analysis);
       if (result.error) fail(*result.error);
     }
+    finish_symbols(input);
     writer->EndInput(input);
   }
   writer->Finish();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analyzer/cli/cli_context.h"
+#include "analyzer/cli/symbol_options.h"
 #include "base/result.h"
 
 namespace ktriage::cli {
@@ -18,6 +19,7 @@ struct AnalyzeOptions {
   bool all_frames = false;         // --all-frames: no cap on frames per report in text output
   bool help = false;               // --help: print AnalyzeHelp() and do nothing else
   std::vector<std::string> paths;  // PATH...; "-" is standard input
+  SymbolOptions symbols;           // where the debuginfo is (--vmlinux, -r, --modules...)
 };
 
 // Usage errors come back as an Error whose message needs only the "ktriage: " prefix.

@@ -17,6 +17,7 @@ struct CliContext {
   std::ostream& err;
   bool stdout_is_tty = false;
   bool no_color = false;  // NO_COLOR is set to a non-empty value (no-color.org)
+  bool debuginfod = false;  // DEBUGINFOD_URLS is set and not empty: symbolization may ask those servers
 };
 
 }  // namespace ktriage::cli

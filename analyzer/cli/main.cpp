@@ -12,7 +12,9 @@ int main(int argc, char** argv) {
   // Output can be gigabytes of JSON; C stdio synchronisation would only slow it down.
   std::ios::sync_with_stdio(false);
   const char* no_color = std::getenv("NO_COLOR");
+  const char* debuginfod_urls = std::getenv("DEBUGINFOD_URLS");
   ktriage::cli::CliContext context{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
-                                   no_color != nullptr && no_color[0] != '\0'};
+                                   no_color != nullptr && no_color[0] != '\0',
+                                   debuginfod_urls != nullptr && debuginfod_urls[0] != '\0'};
   return ktriage::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc), context);
 }

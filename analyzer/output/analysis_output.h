@@ -12,7 +12,7 @@
 
 namespace ktriage {
 
-inline constexpr const char* kAnalysisSchema = "ktriage.analysis/1";
+inline constexpr const char* kAnalysisSchema = "ktriage.analysis/2";
 
 // One analysed input. `errors` holds one-line messages for this input (unreadable, cut short...).
 struct InputResult {
@@ -25,6 +25,10 @@ struct InputResult {
   // Set when the input is a crash dump: what the dump itself says (the log's reports are in
   // `analysis` like any log's).
   std::optional<VmcoreFacts> vmcore;
+  // Symbolization: the debuginfo files that answered, and what was searched and not found or
+  // found and rejected (one line each).
+  std::vector<std::string> debuginfo;
+  std::vector<std::string> symbol_notes;
 };
 
 struct TextOutputOptions {

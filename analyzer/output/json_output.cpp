@@ -70,7 +70,16 @@ void EmitFrame(JsonEmitter& e, const Frame& f) {
   e.Key("is_ip").Bool(f.is_ip);
   e.Key("context").String(FrameContextName(f.context));
   e.Key("source").String(f.source);
-  e.Key("inlined").Bool(f.inlined);
+  e.Key("printed_inline").Bool(f.printed_inline);
+  e.Key("symbolized").Bool(f.symbolized);
+  e.Key("inlined").BeginArray();
+  for (const InlinedCall& call : f.inlined) {
+    e.BeginObject();
+    e.Key("function").String(call.function);
+    e.Key("source").String(call.source);
+    e.EndObject();
+  }
+  e.EndArray();
   e.EndObject();
 }
 
@@ -150,6 +159,15 @@ ordered_json VmcoreJson(const VmcoreFacts& f) {
     cj["pid"] = Nullable(c.pid);
     cj["pc"] = c.pc ? ordered_json(HexString(*c.pc)) : ordered_json(nullptr);
     cj["symbol"] = Str(c.symbol);
+    cj["source"] = Str(c.source);
+    ordered_json inlined = ordered_json::array();
+    for (const InlinedCall& call : c.inlined) {
+      ordered_json ij;
+      ij["function"] = Str(call.function);
+      ij["source"] = Str(call.source);
+      inlined.push_back(std::move(ij));
+    }
+    cj["inlined"] = std::move(inlined);
     cj["panicked"] = c.panicked;
     cpus.push_back(std::move(cj));
   }
@@ -161,6 +179,13 @@ ordered_json VmcoreJson(const VmcoreFacts& f) {
   j["log"] = std::move(log);
   j["kallsyms_symbols"] = f.kallsyms_symbols;
   j["warnings"] = StrList(f.warnings);
+  return j;
+}
+
+ordered_json SymbolsJson(const InputResult& input) {
+  ordered_json j;
+  j["debuginfo"] = StrList(input.debuginfo);
+  j["notes"] = StrList(input.symbol_notes);
   return j;
 }
 
@@ -207,6 +232,7 @@ class JsonWriter final : public AnalysisWriter {
     ordered_json compression = input.opened ? Str(a.compression) : ordered_json(nullptr);
     out_ << ",\"format\":" << Dump(format) << ",\"compression\":" << Dump(compression)
          << ",\"system\":" << Dump(SystemJson(a.system)) << ",\"stats\":" << Dump(StatsJson(a.stats))
+         << ",\"symbols\":" << Dump(SymbolsJson(input))
          // Rule matches (docs/json.md): the rule engine does not exist yet, the key already does.
          << ",\"findings\":[]"
          << ",\"errors\":" << Dump(StrList(input.errors)) << "}";

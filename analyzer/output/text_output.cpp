@@ -114,6 +114,7 @@ class TextWriter final : public AnalysisWriter {
       if (!a.system.hardware.empty()) summary += "; " + Printable(a.system.hardware);
     }
     out_ << summary << '\n';
+    for (const std::string& n : input.symbol_notes) out_ << "  " << Paint(kDim, "note: " + Printable(n)) << '\n';
     for (const std::string& e : input.errors) out_ << "  " << Paint(kRed, "error: ") << Printable(e) << '\n';
     ++inputs_;
   }
@@ -143,6 +144,9 @@ class TextWriter final : public AnalysisWriter {
       std::string line = "CPU " + std::to_string(c.cpu);
       if (c.pid) line += ", PID " + std::to_string(*c.pid);
       if (c.pc) line += ": " + (c.symbol.empty() ? HexString(*c.pc) : Printable(c.symbol));
+      if (!c.source.empty()) line += "  " + Printable(c.source);
+      for (const InlinedCall& call : c.inlined)
+        line += Paint(kDim, "  [inlined " + Printable(call.function) + " " + Printable(call.source) + "]");
       if (c.panicked) line += Paint(kRed, "  <- panic");
       Field("cpu", line);
     }
@@ -173,11 +177,16 @@ class TextWriter final : public AnalysisWriter {
       std::string line = Printable(FrameString(f));
       if (f.is_ip) line += "  (ip)";
       if (!f.source.empty()) line += "  " + Printable(f.source);
-      if (f.inlined) line += " (inlined)";
+      if (f.printed_inline) line += " (inlined)";
       if (f.reliable) {
         out_ << "        " << line << '\n';
       } else {
         out_ << "      " << Paint(kDim, "? " + line) << '\n';
+      }
+      // Inlined callees under the frame, innermost first, as decode_stacktrace.sh lists them.
+      for (const InlinedCall& call : f.inlined) {
+        out_ << "          " << Paint(kDim, "inlined " + Printable(call.function) + "  " + Printable(call.source))
+             << '\n';
       }
     }
     if (limit < frames.size()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analyzer/ingest/log_line.h"
+#include "base/inlined_call.h"
 
 namespace ktriage {
 
@@ -61,8 +62,10 @@ struct Frame {
   bool reliable = true;               // false for "? foo" and ppc64 "(unreliable)"
   bool is_ip = false;                 // the faulting/stuck PC (RIP:, pc :, NIP), not a return address
   FrameContext context = FrameContext::kUnknown;
-  std::string source;                 // "net/core/dev.c:4214" when the log was already symbolized
-  bool inlined = false;               // "[inline]" frame of an already symbolized log
+  std::string source;                 // "net/core/dev.c:4214": printed by an already symbolized log, or from debuginfo
+  bool printed_inline = false;        // "[inline]" frame of an already symbolized log
+  std::vector<InlinedCall> inlined;   // from debuginfo: functions inlined at this frame, innermost first
+  bool symbolized = false;            // source/inlined come from debuginfo (symbols/), not from the log
 };
 
 struct CrashReport {

@@ -99,7 +99,7 @@ void ConsumeSource(std::string_view& s, Frame& f) {
   t = end == std::string_view::npos ? std::string_view() : t.substr(end);
   std::string_view after = TrimLeft(t);
   if (ConsumePrefix(after, "[inline]")) {
-    f.inlined = true;
+    f.printed_inline = true;
     t = after;
   }
   s = t;

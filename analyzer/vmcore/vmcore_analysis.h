@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyzer/vmcore/printk_log.h"
+#include "base/inlined_call.h"
 #include "base/result.h"
 
 namespace ktriage {
@@ -17,6 +18,8 @@ struct VmcoreCpu {
   std::optional<int> pid;         // of the task the CPU ran (NT_PRSTATUS pr_pid)
   std::optional<uint64_t> pc;
   std::string symbol;             // "netdev_pick_tx+0x27c/0x294" from kallsyms; "" when unknown
+  std::string source;             // "net/core/dev.c:4214" from debuginfo; "" when not symbolized
+  std::vector<InlinedCall> inlined;  // from debuginfo, innermost first
   bool panicked = false;          // this CPU called panic()
 };
 

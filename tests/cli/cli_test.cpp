@@ -138,7 +138,7 @@ TEST_F(CliTest, MissingFileAmongGoodOnesStillAnalysesTheGoodOnes) {
   EXPECT_TRUE(Contains(r.err, "No such file or directory")) << r.err;
 
   ordered_json doc = ordered_json::parse(r.out);
-  EXPECT_EQ(doc["schema"], "ktriage.analysis/1");
+  EXPECT_EQ(doc["schema"], "ktriage.analysis/2");
   ASSERT_EQ(doc["inputs"].size(), 3u);
   const ordered_json& plain = doc["inputs"][0];
   const ordered_json& gone = doc["inputs"][1];

@@ -48,13 +48,15 @@ TEST(JsonDoc, FieldTablesMatchTheOutput) {
   EXPECT_EQ(documented["input"], Keys(input));
   EXPECT_EQ(documented["system"], Keys(input["system"]));
   EXPECT_EQ(documented["stats"], Keys(input["stats"]));
+  EXPECT_EQ(documented["symbols"], Keys(input["symbols"]));
   EXPECT_EQ(documented["report"], Keys(input["reports"][0]));
   EXPECT_EQ(documented["frame"], Keys(input["reports"][0]["frames"][0]));
 
   // A dump input carries the vmcore object.
   InputResult dump = testing::SampleInput({testing::SoftLockupReport()});
   VmcoreFacts facts;
-  facts.cpus.push_back(VmcoreCpu{0, 1, 0xffffffff81234567ULL, "netdev_pick_tx+0x27c/0x294", true});
+  facts.cpus.push_back(VmcoreCpu{0, 1, 0xffffffff81234567ULL, "netdev_pick_tx+0x27c/0x294", "net/core/dev.c:4214",
+                                 {{"skb_tx_hash", "net/core/dev.c:3288"}}, true});
   dump.vmcore = facts;
   std::ostringstream dump_out;
   WriteJson(dump_out, {dump});
@@ -63,6 +65,7 @@ TEST(JsonDoc, FieldTablesMatchTheOutput) {
   ASSERT_TRUE(vmcore.is_object());
   EXPECT_EQ(documented["vmcore"], Keys(vmcore));
   EXPECT_EQ(documented["cpu"], Keys(vmcore["cpus"][0]));
+  EXPECT_EQ(documented["inlined"], Keys(vmcore["cpus"][0]["inlined"][0]));
   EXPECT_EQ(documented["log"], Keys(vmcore["log"]));
   EXPECT_TRUE(input["vmcore"].is_null());
   std::ostringstream text;

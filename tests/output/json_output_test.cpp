@@ -29,11 +29,12 @@ std::vector<std::string> Keys(const ordered_json& object) {
 TEST(JsonOutput, DocumentHasSchemaAndDocumentedKeyOrder) {
   ordered_json doc = ordered_json::parse(Json({SampleInput({SoftLockupReport()})}));
   EXPECT_EQ(Keys(doc), (std::vector<std::string>{"schema", "inputs"}));
-  EXPECT_EQ(doc["schema"], "ktriage.analysis/1");
+  EXPECT_EQ(doc["schema"], "ktriage.analysis/2");
   ASSERT_EQ(doc["inputs"].size(), 1u);
   const ordered_json& input = doc["inputs"][0];
   EXPECT_EQ(Keys(input), (std::vector<std::string>{"path", "vmcore", "reports", "format", "compression", "system",
-                                                    "stats", "findings", "errors"}));
+                                                    "stats", "symbols", "findings", "errors"}));
+  EXPECT_EQ(Keys(input["symbols"]), (std::vector<std::string>{"debuginfo", "notes"}));
   EXPECT_EQ(Keys(input["system"]),
             (std::vector<std::string>{"kernel_release", "kernel_version", "hardware", "command_line", "host",
                                       "first_timestamp", "last_timestamp"}));
@@ -47,7 +48,7 @@ TEST(JsonOutput, DocumentHasSchemaAndDocumentedKeyOrder) {
                                       "line_start", "line_end", "modules", "registers", "frames", "text"}));
   EXPECT_EQ(Keys(report["frames"][0]),
             (std::vector<std::string>{"function", "offset", "size", "module", "build_id", "address", "reliable",
-                                      "is_ip", "context", "source", "inlined"}));
+                                      "is_ip", "context", "source", "printed_inline", "symbolized", "inlined"}));
 }
 
 TEST(JsonOutput, ReportFieldsCarryTheirValues) {

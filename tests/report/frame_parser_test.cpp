@@ -71,11 +71,11 @@ TEST(FrameParser, FtraceStackAndSymbolized) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->function, "__dump_stack");
   EXPECT_EQ(s->source, "lib/dump_stack.c:77");
-  EXPECT_TRUE(s->inlined);
+  EXPECT_TRUE(s->printed_inline);
   auto d = ParseFrameLine(" dump_stack+0x1b2/0x281 lib/dump_stack.c:113");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->source, "lib/dump_stack.c:113");
-  EXPECT_FALSE(d->inlined);
+  EXPECT_FALSE(d->printed_inline);
 }
 
 TEST(FrameParser, RejectsSentences) {

@@ -1,0 +1,168 @@
+// DebuginfoLocator: file-system searches and libdebuginfod queries for debuginfo files.
+#include "symbols/debuginfo_locator.h"
+
+#include <elfutils/debuginfod.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+namespace ktriage::symbols {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool IsFile(const std::string& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
+// "veth.ko.xz" -> "veth"; "" for files that are not modules.
+std::string ModuleNameOfFile(const std::string& filename) {
+  for (std::string_view suffix : {".ko", ".ko.xz", ".ko.zst", ".ko.gz", ".ko.debug"}) {
+    if (filename.size() > suffix.size() &&
+        filename.compare(filename.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return NormalisedModuleName(std::string_view(filename).substr(0, filename.size() - suffix.size()));
+    }
+  }
+  return "";
+}
+
+// Modules under `root` by name; the walk skips what it cannot read.
+void IndexModules(const std::string& root, std::unordered_map<std::string, std::vector<std::string>>& index) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string name = ModuleNameOfFile(it->path().filename().string());
+    if (!name.empty()) index[name].push_back(it->path().string());
+  }
+}
+
+bool ValidBuildId(const std::string& id) {
+  return id.size() >= 2 && id.size() % 2 == 0 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+void AddIfFile(Located& out, const std::string& path) {
+  if (out.searched.size() < 2000) out.searched += (out.searched.empty() ? "" : ", ") + path;
+  if (IsFile(path) && std::find(out.files.begin(), out.files.end(), path) == out.files.end()) out.files.push_back(path);
+}
+
+}  // namespace
+
+std::string NormalisedModuleName(std::string_view name) {
+  std::string out(name);
+  std::replace(out.begin(), out.end(), '-', '_');
+  return out;
+}
+
+struct DebuginfoLocator::Debuginfod {
+  debuginfod_client* client = nullptr;
+  std::unordered_map<std::string, std::string> found;  // build-id -> cached file ("" when none)
+  ~Debuginfod() {
+    if (client) debuginfod_end(client);
+  }
+};
+
+DebuginfoLocator::DebuginfoLocator(SearchPaths paths) : paths_(std::move(paths)) {}
+DebuginfoLocator::~DebuginfoLocator() = default;
+
+const std::unordered_map<std::string, std::vector<std::string>>& DebuginfoLocator::ModuleIndex() {
+  if (!indexed_) {
+    indexed_ = true;
+    for (const std::string& dir : paths_.module_dirs) IndexModules(dir, module_index_);
+    for (auto& [name, files] : module_index_) std::sort(files.begin(), files.end());
+  }
+  return module_index_;
+}
+
+std::string DebuginfoLocator::ByBuildId(const std::string& build_id, std::string* searched) {
+  if (!ValidBuildId(build_id)) return "";
+  for (const std::string& root : paths_.debug_roots) {
+    std::string path = root + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug";
+    if (searched) *searched += (searched->empty() ? "" : ", ") + path;
+    if (IsFile(path)) return path;
+  }
+  if (!paths_.debuginfod) return "";
+  if (searched) *searched += std::string(searched->empty() ? "" : ", ") + "debuginfod (" +
+                             (std::getenv("DEBUGINFOD_URLS") ? std::getenv("DEBUGINFOD_URLS") : "") + ")";
+  if (!debuginfod_) {
+    debuginfod_ = std::make_unique<Debuginfod>();
+    debuginfod_->client = debuginfod_begin();
+  }
+  if (!debuginfod_->client) return "";
+  if (auto it = debuginfod_->found.find(build_id); it != debuginfod_->found.end()) return it->second;
+  char* path = nullptr;
+  // A build-id length of 0 tells libdebuginfod that the id is a hex string.
+  const int fd = debuginfod_find_debuginfo(debuginfod_->client, reinterpret_cast<const unsigned char*>(build_id.c_str()),
+                                           0, &path);
+  std::string result;
+  if (fd >= 0) {
+    ::close(fd);
+    if (path) result = path;
+  }
+  free(path);
+  debuginfod_->found.emplace(build_id, result);
+  return result;
+}
+
+Located DebuginfoLocator::Vmlinux(const std::string& release, const std::string& build_id) {
+  Located out;
+  if (!build_id.empty()) {
+    std::string found = ByBuildId(build_id, &out.searched);
+    if (!found.empty()) out.files.push_back(found);
+  }
+  if (!release.empty()) {
+    for (const std::string& root : paths_.debug_roots) AddIfFile(out, root + "/boot/vmlinux-" + release);
+    for (const std::string& root : paths_.debug_roots) AddIfFile(out, root + "/lib/modules/" + release + "/vmlinux");
+    AddIfFile(out, "/boot/vmlinux-" + release);
+    for (const std::string& root : paths_.module_roots) AddIfFile(out, root + "/" + release + "/build/vmlinux");
+  }
+  return out;
+}
+
+Located DebuginfoLocator::Module(const std::string& name, const std::string& release, const std::string& build_id) {
+  Located out;
+  const std::string wanted = NormalisedModuleName(name);
+  if (!build_id.empty()) {
+    std::string found = ByBuildId(build_id, &out.searched);
+    if (!found.empty()) out.files.push_back(found);
+  }
+  if (!paths_.module_dirs.empty()) {
+    for (const std::string& dir : paths_.module_dirs) out.searched += (out.searched.empty() ? "" : ", ") + dir;
+    if (auto it = ModuleIndex().find(wanted); it != ModuleIndex().end()) {
+      for (const std::string& f : it->second) out.files.push_back(f);
+    }
+  }
+  if (!release.empty()) {
+    // Debian's -dbg packages mirror /lib/modules/R under the debug root, with full DWARF: those
+    // first, then the installed (stripped) modules, whose build-id may lead to their debuginfo.
+    std::vector<std::string> dirs;
+    for (const std::string& root : paths_.debug_roots) dirs.push_back(root + "/lib/modules/" + release);
+    for (const std::string& root : paths_.module_roots) dirs.push_back(root + "/" + release);
+    for (const std::string& dir : dirs) out.searched += (out.searched.empty() ? "" : ", ") + dir;
+    auto [slot, fresh] = release_index_.try_emplace(release);
+    if (fresh) {
+      for (const std::string& dir : dirs) {
+        std::unordered_map<std::string, std::vector<std::string>> one;
+        IndexModules(dir, one);
+        for (auto& [module, files] : one) {
+          std::sort(files.begin(), files.end());
+          auto& all = slot->second[module];
+          all.insert(all.end(), files.begin(), files.end());
+        }
+      }
+    }
+    const auto& index = slot->second;
+    if (auto it = index.find(wanted); it != index.end()) {
+      for (const std::string& f : it->second) {
+        if (std::find(out.files.begin(), out.files.end(), f) == out.files.end()) out.files.push_back(f);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ktriage::symbols
