@@ -40,6 +40,9 @@ struct TextOutputOptions {
 void WriteJson(std::ostream& out, const std::vector<InputResult>& inputs);
 // The "vmcore" object of the JSON document (docs/json.md), on its own.
 std::string VmcoreFactsJson(const VmcoreFacts& facts);
+// One frame as the document's "frames" entries write it (docs/json.md, "frame"), appended to
+// `out`: `ktriage symbolize --format json` writes frames through it so that they have one spelling.
+void AppendFrameJson(std::string& out, const Frame& frame);
 void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options);
 
 // Streaming form of the writers above, for inputs too large to hold their reports in memory:

@@ -142,6 +142,7 @@ ordered_json SystemJson(const SystemInfo& s) {
 ordered_json VmcoreJson(const VmcoreFacts& f) {
   ordered_json j;
   j["format"] = Str(f.format);
+  j["compression"] = Str(f.compression);
   j["arch"] = Str(f.arch);
   j["arch_derived"] = f.arch_derived;
   j["osrelease"] = Str(f.osrelease);
@@ -250,6 +251,11 @@ class JsonWriter final : public AnalysisWriter {
 }  // namespace
 
 std::string VmcoreFactsJson(const VmcoreFacts& facts) { return Dump(VmcoreJson(facts)); }
+
+void AppendFrameJson(std::string& out, const Frame& frame) {
+  JsonEmitter emitter(out);
+  EmitFrame(emitter, frame);
+}
 
 std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out) {
   return std::make_unique<JsonWriter>(out);

@@ -133,7 +133,8 @@ class TextWriter final : public AnalysisWriter {
 
   // What the dump itself says, before the reports of its log.
   void WriteVmcore(const VmcoreFacts& f) {
-    out_ << Paint(kBold, path_) << ": crash dump (" << Printable(f.format) << ", " << Printable(f.arch)
+    out_ << Paint(kBold, path_) << ": crash dump (" << Printable(f.format)
+         << (f.compression.empty() ? "" : ", " + Printable(f.compression)) << ", " << Printable(f.arch)
          << (f.arch_derived ? " derived" : "") << ")\n";
     Field("kernel", Printable(f.osrelease) + (f.build_id.empty() ? "" : "  build-id " + Printable(f.build_id)));
     if (f.kernel_offset) Field("kaslr", HexString(static_cast<uint64_t>(*f.kernel_offset)));

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "analyzer/vmcore/diskdump_header.h"
 #include "analyzer/vmcore/dump_arch.h"
 #include "analyzer/vmcore/flattened_dump.h"
 #include "analyzer/vmcore/scoped_fd.h"
@@ -462,6 +463,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
       paths.size() == 1 ? paths[0] : paths[0] + " (and " + std::to_string(paths.size() - 1) + " more split files)";
 
   std::vector<std::string> warnings;
+  std::string compression;  // of the diskdump pages; the same in every file of a set
   for (const std::string& path : paths) {
     ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) {
@@ -500,6 +502,16 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
       got = PreadFull(fd.get(), head, sizeof head, 0);  // what it rebuilt: diskdump, or ELF (makedumpfile -E -F)
       if (!got) return Error{path + ": " + got.error().message};
       kind = Sniff(head, *got);
+    }
+    if (kind == FileKind::kDiskdump) {
+      if (std::optional<DiskdumpHeader> header = ReadDiskdumpHeader(fd.get())) {
+        compression = header->Compression();
+        if (header->split && paths.size() == 1) {
+          warnings.push_back(path + ": one file of a split dump set (makedumpfile --split), PFNs " +
+                             HexString(header->start_pfn) + "-" + HexString(header->end_pfn) +
+                             ": memory outside them is missing; give every file of the set");
+        }
+      }
     }
     if (paths.size() == 1) {
       if (kind == FileKind::kElfCore) st.guard = TruncationGuard::ForElf(fd.get(), present, cut_flattened);
@@ -542,6 +554,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
   if (Status loaded = Load(st, label, options); !loaded) return loaded.error();
   dump->vmcoreinfo_ = st.vmcoreinfo;
   dump->facts_ = std::move(st.facts);
+  dump->facts_.compression = compression;
   dump->facts_.warnings.insert(dump->facts_.warnings.begin(), warnings.begin(), warnings.end());
   return dump;
 }

@@ -25,6 +25,7 @@ struct CpuState {
 
 struct DumpFacts {
   std::string format;            // "elf", "diskdump", "flattened diskdump", ... (libkdumpfile's file.format, refined)
+  std::string compression;       // diskdump pages: "zlib", "lzo", "snappy", "zstd", "none"; "" for ELF
   std::string arch;              // "x86_64", "aarch64", ...: from the file, or derived when the header lacks it
   bool arch_derived = false;     // true when we had to derive it (QEMU kdump headers)
   uint64_t page_size = 0;

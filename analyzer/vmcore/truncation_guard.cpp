@@ -2,6 +2,8 @@
 // for files shorter than their headers say.
 #include "analyzer/vmcore/truncation_guard.h"
 
+#include "analyzer/vmcore/diskdump_header.h"
+
 #include <errno.h>
 #include <unistd.h>
 
@@ -87,36 +89,15 @@ std::optional<TruncationGuard> TruncationGuard::ForElf(int fd, Extents present, 
 }
 
 std::optional<TruncationGuard> TruncationGuard::ForDiskdump(int fd, Extents present, bool known_truncated) {
-  // struct disk_dump_header (64-bit): header_version @8, block_size @428, sub_hdr_size @432,
-  // bitmap_blocks @436, max_mapnr @440. libkdumpfile tries both byte orders; so do we.
-  unsigned char h[444];
-  auto got = ReadAt(fd, h, sizeof h, 0);
-  if (!got || *got < sizeof h) return std::nullopt;  // too short for libkdumpfile too
-  bool le = true;
-  uint64_t block_size = Load(h + 428, 4, le);
-  if (block_size < 1024 || block_size > (1u << 20) || !std::has_single_bit(block_size)) {
-    le = false;
-    block_size = Load(h + 428, 4, le);
-    if (block_size < 1024 || block_size > (1u << 20) || !std::has_single_bit(block_size)) return std::nullopt;
-  }
-  const uint64_t header_version = Load(h + 8, 4, le);
-  const uint64_t sub_hdr_size = Load(h + 432, 4, le);
-  const uint64_t bitmap_blocks = Load(h + 436, 4, le);
-  uint64_t max_pfn = Load(h + 440, 4, le);
-  uint64_t note_offset = 0, note_size = 0;
-  if (header_version >= 1) {
-    // struct kdump_sub_header: split @12 (int), offset_note @48, size_note @56 (version 4+),
-    // max_mapnr_64 @96 (version 6+).
-    unsigned char sub[104] = {};
-    auto n = ReadAt(fd, sub, sizeof sub, block_size);
-    if (!n) return std::nullopt;
-    if (*n >= 16 && header_version >= 2 && Load(sub + 12, 4, le) != 0) return std::nullopt;  // split: not checked
-    if (*n >= 64 && header_version >= 4) {
-      note_offset = Load(sub + 48, 8, le);
-      note_size = Load(sub + 56, 8, le);
-    }
-    if (*n >= sizeof sub && header_version >= 6) max_pfn = Load(sub + 96, 8, le);
-  }
+  std::optional<DiskdumpHeader> header = ReadDiskdumpHeader(fd);
+  if (!header || header->split) return std::nullopt;  // too short for libkdumpfile too; split: not checked
+  const bool le = header->little_endian;
+  const uint64_t block_size = header->block_size;
+  const uint64_t header_version = header->header_version;
+  const uint64_t sub_hdr_size = header->sub_hdr_size;
+  const uint64_t bitmap_blocks = header->bitmap_blocks;
+  const uint64_t max_pfn = header->max_mapnr;
+  const uint64_t note_offset = header->note_offset, note_size = header->note_size;
 
   TruncationGuard guard;
   guard.fd_ = fd;

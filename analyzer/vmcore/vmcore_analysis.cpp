@@ -36,6 +36,7 @@ Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const V
   VmcoreFacts& f = out.facts;
   const VmcoreInfo& vi = d.vmcoreinfo();
   f.format = d.facts().format;
+  f.compression = d.facts().compression;
   f.arch = d.facts().arch;
   f.arch_derived = d.facts().arch_derived;
   f.osrelease = vi.osrelease;

@@ -25,6 +25,7 @@ struct VmcoreCpu {
 
 struct VmcoreFacts {
   std::string format;             // "elf", "diskdump", "flattened diskdump"...
+  std::string compression;        // diskdump pages: "zlib", "lzo", "snappy", "zstd", "none"; "" for ELF
   std::string arch;
   bool arch_derived = false;
   std::string osrelease;
