@@ -1,6 +1,7 @@
 // DebuginfoLocator: file-system searches and libdebuginfod queries for debuginfo files.
 #include "symbols/debuginfo_locator.h"
 
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #include <unistd.h>
 
@@ -58,11 +59,27 @@ std::string NormalisedModuleName(std::string_view name) {
   return out;
 }
 
+// libdebuginfod is opened only when debuginfod is asked for, as libdw itself does: linking it
+// would load libcurl, GnuTLS, Kerberos and LDAP into every run (milliseconds of start-up).
 struct DebuginfoLocator::Debuginfod {
+  void* library = nullptr;
+  decltype(&debuginfod_begin) begin = nullptr;
+  decltype(&debuginfod_find_debuginfo) find_debuginfo = nullptr;
+  decltype(&debuginfod_end) end = nullptr;
   debuginfod_client* client = nullptr;
   std::unordered_map<std::string, std::string> found;  // build-id -> cached file ("" when none)
+
+  Debuginfod() {
+    library = ::dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!library) return;
+    begin = reinterpret_cast<decltype(begin)>(::dlsym(library, "debuginfod_begin"));
+    find_debuginfo = reinterpret_cast<decltype(find_debuginfo)>(::dlsym(library, "debuginfod_find_debuginfo"));
+    end = reinterpret_cast<decltype(end)>(::dlsym(library, "debuginfod_end"));
+    if (begin && find_debuginfo && end) client = begin();
+  }
   ~Debuginfod() {
-    if (client) debuginfod_end(client);
+    if (client) end(client);
+    if (library) ::dlclose(library);
   }
 };
 
@@ -88,15 +105,15 @@ std::string DebuginfoLocator::ByBuildId(const std::string& build_id, std::string
   if (!paths_.debuginfod) return "";
   if (searched) *searched += std::string(searched->empty() ? "" : ", ") + "debuginfod (" +
                              (std::getenv("DEBUGINFOD_URLS") ? std::getenv("DEBUGINFOD_URLS") : "") + ")";
-  if (!debuginfod_) {
-    debuginfod_ = std::make_unique<Debuginfod>();
-    debuginfod_->client = debuginfod_begin();
+  if (!debuginfod_) debuginfod_ = std::make_unique<Debuginfod>();
+  if (!debuginfod_->client) {
+    if (searched) *searched += " (libdebuginfod.so.1 could not be loaded)";
+    return "";
   }
-  if (!debuginfod_->client) return "";
   if (auto it = debuginfod_->found.find(build_id); it != debuginfod_->found.end()) return it->second;
   char* path = nullptr;
   // A build-id length of 0 tells libdebuginfod that the id is a hex string.
-  const int fd = debuginfod_find_debuginfo(debuginfod_->client, reinterpret_cast<const unsigned char*>(build_id.c_str()),
+  const int fd = debuginfod_->find_debuginfo(debuginfod_->client, reinterpret_cast<const unsigned char*>(build_id.c_str()),
                                            0, &path);
   std::string result;
   if (fd >= 0) {
