@@ -111,7 +111,7 @@ Result<std::shared_ptr<const LogAnalyzer>> LogAnalyzer::Create(const LogAnalysis
   return std::shared_ptr<const LogAnalyzer>(new LogAnalyzer(std::move(impl)));
 }
 
-LogAnalysisResult LogAnalyzer::Analyze(InputSource& source, const ReportSink& sink) const {
+LogAnalysisResult LogAnalyzer::Analyze(InputSource& source, const ReportSink& sink, const LineSink& line_sink) const {
   LogAnalysisResult result;
   LogAnalysis& a = result.analysis;
   a.compression = std::string(source.compression());
@@ -134,6 +134,7 @@ LogAnalysisResult LogAnalyzer::Analyze(InputSource& source, const ReportSink& si
     }
     if (!*next) break;
     NoteSystemFacts(line, a.system);
+    if (line_sink) line_sink(line);
     segmenter.Feed(line);
   }
   segmenter.Finish();

@@ -40,6 +40,9 @@ struct LogAnalysis {
 
 // Called for each report as soon as it is complete, so that callers can stream (batch triage).
 using ReportSink = std::function<void(CrashReport&&)>;
+// Called for every line, before the report it may belong to is complete (the rule engine scans
+// each line once this way).
+using LineSink = std::function<void(const LogLine&)>;
 
 // Reads `source` to the end. Reports go to `sink` when given, otherwise into the result.
 // A read error mid-way still returns what was parsed; `error` then carries the reason.
@@ -53,7 +56,8 @@ class LogAnalyzer {
  public:
   static Result<std::shared_ptr<const LogAnalyzer>> Create(const LogAnalysisOptions& options = {});
   ~LogAnalyzer();
-  LogAnalysisResult Analyze(InputSource& source, const ReportSink& sink = nullptr) const;
+  LogAnalysisResult Analyze(InputSource& source, const ReportSink& sink = nullptr,
+                            const LineSink& line_sink = nullptr) const;
 
  private:
   struct Impl;

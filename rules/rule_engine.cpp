@@ -1,0 +1,639 @@
+// RuleEngine and RuleScanner: one RE2::Set pass over the lines records events; reports are kept
+// as the few facts conditions look at; Evaluate walks each rule's condition tree over them.
+#include "rules/rule_engine.h"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+
+namespace ktriage::rules {
+namespace {
+
+// A line pattern matching more often than this keeps counting but stops storing lines: counts
+// stay exact and memory stays bounded on a log that repeats one message millions of times.
+constexpr size_t kMaxEventsPerPattern = 4096;
+// A window given in seconds falls back to lines when the log has no timestamps.
+constexpr uint64_t kDefaultWindowLines = 200;
+
+std::string BaseFunction(std::string_view name) {
+  // "tcp_write_timer.cold", "foo.isra.0", "bar.constprop.0": the function is before the dot.
+  return std::string(name.substr(0, name.find('.')));
+}
+
+void ForEachCondition(const Condition& c, const std::function<void(const Condition&)>& f) {
+  f(c);
+  for (const Condition& child : c.children) ForEachCondition(child, f);
+}
+
+}  // namespace
+
+struct RuleEngine::CompiledPattern {
+  std::unique_ptr<re2::RE2> re;
+  std::vector<std::string> groups;  // names of the capturing groups, by group number - 1 ("" unnamed)
+  bool named = false;
+};
+
+struct RuleEngine::Set {
+  re2::RE2::Set set{re2::RE2::Options(), re2::RE2::UNANCHORED};
+};
+
+RuleEngine::RuleEngine() = default;
+RuleEngine::~RuleEngine() = default;
+
+int RuleEngine::PatternIndex(const std::string& regex) const {
+  auto it = pattern_index_.find(regex);
+  return it == pattern_index_.end() ? -1 : it->second;
+}
+
+Result<std::shared_ptr<const RuleEngine>> RuleEngine::Create(std::vector<Rule> rules) {
+  std::shared_ptr<RuleEngine> engine(new RuleEngine());
+  engine->set_ = std::make_unique<Set>();
+  auto add = [&](const Pattern& p, const Rule& rule) -> Status {
+    if (engine->pattern_index_.count(p.regex)) return Ok{};
+    auto compiled = std::make_unique<CompiledPattern>();
+    compiled->re = std::make_unique<re2::RE2>(p.regex, re2::RE2::Quiet);
+    if (!compiled->re->ok()) {
+      return Error{p.where.ToString() + ": rule " + rule.id + ": bad pattern: " + compiled->re->error()};
+    }
+    compiled->groups.resize(static_cast<size_t>(compiled->re->NumberOfCapturingGroups()));
+    for (const auto& [name, index] : compiled->re->NamedCapturingGroups()) {
+      compiled->groups[static_cast<size_t>(index - 1)] = name;
+      compiled->named = true;
+    }
+    std::string error;
+    const int index = engine->set_->set.Add(p.regex, &error);
+    if (index < 0) return Error{p.where.ToString() + ": rule " + rule.id + ": bad pattern: " + error};
+    engine->pattern_index_[p.regex] = index;
+    engine->patterns_.push_back(std::move(compiled));
+    return Ok{};
+  };
+  for (const Rule& rule : rules) {
+    std::vector<const Condition*> all;
+    ForEachCondition(rule.match, [&](const Condition& c) { all.push_back(&c); });
+    for (const Condition& e : rule.evidence) ForEachCondition(e, [&](const Condition& c) { all.push_back(&c); });
+    for (const Condition* c : all) {
+      Status s = Ok{};
+      if (const auto* line = std::get_if<LineCondition>(&c->leaf)) s = add(line->pattern, rule);
+      if (const auto* seq = std::get_if<SequenceCondition>(&c->leaf)) {
+        for (const Pattern& p : seq->steps)
+          if (s.ok()) s = add(p, rule);
+      }
+      if (const auto* count = std::get_if<CountCondition>(&c->leaf)) s = add(count->pattern, rule);
+      if (!s.ok()) return s.error();
+    }
+  }
+  if (!engine->patterns_.empty() && !engine->set_->set.Compile()) {
+    return Error{"the rules' line patterns need more memory than RE2::Set allows"};
+  }
+  engine->rules_ = std::move(rules);
+  return std::shared_ptr<const RuleEngine>(std::move(engine));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+struct Event {
+  uint64_t line = 0;
+  std::optional<double> timestamp;
+  std::string text;
+  std::map<std::string, std::string> captures;
+};
+
+struct PatternEvents {
+  std::vector<Event> events;
+  uint64_t count = 0;
+};
+
+struct ReportFacts {
+  size_t index = 0;
+  std::string kind;
+  std::string title;
+  std::string guilty_frame;
+  std::string tainted;
+  std::string comm;
+  std::string release;
+  std::optional<int> cpu, pid;
+  std::optional<double> time_start, time_end;
+  uint64_t line_start = 0, line_end = 0;
+  bool panicked = false;
+  std::string first_line;
+  // Innermost first; a frame's inlined callees come before it, as they are deeper.
+  std::vector<std::string> functions;
+  std::vector<std::string> modules;  // per entry of `functions`
+};
+
+// What one evaluation collected: the lines that made it hold and the fields they captured.
+struct Match {
+  std::vector<EvidenceLine> evidence;
+  std::map<std::string, std::string> fields;
+  void Add(const Event& e) {
+    evidence.push_back({e.line, e.text});
+    for (const auto& [k, v] : e.captures) fields.emplace(k, v);
+  }
+  void Merge(const Match& other) {
+    evidence.insert(evidence.end(), other.evidence.begin(), other.evidence.end());
+    for (const auto& [k, v] : other.fields) fields.emplace(k, v);
+  }
+};
+
+bool InWindow(const Event& e, const ReportFacts& r, const Window& w) {
+  if (w.seconds && e.timestamp && r.time_start) {
+    const double end = r.time_end.value_or(*r.time_start);
+    return *e.timestamp >= *r.time_start - *w.seconds && *e.timestamp <= end + *w.seconds;
+  }
+  const uint64_t n = w.lines.value_or(kDefaultWindowLines);
+  return e.line + n >= r.line_start && e.line <= r.line_end + n;
+}
+
+bool StepInWindow(const Event& first, const Event& e, const Window& w) {
+  if (e.line < first.line) return false;
+  if (w.seconds && first.timestamp && e.timestamp) return *e.timestamp - *first.timestamp <= *w.seconds;
+  return e.line - first.line <= w.lines.value_or(kDefaultWindowLines);
+}
+
+}  // namespace
+
+struct RuleScanner::State {
+  std::vector<PatternEvents> patterns;
+  std::vector<ReportFacts> reports;
+  SystemFacts system;
+  std::vector<int> hits;  // scratch for RE2::Set::Match
+};
+
+RuleScanner::RuleScanner(std::shared_ptr<const RuleEngine> engine)
+    : engine_(std::move(engine)), state_(std::make_unique<State>()) {
+  state_->patterns.resize(engine_->patterns_.size());
+}
+RuleScanner::~RuleScanner() = default;
+
+void RuleScanner::OnLine(const LogLine& line) {
+  if (engine_->patterns_.empty() || !line.kernel) return;
+  const re2::StringPiece text(line.text.data(), line.text.size());
+  std::vector<int>& hits = state_->hits;
+  hits.clear();
+  if (!engine_->set_->set.Match(text, &hits)) return;
+  for (int index : hits) {
+    PatternEvents& pe = state_->patterns[static_cast<size_t>(index)];
+    ++pe.count;
+    if (pe.events.size() >= kMaxEventsPerPattern) continue;
+    Event e;
+    e.line = line.number;
+    e.timestamp = line.timestamp;
+    e.text = std::string(line.text);
+    const RuleEngine::CompiledPattern& p = *engine_->patterns_[static_cast<size_t>(index)];
+    if (p.named) {
+      std::vector<re2::StringPiece> groups(p.groups.size() + 1);
+      if (p.re->Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+        for (size_t g = 0; g < p.groups.size(); ++g) {
+          if (!p.groups[g].empty() && groups[g + 1].data()) e.captures[p.groups[g]] = std::string(groups[g + 1]);
+        }
+      }
+    }
+    pe.events.push_back(std::move(e));
+  }
+}
+
+void RuleScanner::OnReport(const CrashReport& report) {
+  ReportFacts r;
+  r.index = state_->reports.size();
+  r.kind = ReportKindName(report.kind);
+  r.title = report.title;
+  r.guilty_frame = report.guilty_frame;
+  r.tainted = report.tainted;
+  r.comm = report.comm;
+  r.release = report.kernel_release;
+  r.cpu = report.cpu;
+  r.pid = report.pid;
+  r.time_start = report.time_start;
+  r.time_end = report.time_end;
+  r.line_start = report.line_start;
+  r.line_end = report.line_end;
+  r.panicked = report.panicked;
+  r.first_line = report.text.empty() ? report.title : report.text.front();
+  for (const Frame& f : report.frames) {
+    for (const InlinedCall& call : f.inlined) {
+      r.functions.push_back(BaseFunction(call.function));
+      r.modules.push_back(f.module);
+    }
+    if (f.function.empty()) continue;
+    r.functions.push_back(BaseFunction(f.function));
+    r.modules.push_back(f.module);
+  }
+  state_->reports.push_back(std::move(r));
+}
+
+void RuleScanner::SetSystem(SystemFacts facts) { state_->system = std::move(facts); }
+
+namespace {
+
+class Evaluator {
+ public:
+  Evaluator(const RuleEngine& engine, const std::vector<PatternEvents>& patterns, const SystemFacts& system,
+            const std::function<int(const std::string&)>& index_of, std::vector<TraceStep>* trace)
+      : patterns_(patterns), system_(system), index_of_(index_of), trace_(trace) {
+    (void)engine;
+  }
+
+  bool Eval(const Condition& c, const ReportFacts* report, Match& match, int depth = 0) {
+    Match local;
+    bool held = false;
+    std::string what, detail;
+    switch (c.kind) {
+      case Condition::Kind::kAll: {
+        what = "all";
+        held = true;
+        for (const Condition& child : c.children) {
+          Match m;
+          if (!Eval(child, report, m, depth + 1)) {
+            held = false;
+            if (!trace_) break;
+          } else {
+            local.Merge(m);
+          }
+        }
+        break;
+      }
+      case Condition::Kind::kAny: {
+        what = "any";
+        for (const Condition& child : c.children) {
+          Match m;
+          if (Eval(child, report, m, depth + 1)) {
+            if (!held) local.Merge(m);
+            held = true;
+            if (!trace_) break;
+          }
+        }
+        break;
+      }
+      case Condition::Kind::kNot: {
+        what = "not";
+        Match ignored;
+        held = !c.children.empty() && !Eval(c.children.front(), report, ignored, depth + 1);
+        break;
+      }
+      case Condition::Kind::kReport:
+        held = EvalReport(std::get<ReportCondition>(c.leaf), report, local, what, detail);
+        break;
+      case Condition::Kind::kLine:
+        held = EvalLine(std::get<LineCondition>(c.leaf), report, local, what, detail);
+        break;
+      case Condition::Kind::kSequence:
+        held = EvalSequence(std::get<SequenceCondition>(c.leaf), local, what, detail);
+        break;
+      case Condition::Kind::kCount:
+        held = EvalCount(std::get<CountCondition>(c.leaf), local, what, detail);
+        break;
+      case Condition::Kind::kSystem:
+        held = EvalSystem(std::get<SystemCondition>(c.leaf), report, what, detail);
+        break;
+    }
+    if (trace_) {
+      // Children were traced first; the parent goes before them.
+      TraceStep step{depth, c.where, what, held, detail};
+      trace_->insert(trace_->end() - static_cast<std::ptrdiff_t>(Descendants(c)), step);
+    }
+    if (held) match.Merge(local);
+    return held;
+  }
+
+ private:
+  // How many trace steps the children of `c` produced (one per condition below it).
+  static size_t Descendants(const Condition& c) {
+    size_t n = 0;
+    for (const Condition& child : c.children) n += 1 + Descendants(child);
+    return n;
+  }
+
+  const PatternEvents* EventsOf(const Pattern& p) const {
+    const int index = index_of_(p.regex);
+    return index < 0 ? nullptr : &patterns_[static_cast<size_t>(index)];
+  }
+
+  bool EvalReport(const ReportCondition& rc, const ReportFacts* r, Match& match, std::string& what,
+                  std::string& detail) {
+    what = "report";
+    if (!r) {
+      detail = "no report in scope";
+      return false;
+    }
+    what += " #" + std::to_string(r->index) + " (" + r->title + ")";
+    if (!rc.kinds.empty() && std::find(rc.kinds.begin(), rc.kinds.end(), r->kind) == rc.kinds.end()) {
+      detail = "kind is " + r->kind;
+      return false;
+    }
+    if (rc.title && !re2::RE2::PartialMatch(r->title, Regex(rc.title->regex))) {
+      detail = "title does not match /" + rc.title->regex + "/";
+      return false;
+    }
+    if (rc.comm && !re2::RE2::PartialMatch(r->comm, Regex(rc.comm->regex))) {
+      detail = "comm '" + r->comm + "' does not match /" + rc.comm->regex + "/";
+      return false;
+    }
+    for (char flag : rc.tainted) {
+      if (r->tainted.find(flag) == std::string::npos) {
+        detail = std::string("taint flags '") + r->tainted + "' lack " + flag;
+        return false;
+      }
+    }
+    if (rc.release && !rc.release->Contains(r->release)) {
+      detail = "release '" + r->release + "' is outside " + rc.release->text();
+      return false;
+    }
+    if (rc.panicked && *rc.panicked != r->panicked) {
+      detail = r->panicked ? "the report panicked" : "the report did not panic";
+      return false;
+    }
+    if (rc.frames && !EvalFrames(*rc.frames, *r, detail)) return false;
+    match.evidence.push_back({r->line_start, r->first_line});
+    return true;
+  }
+
+  static bool EvalFrames(const FrameMatch& fm, const ReportFacts& r, std::string& detail) {
+    const size_t n = fm.top ? std::min(*fm.top, r.functions.size()) : r.functions.size();
+    if (!fm.any.empty()) {
+      bool found = false;
+      for (size_t i = 0; i < n && !found; ++i)
+        found = std::find(fm.any.begin(), fm.any.end(), r.functions[i]) != fm.any.end();
+      if (!found) {
+        detail = "no frame among " + Join(fm.any) + (fm.top ? " in the top " + std::to_string(*fm.top) : "") +
+                 "; the stack: " + Join(std::vector<std::string>(r.functions.begin(), r.functions.begin() + std::min<size_t>(n, 6)));
+        return false;
+      }
+    }
+    if (!fm.module.empty()) {
+      bool found = false;
+      for (size_t i = 0; i < n && !found; ++i) found = r.modules[i] == fm.module;
+      if (!found) {
+        detail = "no frame in module " + fm.module;
+        return false;
+      }
+    }
+    if (!fm.sequence.empty()) {
+      // Caller order: the last function named is the innermost, so walk the stack from the
+      // innermost frame and the sequence from its end.
+      size_t want = fm.sequence.size();
+      size_t matched = 0;
+      for (size_t i = 0; i < n && want > 0; ++i) {
+        if (r.functions[i] == fm.sequence[want - 1]) {
+          --want;
+          ++matched;
+        }
+      }
+      if (want > 0) {
+        detail = "call sequence " + Join(fm.sequence) + " not in the stack (the " + std::to_string(matched) +
+                 " innermost of it found)";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool EvalLine(const LineCondition& lc, const ReportFacts* r, Match& match, std::string& what, std::string& detail) {
+    what = "line /" + lc.pattern.regex + "/";
+    const PatternEvents* pe = EventsOf(lc.pattern);
+    if (!pe || pe->count == 0) {
+      detail = "no line matches";
+      return false;
+    }
+    for (const Event& e : pe->events) {
+      if (r && lc.window && !InWindow(e, *r, *lc.window)) continue;
+      match.Add(e);
+      return true;
+    }
+    detail = std::to_string(pe->count) + " lines match, none within the window of report #" +
+             std::to_string(r ? r->index : 0) + " (first at line " + std::to_string(pe->events.front().line) + ")";
+    return false;
+  }
+
+  bool EvalSequence(const SequenceCondition& sc, Match& match, std::string& what, std::string& detail) {
+    what = "sequence of " + std::to_string(sc.steps.size()) + " lines";
+    std::vector<const PatternEvents*> steps;
+    for (const Pattern& p : sc.steps) steps.push_back(EventsOf(p));
+    if (steps.empty() || !steps[0]) return false;
+    size_t best = 0;
+    for (const Event& first : steps[0]->events) {
+      std::vector<const Event*> chain{&first};
+      std::map<std::string, std::string> bound = first.captures;
+      for (size_t k = 1; k < steps.size(); ++k) {
+        const Event* next = nullptr;
+        if (steps[k]) {
+          for (const Event& e : steps[k]->events) {
+            if (e.line <= chain.back()->line || !StepInWindow(first, e, sc.window)) continue;
+            bool agree = true;
+            for (const std::string& key : sc.same) {
+              auto have = bound.find(key);
+              auto got = e.captures.find(key);
+              if (have != bound.end() && got != e.captures.end() && have->second != got->second) agree = false;
+            }
+            if (agree) {
+              next = &e;
+              break;
+            }
+          }
+        }
+        if (!next) break;
+        chain.push_back(next);
+        for (const auto& [key, value] : next->captures) bound.emplace(key, value);
+      }
+      best = std::max(best, chain.size());
+      if (chain.size() == steps.size()) {
+        for (const Event* e : chain) match.Add(*e);
+        return true;
+      }
+    }
+    detail = best == 0 ? "no line matches the first step"
+                       : "at most " + std::to_string(best) + " of the " + std::to_string(steps.size()) +
+                             " steps followed each other within the window with agreeing captures";
+    return false;
+  }
+
+  bool EvalCount(const CountCondition& cc, Match& match, std::string& what, std::string& detail) {
+    what = "count /" + cc.pattern.regex + "/ >= " + std::to_string(cc.at_least);
+    const PatternEvents* pe = EventsOf(cc.pattern);
+    if (!pe || pe->count == 0) {
+      detail = "no line matches";
+      return false;
+    }
+    if (cc.by.empty()) {
+      if (pe->count < cc.at_least) {
+        detail = "only " + std::to_string(pe->count) + " lines match";
+        return false;
+      }
+      match.Add(pe->events.front());
+      match.fields["count"] = std::to_string(pe->count);
+      return true;
+    }
+    std::map<std::vector<std::string>, std::vector<const Event*>> groups;
+    for (const Event& e : pe->events) {
+      std::vector<std::string> key;
+      for (const std::string& b : cc.by) {
+        auto it = e.captures.find(b);
+        key.push_back(it == e.captures.end() ? "" : it->second);
+      }
+      groups[key].push_back(&e);
+    }
+    size_t most = 0;
+    for (const auto& [key, events] : groups) {
+      most = std::max(most, events.size());
+      if (events.size() >= cc.at_least) {
+        match.Add(*events.front());
+        if (events.size() > 1) match.Add(*events.back());
+        match.fields["count"] = std::to_string(events.size());
+        return true;
+      }
+    }
+    detail = "at most " + std::to_string(most) + " matching lines agree on " + Join(cc.by);
+    return false;
+  }
+
+  bool EvalSystem(const SystemCondition& sc, const ReportFacts* r, std::string& what, std::string& detail) {
+    what = "system";
+    const std::string& release = !system_.release.empty() ? system_.release : (r ? r->release : system_.release);
+    if (sc.release && !sc.release->Contains(release)) {
+      detail = "release '" + release + "' is outside " + sc.release->text();
+      return false;
+    }
+    if (sc.panic && !re2::RE2::PartialMatch(system_.panic_message, Regex(sc.panic->regex))) {
+      detail = "panic message '" + system_.panic_message + "' does not match";
+      return false;
+    }
+    if (sc.hardware && !re2::RE2::PartialMatch(system_.hardware, Regex(sc.hardware->regex))) {
+      detail = "hardware '" + system_.hardware + "' does not match";
+      return false;
+    }
+    if (sc.vmcore && *sc.vmcore != system_.vmcore) {
+      detail = system_.vmcore ? "the input is a dump" : "the input is not a dump";
+      return false;
+    }
+    return true;
+  }
+
+  // Report and system patterns are tested once per report: compiled once per evaluation run.
+  const re2::RE2& Regex(const std::string& pattern) {
+    auto& slot = regexes_[pattern];
+    if (!slot) slot = std::make_unique<re2::RE2>(pattern, re2::RE2::Quiet);
+    return *slot;
+  }
+
+  static std::string Join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+
+  const std::vector<PatternEvents>& patterns_;
+  const SystemFacts& system_;
+  const std::function<int(const std::string&)>& index_of_;
+  std::vector<TraceStep>* trace_;
+  std::map<std::string, std::unique_ptr<re2::RE2>> regexes_;
+};
+
+void AddReportFields(const ReportFacts& r, std::map<std::string, std::string>& fields) {
+  fields.emplace("kind", r.kind);
+  fields.emplace("title", r.title);
+  fields.emplace("guilty_frame", r.guilty_frame);
+  fields.emplace("comm", r.comm);
+  fields.emplace("release", r.release);
+  fields.emplace("tainted", r.tainted);
+  if (r.cpu) fields.emplace("cpu", std::to_string(*r.cpu));
+  if (r.pid) fields.emplace("pid", std::to_string(*r.pid));
+}
+
+}  // namespace
+
+std::string RenderSummary(const std::string& summary, const std::map<std::string, std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < summary.size();) {
+    if (summary[i] == '{') {
+      size_t close = summary.find('}', i);
+      if (close != std::string::npos) {
+        auto it = fields.find(summary.substr(i + 1, close - i - 1));
+        if (it != fields.end()) {
+          out += it->second;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += summary[i++];
+  }
+  return out;
+}
+
+std::vector<Finding> RuleScanner::Evaluate() const {
+  std::vector<Finding> findings;
+  const std::function<int(const std::string&)> index_of = [&](const std::string& r) { return engine_->PatternIndex(r); };
+  Evaluator evaluator(*engine_, state_->patterns, state_->system, index_of, nullptr);
+  auto finish = [&](const Rule& rule, const ReportFacts* report, Match& match) {
+    Finding f;
+    f.rule_id = rule.id;
+    f.title = rule.title;
+    f.severity = SeverityName(rule.severity);
+    if (report) {
+      f.report = report->index;
+      AddReportFields(*report, match.fields);
+    }
+    if (!state_->system.release.empty()) match.fields.emplace("release", state_->system.release);
+    if (!state_->system.panic_message.empty()) match.fields.emplace("panic", state_->system.panic_message);
+    for (const Condition& e : rule.evidence) {
+      Match extra;
+      if (evaluator.Eval(e, report, extra)) {
+        f.corroborated = true;
+        match.Merge(extra);
+      }
+    }
+    std::sort(match.evidence.begin(), match.evidence.end(),
+              [](const EvidenceLine& a, const EvidenceLine& b) { return a.line < b.line; });
+    match.evidence.erase(std::unique(match.evidence.begin(), match.evidence.end()), match.evidence.end());
+    f.evidence = std::move(match.evidence);
+    f.fields = std::move(match.fields);
+    f.summary = RenderSummary(rule.summary.empty() ? rule.title : rule.summary, f.fields);
+    findings.push_back(std::move(f));
+  };
+  for (const Rule& rule : engine_->rules()) {
+    if (rule.report_scoped) {
+      for (const ReportFacts& r : state_->reports) {
+        Match match;
+        if (evaluator.Eval(rule.match, &r, match)) finish(rule, &r, match);
+      }
+    } else {
+      Match match;
+      if (evaluator.Eval(rule.match, nullptr, match)) finish(rule, nullptr, match);
+    }
+  }
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    const uint64_t la = a.evidence.empty() ? UINT64_MAX : a.evidence.front().line;
+    const uint64_t lb = b.evidence.empty() ? UINT64_MAX : b.evidence.front().line;
+    return la != lb ? la < lb : a.rule_id < b.rule_id;
+  });
+  return findings;
+}
+
+std::vector<TraceStep> RuleScanner::Explain(const std::string& rule_id) const {
+  std::vector<TraceStep> trace;
+  const std::function<int(const std::string&)> index_of = [&](const std::string& r) { return engine_->PatternIndex(r); };
+  Evaluator evaluator(*engine_, state_->patterns, state_->system, index_of, &trace);
+  for (const Rule& rule : engine_->rules()) {
+    if (rule.id != rule_id) continue;
+    if (rule.report_scoped) {
+      if (state_->reports.empty()) trace.push_back({0, rule.where, "report-scoped rule", false, "the input has no report"});
+      for (const ReportFacts& r : state_->reports) {
+        Match m;
+        trace.push_back({0, rule.where, "report #" + std::to_string(r.index) + ": " + r.title, false, ""});
+        const size_t at = trace.size() - 1;
+        trace[at].held = evaluator.Eval(rule.match, &r, m, 1);
+      }
+    } else {
+      Match m;
+      evaluator.Eval(rule.match, nullptr, m, 0);
+    }
+  }
+  return trace;
+}
+
+}  // namespace ktriage::rules
