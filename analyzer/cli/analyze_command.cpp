@@ -25,6 +25,7 @@ struct RawAnalyzeOptions {
   bool help = false;
   std::vector<std::string> paths;
   SymbolOptions symbols;
+  RuleOptions rules;
 };
 
 // Built in one place so that parsing and --help can never disagree about what exists.
@@ -42,6 +43,9 @@ po::options_description VisibleOptions(RawAnalyzeOptions& raw) {
   po::options_description symbols("Symbolization (source lines and inline chains from debuginfo)", 100, 50);
   AddSymbolOptions(symbols, raw.symbols);
   visible.add(symbols);
+  po::options_description rules("Known problems (rules; docs/rules.md)", 100, 50);
+  AddRuleOptions(rules, raw.rules);
+  visible.add(rules);
   return visible;
 }
 
@@ -84,6 +88,7 @@ Result<AnalyzeOptions> ParseAnalyzeOptions(const std::vector<std::string>& args)
   }
   options.all_frames = raw.all_frames;
   options.symbols = raw.symbols;
+  options.rules = raw.rules;
   options.paths = std::move(raw.paths);
   if (options.paths.empty()) return Error{"analyze: no PATH given (use '-' for standard input)"};
   return options;
@@ -156,6 +161,13 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
     }
   }
 
+  // A broken rule set is refused before any input is read (unless --skip-bad-rules).
+  Result<std::shared_ptr<const rules::RuleEngine>> engine = LoadRuleEngine(options.rules, context);
+  if (!engine.ok()) {
+    context.err << "ktriage: " << engine.error().message << '\n';
+    return kExitUsage;
+  }
+
   // Debuginfo is looked for only when a frame needs it, and loaded once for all inputs.
   std::optional<ReportSymbolizer> symbolizer;
   if (!options.symbols.off) symbolizer.emplace(ToReportSymbolizerOptions(options.symbols, context));
@@ -187,6 +199,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
         input.vmcore = dump->facts;
         if (symbolizer) symbolizer->Annotate(*input.vmcore);
         writer->BeginInput(path, &*input.vmcore);
+        rules::RuleScanner scanner(*engine);
         const std::string log_text = dump->log ? FormatPrintkLog(*dump->log, /*with_caller=*/true) : "";
         if (!analyzer().ok()) {
           context.err << "ktriage: " << analyzer().error().message << '\n';
@@ -194,12 +207,24 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
         }
         auto log_source = MemoryInput(log_text, path);
         const std::string& build_id = input.vmcore->build_id;
-        LogAnalysisResult result = (*analyzer())->Analyze(*log_source, [&](CrashReport&& report) {
-          if (symbolizer) symbolizer->Annotate(report, build_id);
-          writer->WriteReport(report);
-        });
+        LogAnalysisResult result = (*analyzer())->Analyze(
+            *log_source,
+            [&](CrashReport&& report) {
+              if (symbolizer) symbolizer->Annotate(report, build_id);
+              scanner.OnReport(report);
+              writer->WriteReport(report);
+            },
+            [&](const LogLine& line) { scanner.OnLine(line); });
         input.analysis = std::move(result.analysis);
         input.analysis.compression = "none";
+        // The dump's own facts speak for the machine: its release, its panic.
+        rules::SystemFacts system;
+        system.release = input.vmcore->osrelease;
+        system.panic_message = input.vmcore->panic_message;
+        system.hardware = input.analysis.system.hardware;
+        system.vmcore = true;
+        scanner.SetSystem(std::move(system));
+        input.findings = scanner.Evaluate();
       }
       finish_symbols(input);
       writer->EndInput(input);
@@ -212,12 +237,23 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       fail(source.error());
     } else {
       // Reports go straight to the writer: memory stays bounded whatever the input size.
-      LogAnalysisResult result = (*analyzer())->Analyze(**source, [&](CrashReport&& report) {
-        if (symbolizer) symbolizer->Annotate(report);
-        writer->WriteReport(report);
-      });
+      rules::RuleScanner scanner(*engine);
+      rules::SystemFacts system;  // the first panic message, as reports come
+      LogAnalysisResult result = (*analyzer())->Analyze(
+          **source,
+          [&](CrashReport&& report) {
+            if (symbolizer) symbolizer->Annotate(report);
+            scanner.OnReport(report);
+            if (system.panic_message.empty()) system.panic_message = report.panic_message;
+            writer->WriteReport(report);
+          },
+          [&](const LogLine& line) { scanner.OnLine(line); });
       input.analysis = std::move(result.analysis);
       if (result.error) fail(*result.error);
+      system.release = input.analysis.system.kernel_release;
+      system.hardware = input.analysis.system.hardware;
+      scanner.SetSystem(std::move(system));
+      input.findings = scanner.Evaluate();
     }
     finish_symbols(input);
     writer->EndInput(input);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analyzer/cli/cli_context.h"
+#include "analyzer/cli/rule_options.h"
 #include "analyzer/cli/symbol_options.h"
 #include "base/result.h"
 
@@ -20,6 +21,7 @@ struct AnalyzeOptions {
   bool help = false;               // --help: print AnalyzeHelp() and do nothing else
   std::vector<std::string> paths;  // PATH...; "-" is standard input
   SymbolOptions symbols;           // where the debuginfo is (--vmlinux, -r, --modules...)
+  RuleOptions rules;               // which rules classify (--rules, --skip-bad-rules)
 };
 
 // Usage errors come back as an Error whose message needs only the "ktriage: " prefix.

@@ -9,6 +9,7 @@
 
 #include "analyzer/report/log_analysis.h"
 #include "analyzer/vmcore/vmcore_analysis.h"
+#include "rules/finding.h"
 
 namespace ktriage {
 
@@ -29,6 +30,8 @@ struct InputResult {
   // found and rejected (one line each).
   std::vector<std::string> debuginfo;
   std::vector<std::string> symbol_notes;
+  // Known problems the rules recognised in this input (rules/), in evidence order.
+  std::vector<rules::Finding> findings;
 };
 
 struct TextOutputOptions {

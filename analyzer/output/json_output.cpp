@@ -183,6 +183,32 @@ ordered_json VmcoreJson(const VmcoreFacts& f) {
   return j;
 }
 
+ordered_json FindingsJson(const std::vector<rules::Finding>& findings) {
+  ordered_json list = ordered_json::array();
+  for (const rules::Finding& f : findings) {
+    ordered_json j;
+    j["rule"] = Str(f.rule_id);
+    j["title"] = Str(f.title);
+    j["severity"] = Str(f.severity);
+    j["summary"] = Str(f.summary);
+    j["report"] = f.report ? ordered_json(*f.report) : ordered_json(nullptr);
+    j["corroborated"] = f.corroborated;
+    ordered_json evidence = ordered_json::array();
+    for (const rules::EvidenceLine& e : f.evidence) {
+      ordered_json ej;
+      ej["line"] = e.line;
+      ej["text"] = Str(e.text);
+      evidence.push_back(std::move(ej));
+    }
+    j["evidence"] = std::move(evidence);
+    ordered_json fields = ordered_json::object();
+    for (const auto& [k, v] : f.fields) fields[Str(k)] = Str(v);  // std::map: sorted keys
+    j["fields"] = std::move(fields);
+    list.push_back(std::move(j));
+  }
+  return list;
+}
+
 ordered_json SymbolsJson(const InputResult& input) {
   ordered_json j;
   j["debuginfo"] = StrList(input.debuginfo);
@@ -234,8 +260,7 @@ class JsonWriter final : public AnalysisWriter {
     out_ << ",\"format\":" << Dump(format) << ",\"compression\":" << Dump(compression)
          << ",\"system\":" << Dump(SystemJson(a.system)) << ",\"stats\":" << Dump(StatsJson(a.stats))
          << ",\"symbols\":" << Dump(SymbolsJson(input))
-         // Rule matches (docs/json.md): the rule engine does not exist yet, the key already does.
-         << ",\"findings\":[]"
+         << ",\"findings\":" << Dump(FindingsJson(input.findings))
          << ",\"errors\":" << Dump(StrList(input.errors)) << "}";
   }
 

@@ -114,6 +114,20 @@ class TextWriter final : public AnalysisWriter {
       if (!a.system.hardware.empty()) summary += "; " + Printable(a.system.hardware);
     }
     out_ << summary << '\n';
+    // Known problems: what a kernel engineer reads first, so in red for the severe ones.
+    for (const rules::Finding& f : input.findings) {
+      const bool severe = f.severity == "high" || f.severity == "critical";
+      std::string head = "known problem [" + f.severity + "] " + f.rule_id;
+      out_ << "  " << Paint(kBold, severe ? kRed : kYellow, head) << ": " << Printable(f.summary)
+           << (f.report ? " (report " + std::to_string(*f.report + 1) + ")" : "") << (f.corroborated ? ", corroborated" : "")
+           << '\n';
+      const size_t shown = std::min<size_t>(f.evidence.size(), 4);
+      for (size_t i = 0; i < shown; ++i) {
+        out_ << "      " << Paint(kDim, "line " + std::to_string(f.evidence[i].line) + ": " + Printable(f.evidence[i].text))
+             << '\n';
+      }
+      if (shown < f.evidence.size()) out_ << "      " << Paint(kDim, "... " + std::to_string(f.evidence.size() - shown) + " more lines") << '\n';
+    }
     for (const std::string& n : input.symbol_notes) out_ << "  " << Paint(kDim, "note: " + Printable(n)) << '\n';
     for (const std::string& e : input.errors) out_ << "  " << Paint(kRed, "error: ") << Printable(e) << '\n';
     ++inputs_;

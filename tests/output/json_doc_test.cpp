@@ -39,7 +39,13 @@ std::vector<std::string> Keys(const ordered_json& object) {
 
 TEST(JsonDoc, FieldTablesMatchTheOutput) {
   std::ostringstream out;
-  WriteJson(out, {testing::SampleInput({testing::SoftLockupReport()})});
+  InputResult sample = testing::SampleInput({testing::SoftLockupReport()});
+  rules::Finding finding;
+  finding.rule_id = "net.veth.softlockup-skb-tx-hash";
+  finding.report = 0;
+  finding.evidence.push_back({408, "watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [ip:2541]"});
+  sample.findings.push_back(finding);
+  WriteJson(out, {sample});
   ordered_json doc = ordered_json::parse(out.str());
   auto documented = DocumentedFields();
   ASSERT_FALSE(documented.empty()) << "docs/json.md not found or has no tables";
@@ -49,6 +55,9 @@ TEST(JsonDoc, FieldTablesMatchTheOutput) {
   EXPECT_EQ(documented["system"], Keys(input["system"]));
   EXPECT_EQ(documented["stats"], Keys(input["stats"]));
   EXPECT_EQ(documented["symbols"], Keys(input["symbols"]));
+  ASSERT_FALSE(input["findings"].empty());
+  EXPECT_EQ(documented["finding"], Keys(input["findings"][0]));
+  EXPECT_EQ(documented["evidence"], Keys(input["findings"][0]["evidence"][0]));
   EXPECT_EQ(documented["report"], Keys(input["reports"][0]));
   EXPECT_EQ(documented["frame"], Keys(input["reports"][0]["frames"][0]));
 
