@@ -7,7 +7,7 @@ ASAN_DIR ?= build-asan
 KTRIAGE = $(BUILD_DIR)/analyzer/cli/ktriage
 SAMPLE ?= corpora/samples/veth-softlockup.log
 
-.PHONY: all deps build build-asan dumps sample test test-plain test-asan bench clean
+.PHONY: all deps build build-asan dumps debuginfo sample test test-plain test-asan bench clean
 
 all: build
 
@@ -26,13 +26,19 @@ build-asan: deps
 # minutes on two cores), then cached under ~/.cache/ktriage/dumps by a hash of what makes them.
 dumps: deps
 	corpora/dumps/make-dumps.sh > /dev/null
+	corpora/derived-dumps/derive-dumps.sh > /dev/null
+
+# Real debuginfo of that kernel (vmlinux, veth.ko, 8021q.ko from Debian's -dbg package), for the
+# symbolizer's tests: extracted once (about 15 s), cached under ~/.cache/ktriage/debuginfo.
+debuginfo: deps
+	corpora/debuginfo/make-debuginfo.sh > /dev/null
 
 sample: build
 	./$(KTRIAGE) analyze $(SAMPLE)
 
 # Every test, twice: the optimised build, then ASan/UBSan. Both fit CI's budget on 2 cores
 # (README.md gives the times), so the one test command runs them all.
-test: dumps test-plain test-asan
+test: dumps debuginfo test-plain test-asan
 
 test-plain: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
@@ -41,10 +47,11 @@ test-asan: build-asan
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j2
 
 # Not part of `test`: it builds (once, cached) and reads a 1 GB log.
-bench: build dumps
+bench: build dumps debuginfo
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix fleet
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix dense
 	bench/vmcore_dmesg.sh --ktriage $(KTRIAGE)
+	bench/symbolize.sh --ktriage $(KTRIAGE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
