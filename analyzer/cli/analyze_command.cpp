@@ -134,39 +134,47 @@ std::string AnalyzeHelp() {
 }
 
 int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
-  std::unique_ptr<AnalysisWriter> writer;
-  if (options.format == AnalyzeOptions::Format::kJson) {
-    writer = MakeJsonWriter(context.out);
-  } else {
-    TextOutputOptions text;
-    text.color = options.color == AnalyzeOptions::Color::kAlways ||
-                 (options.color == AnalyzeOptions::Color::kAuto && context.stdout_is_tty && !context.no_color);
-    text.show_all_frames = options.all_frames;
-    writer = MakeTextWriter(context.out, text);
-  }
-
-  // Compiling the report catalog is the expensive part of start-up: once for all inputs, and on
-  // a second thread, so that it overlaps the reading of a dump (the CPU work of the two is alike).
+  // Compiling the report catalog and loading the rules are the expensive part of start-up: done
+  // once for all inputs, on other threads, so that they overlap the reading of a dump. The rules'
+  // diagnostics are kept until the main thread prints them.
   std::future<Result<std::shared_ptr<const LogAnalyzer>>> pending =
       std::async(std::launch::async, [] { return LogAnalyzer::Create(); });
-  std::optional<Result<std::shared_ptr<const LogAnalyzer>>> compiled;
-  auto analyzer = [&]() -> Result<std::shared_ptr<const LogAnalyzer>>& {
-    if (!compiled) compiled = pending.get();
-    return *compiled;
-  };
-  if (options.paths.empty() || (options.paths.front() != "-" && !LooksLikeDump(options.paths.front()))) {
-    if (!analyzer().ok()) {
-      context.err << "ktriage: " << analyzer().error().message << '\n';
+  std::ostringstream rule_messages;
+  const CliContext rule_context{context.out, rule_messages, context.stdout_is_tty, context.no_color, context.debuginfod};
+  std::future<Result<std::shared_ptr<const rules::RuleEngine>>> pending_rules =
+      std::async(std::launch::async, [&] { return LoadRuleEngine(options.rules, rule_context); });
+
+  // Nothing is written before both are ready: a broken rule set is refused (unless
+  // --skip-bad-rules) with no output at all.
+  std::unique_ptr<AnalysisWriter> writer;
+  std::shared_ptr<const LogAnalyzer> analyzer;
+  std::shared_ptr<const rules::RuleEngine> engine;
+  auto ready = [&]() -> std::optional<int> {
+    if (writer) return std::nullopt;
+    Result<std::shared_ptr<const rules::RuleEngine>> loaded = pending_rules.get();
+    context.err << rule_messages.str();
+    if (!loaded.ok()) {
+      context.err << "ktriage: " << loaded.error().message << '\n';
+      return kExitUsage;
+    }
+    engine = *loaded;
+    Result<std::shared_ptr<const LogAnalyzer>> compiled = pending.get();
+    if (!compiled.ok()) {
+      context.err << "ktriage: " << compiled.error().message << '\n';
       return kExitInputError;
     }
-  }
-
-  // A broken rule set is refused before any input is read (unless --skip-bad-rules).
-  Result<std::shared_ptr<const rules::RuleEngine>> engine = LoadRuleEngine(options.rules, context);
-  if (!engine.ok()) {
-    context.err << "ktriage: " << engine.error().message << '\n';
-    return kExitUsage;
-  }
+    analyzer = *compiled;
+    if (options.format == AnalyzeOptions::Format::kJson) {
+      writer = MakeJsonWriter(context.out);
+    } else {
+      TextOutputOptions text;
+      text.color = options.color == AnalyzeOptions::Color::kAlways ||
+                   (options.color == AnalyzeOptions::Color::kAuto && context.stdout_is_tty && !context.no_color);
+      text.show_all_frames = options.all_frames;
+      writer = MakeTextWriter(context.out, text);
+    }
+    return std::nullopt;
+  };
 
   // Debuginfo is looked for only when a frame needs it, and loaded once for all inputs.
   std::optional<ReportSymbolizer> symbolizer;
@@ -191,6 +199,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
     // its kernel log goes through the text pipeline like any log, caller ids included.
     if (path != "-" && LooksLikeDump(path)) {
       Result<VmcoreContents> dump = ReadVmcore({path});
+      if (std::optional<int> refused = ready()) return *refused;
       if (!dump.ok()) {
         input.opened = false;
         writer->BeginInput(path, nullptr);
@@ -199,15 +208,11 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
         input.vmcore = dump->facts;
         if (symbolizer) symbolizer->Annotate(*input.vmcore);
         writer->BeginInput(path, &*input.vmcore);
-        rules::RuleScanner scanner(*engine);
+        rules::RuleScanner scanner(engine);
         const std::string log_text = dump->log ? FormatPrintkLog(*dump->log, /*with_caller=*/true) : "";
-        if (!analyzer().ok()) {
-          context.err << "ktriage: " << analyzer().error().message << '\n';
-          return kExitInputError;
-        }
         auto log_source = MemoryInput(log_text, path);
         const std::string& build_id = input.vmcore->build_id;
-        LogAnalysisResult result = (*analyzer())->Analyze(
+        LogAnalysisResult result = analyzer->Analyze(
             *log_source,
             [&](CrashReport&& report) {
               if (symbolizer) symbolizer->Annotate(report, build_id);
@@ -230,6 +235,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       writer->EndInput(input);
       continue;
     }
+    if (std::optional<int> refused = ready()) return *refused;
     writer->BeginInput(path, nullptr);
     Result<std::unique_ptr<InputSource>> source = OpenInputFile(path);
     if (!source.ok()) {
@@ -237,9 +243,9 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       fail(source.error());
     } else {
       // Reports go straight to the writer: memory stays bounded whatever the input size.
-      rules::RuleScanner scanner(*engine);
+      rules::RuleScanner scanner(engine);
       rules::SystemFacts system;  // the first panic message, as reports come
-      LogAnalysisResult result = (*analyzer())->Analyze(
+      LogAnalysisResult result = analyzer->Analyze(
           **source,
           [&](CrashReport&& report) {
             if (symbolizer) symbolizer->Annotate(report);
@@ -258,6 +264,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
     finish_symbols(input);
     writer->EndInput(input);
   }
+  if (std::optional<int> refused = ready()) return *refused;  // no PATH was analysed: still refuse
   writer->Finish();
 
   context.out.flush();
