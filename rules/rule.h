@@ -11,6 +11,10 @@
 
 #include "rules/version_range.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace ktriage::rules {
 
 // Where a rule's text came from, for lint messages and `rules explain`.
@@ -28,6 +32,7 @@ const char* SeverityName(Severity s);
 struct Pattern {
   std::string regex;
   SourceLocation where;
+  std::shared_ptr<const re2::RE2> compiled;  // by the loader, which had to compile it to lint it
 };
 
 // How close to the report (or to the first step of a sequence) a line must be.

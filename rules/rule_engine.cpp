@@ -32,7 +32,7 @@ void ForEachCondition(const Condition& c, const std::function<void(const Conditi
 }  // namespace
 
 struct RuleEngine::CompiledPattern {
-  std::unique_ptr<re2::RE2> re;
+  std::shared_ptr<const re2::RE2> re;
   std::vector<std::string> groups;  // names of the capturing groups, by group number - 1 ("" unnamed)
   bool named = false;
 };
@@ -55,7 +55,7 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Create(std::vector<Rule> r
   auto add = [&](const Pattern& p, const Rule& rule) -> Status {
     if (engine->pattern_index_.count(p.regex)) return Ok{};
     auto compiled = std::make_unique<CompiledPattern>();
-    compiled->re = std::make_unique<re2::RE2>(p.regex, re2::RE2::Quiet);
+    compiled->re = p.compiled ? p.compiled : std::make_shared<re2::RE2>(p.regex, re2::RE2::Quiet);
     if (!compiled->re->ok()) {
       return Error{p.where.ToString() + ": rule " + rule.id + ": bad pattern: " + compiled->re->error()};
     }
@@ -326,11 +326,11 @@ class Evaluator {
       detail = "kind is " + r->kind;
       return false;
     }
-    if (rc.title && !re2::RE2::PartialMatch(r->title, Regex(rc.title->regex))) {
+    if (rc.title && !re2::RE2::PartialMatch(r->title, Regex(*rc.title))) {
       detail = "title does not match /" + rc.title->regex + "/";
       return false;
     }
-    if (rc.comm && !re2::RE2::PartialMatch(r->comm, Regex(rc.comm->regex))) {
+    if (rc.comm && !re2::RE2::PartialMatch(r->comm, Regex(*rc.comm))) {
       detail = "comm '" + r->comm + "' does not match /" + rc.comm->regex + "/";
       return false;
     }
@@ -498,11 +498,11 @@ class Evaluator {
       detail = "release '" + release + "' is outside " + sc.release->text();
       return false;
     }
-    if (sc.panic && !re2::RE2::PartialMatch(system_.panic_message, Regex(sc.panic->regex))) {
+    if (sc.panic && !re2::RE2::PartialMatch(system_.panic_message, Regex(*sc.panic))) {
       detail = "panic message '" + system_.panic_message + "' does not match";
       return false;
     }
-    if (sc.hardware && !re2::RE2::PartialMatch(system_.hardware, Regex(sc.hardware->regex))) {
+    if (sc.hardware && !re2::RE2::PartialMatch(system_.hardware, Regex(*sc.hardware))) {
       detail = "hardware '" + system_.hardware + "' does not match";
       return false;
     }
@@ -513,10 +513,11 @@ class Evaluator {
     return true;
   }
 
-  // Report and system patterns are tested once per report: compiled once per evaluation run.
-  const re2::RE2& Regex(const std::string& pattern) {
-    auto& slot = regexes_[pattern];
-    if (!slot) slot = std::make_unique<re2::RE2>(pattern, re2::RE2::Quiet);
+  // Report and system patterns: compiled by the loader; rules built in code compile here, once.
+  const re2::RE2& Regex(const Pattern& pattern) {
+    if (pattern.compiled) return *pattern.compiled;
+    auto& slot = regexes_[pattern.regex];
+    if (!slot) slot = std::make_unique<re2::RE2>(pattern.regex, re2::RE2::Quiet);
     return *slot;
   }
 

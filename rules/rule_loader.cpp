@@ -138,7 +138,8 @@ class Reader {
   std::optional<Pattern> ReadPattern(const YAML::Node& n, const std::string& what) {
     auto s = String(n, what);
     if (!s) return std::nullopt;
-    re2::RE2 re(*s, re2::RE2::Quiet);
+    auto compiled = std::make_shared<re2::RE2>(*s, re2::RE2::Quiet);
+    const re2::RE2& re = *compiled;
     if (!re.ok()) {
       std::string why = re.error();
       if (re2::RE2::PartialMatch(*s, R"(\\[1-9])")) {
@@ -152,7 +153,7 @@ class Reader {
       return std::nullopt;
     }
     for (const auto& [name, index] : re.NamedCapturingGroups()) captures_.insert(name);
-    return Pattern{*s, At(n)};
+    return Pattern{*s, At(n), std::move(compiled)};
   }
 
   std::optional<Window> ReadWindow(const YAML::Node& n, const std::string& what) {
