@@ -43,7 +43,7 @@ struct Window {
 
 struct FrameMatch {
   std::vector<std::string> any;       // one of these functions (suffixes like .isra.0 ignored)
-  std::vector<std::string> sequence;  // these functions, innermost first, gaps allowed
+  std::vector<std::string> sequence;  // these functions in caller order (outermost first), gaps allowed
   std::string module;                 // a frame of this module ("veth")
   std::optional<size_t> top;          // only the first N frames count (the stuck or faulting ones)
 };

@@ -18,6 +18,10 @@ namespace {
 constexpr size_t kMaxEventsPerPattern = 4096;
 // A window given in seconds falls back to lines when the log has no timestamps.
 constexpr uint64_t kDefaultWindowLines = 200;
+// Candidate lines a sequence condition may examine in all, whatever the log.
+constexpr size_t kMaxSequenceTries = 1 << 20;
+// Distinct capture values a pattern keeps exact counts of (for `count` with `by`).
+constexpr size_t kMaxCaptureKeys = 1 << 16;
 
 std::string BaseFunction(std::string_view name) {
   // "tcp_write_timer.cold", "foo.isra.0", "bar.constprop.0": the function is before the dot.
@@ -107,6 +111,8 @@ struct Event {
 struct PatternEvents {
   std::vector<Event> events;
   uint64_t count = 0;
+  // Every match counted by its captures, beyond the events kept (bounded by kMaxCaptureKeys).
+  std::map<std::map<std::string, std::string>, uint64_t> by_captures;
 };
 
 struct ReportFacts {
@@ -180,12 +186,10 @@ void RuleScanner::OnLine(const LogLine& line) {
   for (int index : hits) {
     PatternEvents& pe = state_->patterns[static_cast<size_t>(index)];
     ++pe.count;
-    if (pe.events.size() >= kMaxEventsPerPattern) continue;
-    Event e;
-    e.line = line.number;
-    e.timestamp = line.timestamp;
-    e.text = std::string(line.text);
     const RuleEngine::CompiledPattern& p = *engine_->patterns_[static_cast<size_t>(index)];
+    const bool keep = pe.events.size() < kMaxEventsPerPattern;
+    if (!keep && !p.named) continue;
+    Event e;
     if (p.named) {
       std::vector<re2::StringPiece> groups(p.groups.size() + 1);
       if (p.re->Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
@@ -193,7 +197,14 @@ void RuleScanner::OnLine(const LogLine& line) {
           if (!p.groups[g].empty() && groups[g + 1].data()) e.captures[p.groups[g]] = std::string(groups[g + 1]);
         }
       }
+      auto slot = pe.by_captures.find(e.captures);
+      if (slot != pe.by_captures.end()) ++slot->second;
+      else if (pe.by_captures.size() < kMaxCaptureKeys) pe.by_captures.emplace(e.captures, 1);
     }
+    if (!keep) continue;
+    e.line = line.number;
+    e.timestamp = line.timestamp;
+    e.text = std::string(line.text);
     pe.events.push_back(std::move(e));
   }
 }
@@ -289,7 +300,7 @@ class Evaluator {
         held = EvalCount(std::get<CountCondition>(c.leaf), local, what, detail);
         break;
       case Condition::Kind::kSystem:
-        held = EvalSystem(std::get<SystemCondition>(c.leaf), report, what, detail);
+        held = EvalSystem(std::get<SystemCondition>(c.leaf), report, local, what, detail);
         break;
     }
     if (trace_) {
@@ -326,11 +337,11 @@ class Evaluator {
       detail = "kind is " + r->kind;
       return false;
     }
-    if (rc.title && !re2::RE2::PartialMatch(r->title, Regex(*rc.title))) {
+    if (rc.title && !MatchInto(*rc.title, r->title, match)) {
       detail = "title does not match /" + rc.title->regex + "/";
       return false;
     }
-    if (rc.comm && !re2::RE2::PartialMatch(r->comm, Regex(*rc.comm))) {
+    if (rc.comm && !MatchInto(*rc.comm, r->comm, match)) {
       detail = "comm '" + r->comm + "' does not match /" + rc.comm->regex + "/";
       return false;
     }
@@ -415,33 +426,37 @@ class Evaluator {
     std::vector<const PatternEvents*> steps;
     for (const Pattern& p : sc.steps) steps.push_back(EventsOf(p));
     if (steps.empty() || !steps[0]) return false;
-    size_t best = 0;
-    for (const Event& first : steps[0]->events) {
-      std::vector<const Event*> chain{&first};
-      std::map<std::string, std::string> bound = first.captures;
-      for (size_t k = 1; k < steps.size(); ++k) {
-        const Event* next = nullptr;
-        if (steps[k]) {
-          for (const Event& e : steps[k]->events) {
-            if (e.line <= chain.back()->line || !StepInWindow(first, e, sc.window)) continue;
-            bool agree = true;
-            for (const std::string& key : sc.same) {
-              auto have = bound.find(key);
-              auto got = e.captures.find(key);
-              if (have != bound.end() && got != e.captures.end() && have->second != got->second) agree = false;
-            }
-            if (agree) {
-              next = &e;
-              break;
-            }
-          }
-        }
-        if (!next) break;
-        chain.push_back(next);
-        for (const auto& [key, value] : next->captures) bound.emplace(key, value);
-      }
+    // Depth-first over each step's candidates, so that a later step can still pick another
+    // line for an earlier one (the first "B" may carry the wrong id). Bounded: a pathological
+    // log cannot make this quadratic beyond kMaxSequenceTries.
+    size_t best = 0, tries = 0;
+    std::vector<const Event*> chain;
+    std::function<bool(size_t, const std::map<std::string, std::string>&)> extend =
+        [&](size_t k, const std::map<std::string, std::string>& bound) -> bool {
       best = std::max(best, chain.size());
-      if (chain.size() == steps.size()) {
+      if (k == steps.size()) return true;
+      if (!steps[k]) return false;
+      for (const Event& e : steps[k]->events) {
+        if (++tries > kMaxSequenceTries) return false;
+        if (e.line <= chain.back()->line || !StepInWindow(*chain.front(), e, sc.window)) continue;
+        bool agree = true;
+        for (const std::string& key : sc.same) {
+          auto have = bound.find(key);
+          auto got = e.captures.find(key);
+          if (have != bound.end() && got != e.captures.end() && have->second != got->second) agree = false;
+        }
+        if (!agree) continue;
+        std::map<std::string, std::string> next = bound;
+        for (const auto& [key, value] : e.captures) next.emplace(key, value);
+        chain.push_back(&e);
+        if (extend(k + 1, next)) return true;
+        chain.pop_back();
+      }
+      return false;
+    };
+    for (const Event& first : steps[0]->events) {
+      chain.assign(1, &first);
+      if (extend(1, first.captures)) {
         for (const Event* e : chain) match.Add(*e);
         return true;
       }
@@ -468,47 +483,71 @@ class Evaluator {
       match.fields["count"] = std::to_string(pe->count);
       return true;
     }
-    std::map<std::vector<std::string>, std::vector<const Event*>> groups;
-    for (const Event& e : pe->events) {
+    auto key_of = [&](const std::map<std::string, std::string>& captures) {
       std::vector<std::string> key;
       for (const std::string& b : cc.by) {
-        auto it = e.captures.find(b);
-        key.push_back(it == e.captures.end() ? "" : it->second);
+        auto it = captures.find(b);
+        key.push_back(it == captures.end() ? "" : it->second);
       }
-      groups[key].push_back(&e);
-    }
-    size_t most = 0;
-    for (const auto& [key, events] : groups) {
-      most = std::max(most, events.size());
-      if (events.size() >= cc.at_least) {
-        match.Add(*events.front());
-        if (events.size() > 1) match.Add(*events.back());
-        match.fields["count"] = std::to_string(events.size());
-        return true;
+      return key;
+    };
+    // Exact counts from every match, not only the events kept.
+    std::map<std::vector<std::string>, uint64_t> counts;
+    for (const auto& [captures, n] : pe->by_captures) counts[key_of(captures)] += n;
+    uint64_t most = 0;
+    for (const auto& [key, n] : counts) {
+      most = std::max(most, n);
+      if (n < cc.at_least) continue;
+      // The first and last kept lines of that group show it.
+      const Event* first = nullptr;
+      const Event* last = nullptr;
+      for (const Event& e : pe->events) {
+        if (key_of(e.captures) != key) continue;
+        if (!first) first = &e;
+        last = &e;
       }
+      if (first) match.Add(*first);
+      if (last && last != first) match.Add(*last);
+      match.fields["count"] = std::to_string(n);
+      for (size_t i = 0; i < cc.by.size(); ++i) match.fields.emplace(cc.by[i], key[i]);
+      return true;
     }
     detail = "at most " + std::to_string(most) + " matching lines agree on " + Join(cc.by);
     return false;
   }
 
-  bool EvalSystem(const SystemCondition& sc, const ReportFacts* r, std::string& what, std::string& detail) {
+  bool EvalSystem(const SystemCondition& sc, const ReportFacts* r, Match& match, std::string& what,
+                  std::string& detail) {
     what = "system";
     const std::string& release = !system_.release.empty() ? system_.release : (r ? r->release : system_.release);
     if (sc.release && !sc.release->Contains(release)) {
       detail = "release '" + release + "' is outside " + sc.release->text();
       return false;
     }
-    if (sc.panic && !re2::RE2::PartialMatch(system_.panic_message, Regex(*sc.panic))) {
+    if (sc.panic && !MatchInto(*sc.panic, system_.panic_message, match)) {
       detail = "panic message '" + system_.panic_message + "' does not match";
       return false;
     }
-    if (sc.hardware && !re2::RE2::PartialMatch(system_.hardware, Regex(*sc.hardware))) {
+    if (sc.hardware && !MatchInto(*sc.hardware, system_.hardware, match)) {
       detail = "hardware '" + system_.hardware + "' does not match";
       return false;
     }
     if (sc.vmcore && *sc.vmcore != system_.vmcore) {
       detail = system_.vmcore ? "the input is a dump" : "the input is not a dump";
       return false;
+    }
+    return true;
+  }
+
+  // A report or system pattern; its named captures become summary fields.
+  bool MatchInto(const Pattern& pattern, const std::string& text, Match& match) {
+    const re2::RE2& re = Regex(pattern);
+    std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+    if (!re.Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+      return false;
+    }
+    for (const auto& [name, index] : re.NamedCapturingGroups()) {
+      if (groups[static_cast<size_t>(index)].data()) match.fields.emplace(name, std::string(groups[static_cast<size_t>(index)]));
     }
     return true;
   }
@@ -534,13 +573,16 @@ class Evaluator {
   std::map<std::string, std::unique_ptr<re2::RE2>> regexes_;
 };
 
+// Empty values are left out, so that the log's own release (say) still fills {release}.
 void AddReportFields(const ReportFacts& r, std::map<std::string, std::string>& fields) {
-  fields.emplace("kind", r.kind);
-  fields.emplace("title", r.title);
-  fields.emplace("guilty_frame", r.guilty_frame);
-  fields.emplace("comm", r.comm);
-  fields.emplace("release", r.release);
-  fields.emplace("tainted", r.tainted);
+  for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"kind", r.kind},
+                                   {"title", r.title},
+                                   {"guilty_frame", r.guilty_frame},
+                                   {"comm", r.comm},
+                                   {"release", r.release},
+                                   {"tainted", r.tainted}}) {
+    if (!value.empty()) fields.emplace(key, value);
+  }
   if (r.cpu) fields.emplace("cpu", std::to_string(*r.cpu));
   if (r.pid) fields.emplace("pid", std::to_string(*r.pid));
 }

@@ -357,8 +357,12 @@ class Reader {
       if (fm.any.empty() && fm.sequence.empty() && fm.module.empty()) {
         Fail(f, "frames needs any, sequence or module");
       }
-      for (const std::string& name : fm.any) {
-        if (name.find('.') != std::string::npos) Warn(f["any"], "'" + name + "': suffixes after '.' are ignored in frames; write the function name");
+      for (const char* list : {"any", "sequence"}) {
+        for (const std::string& name : list[0] == 'a' ? fm.any : fm.sequence) {
+          if (name.find('.') != std::string::npos) {
+            Warn(f[list], "'" + name + "': suffixes after '.' are ignored in frames; write the function name");
+          }
+        }
       }
       rc.frames = std::move(fm);
     }
