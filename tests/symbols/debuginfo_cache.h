@@ -9,28 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/fixture_cache.h"
+
 namespace ktriage::testing {
 
 // The newest complete directory under ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/debuginfo, if any.
-inline std::optional<std::filesystem::path> DebuginfoCacheDir() {
-  namespace fs = std::filesystem;
-  fs::path root;
-  if (const char* c = std::getenv("KTRIAGE_CACHE"); c && *c) root = c;
-  else if (const char* h = std::getenv("HOME"); h && *h) root = fs::path(h) / ".cache/ktriage";
-  else return std::nullopt;
-  std::error_code ec;
-  std::optional<fs::path> best;
-  fs::file_time_type best_time{};
-  for (const auto& e : fs::directory_iterator(root / "debuginfo", ec)) {
-    if (!fs::exists(e.path() / "DONE") || !fs::exists(e.path() / "build-ids.txt")) continue;
-    auto t = fs::last_write_time(e.path() / "DONE", ec);
-    if (!best || t > best_time) {
-      best = e.path();
-      best_time = t;
-    }
-  }
-  return best;
-}
+inline std::optional<std::filesystem::path> DebuginfoCacheDir() { return NewestFixtureDir("debuginfo", "build-ids.txt"); }
 
 // One ELF file of the directory and its GNU build-id (lowercase hex).
 struct BuildIdFile {
