@@ -2,6 +2,8 @@
 // as the few facts conditions look at; Evaluate walks each rule's condition tree over them.
 #include "rules/rule_engine.h"
 
+#include "rules/literal_prefilter.h"
+
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -37,12 +39,16 @@ void ForEachCondition(const Condition& c, const std::function<void(const Conditi
 
 struct RuleEngine::CompiledPattern {
   std::shared_ptr<const re2::RE2> re;
+  std::string regex;
+  bool counted_by = false;  // a `count ... by` uses it: every match is tallied by its captures
+  bool counted = false;     // a `count` uses it: every match counts
   std::vector<std::string> groups;  // names of the capturing groups, by group number - 1 ("" unnamed)
   bool named = false;
 };
 
 struct RuleEngine::Set {
   re2::RE2::Set set{re2::RE2::Options(), re2::RE2::UNANCHORED};
+  std::unique_ptr<LiteralPrefilter> prefilter;  // lines without any required literal skip the Set
 };
 
 RuleEngine::RuleEngine() = default;
@@ -60,6 +66,7 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Create(std::vector<Rule> r
     if (engine->pattern_index_.count(p.regex)) return Ok{};
     auto compiled = std::make_unique<CompiledPattern>();
     compiled->re = p.compiled ? p.compiled : std::make_shared<re2::RE2>(p.regex, re2::RE2::Quiet);
+    compiled->regex = p.regex;
     if (!compiled->re->ok()) {
       return Error{p.where.ToString() + ": rule " + rule.id + ": bad pattern: " + compiled->re->error()};
     }
@@ -92,6 +99,21 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Create(std::vector<Rule> r
   }
   if (!engine->patterns_.empty() && !engine->set_->set.Compile()) {
     return Error{"the rules' line patterns need more memory than RE2::Set allows"};
+  }
+  std::vector<std::string> regexes;
+  for (const auto& p : engine->patterns_) regexes.push_back(p->regex);
+  engine->set_->prefilter = std::make_unique<LiteralPrefilter>(regexes);
+  for (const Rule& rule : rules) {
+    std::vector<const Condition*> all;
+    ForEachCondition(rule.match, [&](const Condition& c) { all.push_back(&c); });
+    for (const Condition& e : rule.evidence) ForEachCondition(e, [&](const Condition& c) { all.push_back(&c); });
+    for (const Condition* c : all) {
+      if (const auto* count = std::get_if<CountCondition>(&c->leaf)) {
+        CompiledPattern& p = *engine->patterns_[static_cast<size_t>(engine->PatternIndex(count->pattern.regex))];
+        p.counted = true;
+        p.counted_by = p.counted_by || !count->by.empty();
+      }
+    }
   }
   engine->rules_ = std::move(rules);
   return std::shared_ptr<const RuleEngine>(std::move(engine));
@@ -169,6 +191,8 @@ struct RuleScanner::State {
   std::vector<ReportFacts> reports;
   SystemFacts system;
   std::vector<int> hits;  // scratch for RE2::Set::Match
+  std::vector<int> atoms;  // scratch for the prefilter
+  LiteralPrefilter::Cache candidates;
 };
 
 RuleScanner::RuleScanner(std::shared_ptr<const RuleEngine> engine)
@@ -181,25 +205,42 @@ void RuleScanner::OnLine(const LogLine& line) {
   if (engine_->patterns_.empty() || !line.kernel) return;
   const re2::StringPiece text(line.text.data(), line.text.size());
   std::vector<int>& hits = state_->hits;
-  hits.clear();
-  if (!engine_->set_->set.Match(text, &hits)) return;
+  const LiteralPrefilter& prefilter = *engine_->set_->prefilter;
+  // Normally the prefilter names the few patterns whose literals the line holds, and only those
+  // run; a rule set with a pattern that has no literal falls back to the Set on every line.
+  const bool candidates_only = !prefilter.passes_everything();
+  if (candidates_only) {
+    prefilter.Candidates(line.text, state_->atoms, hits, state_->candidates);
+  } else {
+    hits.clear();
+    if (!engine_->set_->set.Match(text, &hits)) return;
+  }
   for (int index : hits) {
     PatternEvents& pe = state_->patterns[static_cast<size_t>(index)];
-    ++pe.count;
     const RuleEngine::CompiledPattern& p = *engine_->patterns_[static_cast<size_t>(index)];
     const bool keep = pe.events.size() < kMaxEventsPerPattern;
-    if (!keep && !p.named) continue;
+    // A pattern whose lines are all kept already and that no count needs: nothing to learn.
+    if (!keep && !p.counted && !p.counted_by) continue;
     Event e;
     if (p.named) {
+      // A candidate may not match after all; a Set hit always does.
       std::vector<re2::StringPiece> groups(p.groups.size() + 1);
-      if (p.re->Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
-        for (size_t g = 0; g < p.groups.size(); ++g) {
-          if (!p.groups[g].empty() && groups[g + 1].data()) e.captures[p.groups[g]] = std::string(groups[g + 1]);
-        }
+      if (!p.re->Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+        continue;
       }
-      auto slot = pe.by_captures.find(e.captures);
-      if (slot != pe.by_captures.end()) ++slot->second;
-      else if (pe.by_captures.size() < kMaxCaptureKeys) pe.by_captures.emplace(e.captures, 1);
+      for (size_t g = 0; g < p.groups.size(); ++g) {
+        if (!p.groups[g].empty() && groups[g + 1].data()) e.captures[p.groups[g]] = std::string(groups[g + 1]);
+      }
+    } else if (candidates_only && !re2::RE2::PartialMatch(text, *p.re)) {
+      continue;
+    }
+    ++pe.count;
+    if (p.named) {
+      if (p.counted_by) {
+        auto slot = pe.by_captures.find(e.captures);
+        if (slot != pe.by_captures.end()) ++slot->second;
+        else if (pe.by_captures.size() < kMaxCaptureKeys) pe.by_captures.emplace(e.captures, 1);
+      }
     }
     if (!keep) continue;
     e.line = line.number;
