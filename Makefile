@@ -52,6 +52,7 @@ bench: build dumps debuginfo
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix dense
 	bench/vmcore_dmesg.sh --ktriage $(KTRIAGE)
 	bench/symbolize.sh --ktriage $(KTRIAGE)
+	bench/rules.sh --ktriage $(KTRIAGE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -7,6 +7,9 @@
 
 #include "analyzer/cli/analyze_command.h"
 #include "analyzer/cli/dump_commands.h"
+#include "analyzer/cli/rules_command.h"
+#include "analyzer/cli/symbolize_command.h"
+#include "analyzer/cli/triage_command.h"
 
 #ifndef KTRIAGE_VERSION
 #error "KTRIAGE_VERSION must come from the build (the project version in CMakeLists.txt)"
@@ -20,6 +23,11 @@ constexpr std::array kCommands = {
     CommandSpec{"analyze", "find and summarise the kernel crash reports in logs and crash dumps", &AnalyzeHelp,
                 &AnalyzeCommand},
     CommandSpec{"dmesg", "print the kernel log kept in a crash dump", &DmesgHelp, &DmesgCommand},
+    CommandSpec{"rules", "write and check rules: lint, test, explain a verdict, list", &RulesHelp, &RulesCommand},
+    CommandSpec{"symbolize", "a kernel log with source lines for its stack frames, as decode_stacktrace.sh prints it",
+                &SymbolizeHelp, &SymbolizeCommand},
+    CommandSpec{"triage", "batch triage of many logs, dumps, directories and archives: known problems, new crashes",
+                &TriageHelp, &TriageCommand},
     CommandSpec{"vmcore", "facts of a crash dump: release, CPUs, panic ('vmcore info')", &VmcoreHelp, &VmcoreCommand},
 };
 
@@ -49,6 +57,7 @@ std::string TopLevelHelp() {
       "  ktriage analyze --format json console.log.gz > analysis.json\n"
       "  ktriage analyze /var/crash/202611221000/dump.202611221000\n"
       "  ktriage dmesg --caller vmcore\n"
+      "  dmesg | ktriage symbolize -r 6.1.0-50-cloud-amd64\n"
       "  ktriage help analyze\n"
       "\n"
       "Exit status: 0 all inputs read, 1 some input could not be read, 2 usage error.\n"

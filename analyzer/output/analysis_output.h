@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analyzer/report/log_analysis.h"
@@ -47,6 +48,11 @@ std::string VmcoreFactsJson(const VmcoreFacts& facts);
 // `out`: `ktriage symbolize --format json` writes frames through it so that they have one spelling.
 void AppendFrameJson(std::string& out, const Frame& frame);
 void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options);
+// JSON Lines (`ktriage triage --output`, docs/json.md): one report or one finding (exactly one of
+// the two pointers set) as a single-line JSON object, with the keys, order and spelling of the
+// analysis document. `leading_members` (rendered `"key":value` pairs without a trailing comma,
+// e.g. the input's path) come first, so that each line says whose report it is on its own.
+std::string JsonLineObject(std::string_view leading_members, const CrashReport* report, const rules::Finding* finding);
 
 // Streaming form of the writers above, for inputs too large to hold their reports in memory:
 // reports are written as AnalyzeLog's sink hands them over, the per-input facts that are only

@@ -282,6 +282,25 @@ void AppendFrameJson(std::string& out, const Frame& frame) {
   EmitFrame(emitter, frame);
 }
 
+std::string JsonLineObject(std::string_view leading_members, const CrashReport* report, const rules::Finding* finding) {
+  std::string body;  // "{...}" as the document writes it; the leading members go after its '{'
+  if (report != nullptr) {
+    JsonEmitter emitter(body);
+    EmitReport(emitter, *report);
+  } else if (finding != nullptr) {
+    body = Dump(FindingsJson({*finding})[0]);
+  } else {
+    body = "{}";
+  }
+  std::string out;
+  out.reserve(body.size() + leading_members.size() + 1);
+  out += '{';
+  out += leading_members;
+  if (!leading_members.empty() && body.size() > 2) out += ',';
+  out.append(body, 1, std::string::npos);
+  return out;
+}
+
 std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out) {
   return std::make_unique<JsonWriter>(out);
 }

@@ -1,0 +1,48 @@
+// ItemAnalyzer: turns one work item (a log file, a member in memory or streaming, a dump) into an
+// ItemOutcome: digests of its reports and findings for the summary and the history, and its JSON
+// Lines. Shared by the workers and the walking thread; const, so any number of threads use one.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "analyzer/ingest/input_source.h"
+#include "analyzer/report/log_analysis.h"
+#include "rules/rule_engine.h"
+#include "triage/limits.h"
+#include "triage/work_item.h"
+
+namespace ktriage::triage {
+
+struct ItemAnalyzerOptions {
+  const TriageLimits* limits = nullptr;
+  std::string temp_dir = "/tmp";
+  bool jsonl = false;                        // render JSON Lines
+  size_t jsonl_memory_bytes = 256 * 1024;    // per input, before they go to a temp file
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+class ItemAnalyzer {
+ public:
+  ItemAnalyzer(ItemAnalyzerOptions options, std::shared_ptr<const LogAnalyzer> analyzer,
+               std::shared_ptr<const rules::RuleEngine> engine)
+      : options_(std::move(options)), analyzer_(std::move(analyzer)), engine_(std::move(engine)) {}
+
+  // kLogFile, kDumpFile, kLogBuffer, kDumpTemp.
+  std::unique_ptr<ItemOutcome> Analyze(WorkItem& item) const;
+  // A log read from `source` (a member streaming out of an archive); `meta` names it.
+  std::unique_ptr<ItemOutcome> AnalyzeLog(const WorkItem& meta, InputSource& source, std::string compression) const;
+
+ private:
+  std::unique_ptr<ItemOutcome> AnalyzeLogFile(const WorkItem& meta, const std::string& path, const std::string& name) const;
+  std::unique_ptr<ItemOutcome> AnalyzeDump(const WorkItem& meta, const std::string& path) const;
+  std::unique_ptr<ItemOutcome> NewOutcome(const WorkItem& meta, const std::string& name) const;
+  bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed); }
+
+  ItemAnalyzerOptions options_;
+  std::shared_ptr<const LogAnalyzer> analyzer_;
+  std::shared_ptr<const rules::RuleEngine> engine_;
+};
+
+}  // namespace ktriage::triage

@@ -1,0 +1,84 @@
+// TriageSummary: what a triage run found, grouped for people: known problems by rule, then
+// crashes no rule recognised by signature. Built from sightings (one per finding or unknown
+// report), whether analysed in this run or remembered by the history.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ktriage::triage {
+
+struct Sighting {
+  bool rule = false;               // a finding (key: rule id) or an unknown crash (key: signature)
+  std::string key;
+  std::string title;
+  std::string detail;              // a finding's severity, a report's kind
+  std::string host;                // "" when unknown
+  std::string input;               // the input's name (`a.tar.gz!dir/kern.log`)
+  uint64_t line = 0;               // first line (report) or first evidence line (finding)
+  std::optional<int64_t> time;     // seconds since the epoch: the dump's crash time, else the file's mtime
+  bool is_new = false;             // a signature the history had not seen before this run
+};
+
+struct ProblemRow {
+  std::string rule;
+  std::string title;
+  std::string severity;
+  uint64_t count = 0;
+  std::set<std::string> hosts;
+  std::optional<int64_t> first_seen;
+  std::optional<int64_t> last_seen;
+  std::string example;             // "input:line", the first in (input, line) order
+};
+
+struct SignatureRow {
+  std::string signature;
+  std::string title;
+  std::string kind;
+  uint64_t count = 0;
+  std::set<std::string> hosts;
+  std::optional<int64_t> first_seen;
+  std::optional<int64_t> last_seen;
+  std::string example;
+  bool is_new = false;
+};
+
+struct TriageSummary {
+  uint64_t logs = 0;               // inputs analysed as logs
+  uint64_t dumps = 0;              // crash dumps analysed
+  uint64_t failed = 0;             // inputs that could not be (fully) read
+  uint64_t superseded = 0;         // kdump dmesg files not counted: the dump beside them was read
+  uint64_t from_history = 0;       // top-level inputs unchanged since an earlier run (not read again)
+  uint64_t bytes = 0;              // bytes analysed (decompressed) in this run
+  std::map<std::string, uint64_t> skipped;  // reason -> count
+  bool history = false;            // a history database was used (`new` marks mean something)
+  bool interrupted = false;
+  std::vector<ProblemRow> known;   // by count (descending), then rule id
+  std::vector<SignatureRow> unknown;  // by count (descending), then signature
+};
+
+class SummaryBuilder {
+ public:
+  void Add(const Sighting& s);
+  TriageSummary& counts() { return summary_; }
+  // Sorted rows; the builder is left empty.
+  TriageSummary Finish();
+
+ private:
+  TriageSummary summary_;
+  std::map<std::string, ProblemRow> known_;
+  std::map<std::string, SignatureRow> unknown_;
+  std::map<std::string, std::pair<std::string, uint64_t>> examples_;  // "r:key"/"s:key" -> (input, line)
+};
+
+// The text summary `ktriage triage` prints on stdout.
+std::string FormatSummary(const TriageSummary& summary);
+
+// "2026-11-22 10:00:00Z" (UTC).
+std::string FormatTime(int64_t seconds);
+
+}  // namespace ktriage::triage

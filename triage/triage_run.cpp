@@ -1,0 +1,484 @@
+// RunTriage: the walker thread, the worker pool and the reducing thread (the caller's).
+//
+// Order: the walker numbers every item; the reducer consumes them strictly in that order (a
+// finished item waits in `finished_` until its turn), so the summary, the JSON Lines, stderr and
+// the history are the same whatever --jobs. Memory: the walker may run at most `window_` items
+// ahead of the reducer, members held in memory are capped by buffer_budget_bytes, and each
+// waiting input keeps at most jsonl_memory_bytes of JSON Lines in RAM (the rest in a temp file).
+#include "triage/triage.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "triage/history_db.h"
+#include "triage/input_walker.h"
+#include "triage/item_analyzer.h"
+#include "triage/jsonl_record.h"
+
+namespace ktriage::triage {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Run final : public WalkSink {
+ public:
+  Run(const TriageOptions& options, std::shared_ptr<const LogAnalyzer> analyzer,
+      std::shared_ptr<const rules::RuleEngine> engine, HistoryDb* db, std::unique_ptr<HistoryDb::Reader> reader)
+      : options_(options),
+        items_(ItemAnalyzerOptions{&options.limits, options.temp_dir, options.jsonl != nullptr, 256 * 1024,
+                                   options.interrupted},
+               std::move(analyzer), std::move(engine)),
+        db_(db),
+        reader_(std::move(reader)),
+        window_(std::max<size_t>(64, 8 * static_cast<size_t>(std::max(1u, options.jobs)))) {}
+
+  TriageResult Execute() {
+    started_ = Clock::now();
+    std::vector<std::thread> workers;
+    const unsigned jobs = std::max(1u, options_.jobs);
+    for (unsigned i = 0; i < jobs; ++i) workers.emplace_back([this] { WorkerLoop(); });
+    std::thread walker([this] { WalkerMain(); });
+    ReduceLoop();
+    walker.join();
+    {
+      std::lock_guard lock(mu_);
+      walk_done_ = true;
+    }
+    work_cv_.notify_all();
+    for (std::thread& t : workers) t.join();
+
+    result_.interrupted = Cancelled();
+    if (db_ != nullptr && db_ok_) {
+      if (auto s = db_->Finish(result_.interrupted, options_.now); !s) Problem(s.error().message);
+    }
+    if (options_.jsonl != nullptr) {
+      options_.jsonl->flush();
+      if (!*options_.jsonl) Problem("error writing the JSON Lines output");
+    }
+    if (options_.on_progress) options_.on_progress(Progress(true));
+    TriageSummary counts = std::move(builder_.counts());
+    result_.summary = builder_.Finish();
+    TriageSummary& s = result_.summary;
+    s.logs = counts.logs;
+    s.dumps = counts.dumps;
+    s.failed = counts.failed;
+    s.superseded = counts.superseded;
+    s.from_history = counts.from_history;
+    s.bytes = counts.bytes;
+    s.skipped = std::move(counts.skipped);
+    s.history = db_ != nullptr;
+    s.interrupted = result_.interrupted;
+    return std::move(result_);
+  }
+
+  // WalkSink, on the walking thread.
+  void Submit(WorkItem item) override {
+    const bool counts_as_input = item.kind != ItemKind::kUnitBegin && item.kind != ItemKind::kUnitEnd;
+    std::unique_lock lock(mu_);
+    while (next_seq_ - reduced_ >= window_ && !Cancelled()) space_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    item.seq = next_seq_++;
+    if (counts_as_input) ++found_;
+    if (NeedsWorker(item.kind)) {
+      work_.push_back(std::move(item));
+      lock.unlock();
+      work_cv_.notify_one();
+    } else {
+      const uint64_t seq = item.seq;
+      finished_.emplace(seq, std::move(item));
+      lock.unlock();
+      result_cv_.notify_one();
+    }
+  }
+
+  bool Unchanged(const UnitInfo& unit) override {
+    return reader_ != nullptr && !options_.rescan && reader_->Unchanged(unit);
+  }
+
+  void ReserveBuffer(uint64_t bytes) override {
+    std::unique_lock lock(mu_);
+    while (buffered_ != 0 && buffered_ + bytes > options_.limits.buffer_budget_bytes && !Cancelled()) {
+      budget_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
+    buffered_ += bytes;
+  }
+
+  std::unique_ptr<ItemOutcome> AnalyzeInline(const WorkItem& meta, InputSource& source) override {
+    return Guarded(meta.name, [&] { return items_.AnalyzeLog(meta, source, std::string(source.compression())); });
+  }
+
+ private:
+  bool Cancelled() const {
+    return options_.interrupted != nullptr && options_.interrupted->load(std::memory_order_relaxed);
+  }
+
+  template <typename F>
+  std::unique_ptr<ItemOutcome> Guarded(const std::string& name, F&& f) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      auto o = std::make_unique<ItemOutcome>();
+      o->name = name;
+      o->status = OutcomeStatus::kFailed;
+      o->errors.push_back(name + ": internal error: " + e.what());
+      return o;
+    }
+  }
+
+  void WalkerMain() {
+    WalkOptions walk;
+    walk.limits = &options_.limits;
+    walk.temp_dir = options_.temp_dir;
+    walk.cancel = options_.interrupted;
+    walk.hash_inputs = db_ != nullptr;
+    try {
+      WalkInputs(options_.paths, walk, *this);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mu_);
+      walker_problem_ = std::string("internal error walking the inputs: ") + e.what();
+    }
+    reader_.reset();  // ends the read snapshot
+    {
+      std::lock_guard lock(mu_);
+      walk_done_ = true;
+    }
+    work_cv_.notify_all();
+    result_cv_.notify_all();
+  }
+
+  void WorkerLoop() {
+    for (;;) {
+      WorkItem item;
+      {
+        std::unique_lock lock(mu_);
+        work_cv_.wait(lock, [&] { return !work_.empty() || walk_done_; });
+        if (work_.empty()) return;
+        item = std::move(work_.front());
+        work_.pop_front();
+      }
+      std::unique_ptr<ItemOutcome> outcome = Guarded(item.name, [&] { return items_.Analyze(item); });
+      const uint64_t freed = item.buffered_bytes;
+      item.buffer.clear();
+      item.buffer.shrink_to_fit();
+      item.temp.Reset();
+      item.kind = ItemKind::kDone;
+      item.outcome = std::move(outcome);
+      {
+        std::lock_guard lock(mu_);
+        buffered_ -= freed;
+        const uint64_t seq = item.seq;
+        finished_.emplace(seq, std::move(item));
+      }
+      budget_cv_.notify_all();
+      result_cv_.notify_one();
+    }
+  }
+
+  void ReduceLoop() {
+    Clock::time_point last_progress = Clock::now();
+    for (;;) {
+      WorkItem item;
+      {
+        std::unique_lock lock(mu_);
+        const bool ready = result_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+          return finished_.count(reduced_) != 0 || (walk_done_ && reduced_ == next_seq_);
+        });
+        if (!ready) {
+          lock.unlock();
+          MaybeProgress(last_progress);
+          continue;
+        }
+        auto it = finished_.find(reduced_);
+        if (it == finished_.end()) break;  // the walk is over and everything was reduced
+        item = std::move(it->second);
+        finished_.erase(it);
+      }
+      Reduce(std::move(item));
+      {
+        std::lock_guard lock(mu_);
+        ++reduced_;
+      }
+      space_cv_.notify_one();
+      MaybeProgress(last_progress);
+    }
+    std::lock_guard lock(mu_);
+    if (!walker_problem_.empty()) result_.problems.push_back(walker_problem_);
+  }
+
+  TriageProgress Progress(bool final) {
+    TriageProgress p;
+    {
+      std::lock_guard lock(mu_);
+      p.found = found_;
+    }
+    p.done = done_;
+    p.bytes = bytes_;
+    p.findings = findings_;
+    p.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    p.final = final;
+    return p;
+  }
+
+  void MaybeProgress(Clock::time_point& last) {
+    if (!options_.on_progress) return;
+    const auto now = Clock::now();
+    if (now - last < std::chrono::milliseconds(200)) return;
+    last = now;
+    options_.on_progress(Progress(false));
+  }
+
+  void Problem(const std::string& message) { result_.problems.push_back(message); }
+
+  // A history write failed: say so once and stop writing; the run and its summary go on.
+  void DbStatus(const Status& s) {
+    if (s || !db_ok_) return;
+    db_ok_ = false;
+    Problem(s.error().message + " (the history is not updated by this run)");
+  }
+
+  bool Storing() const { return db_ != nullptr && db_ok_ && in_unit_; }
+
+  void Reduce(WorkItem&& item) {
+    switch (item.kind) {
+      case ItemKind::kUnitBegin:
+        in_unit_ = true;
+        unit_interrupted_ = false;
+        unit_counts_ = UnitCounts{};
+        unit_path_ = item.unit.path;
+        if (Storing()) DbStatus(db_->BeginUnit(unit_path_));
+        return;
+      case ItemKind::kUnitEnd:
+        FlushHeld();
+        if (Storing() && item.unit_complete && !unit_interrupted_ && !Cancelled()) {
+          DbStatus(db_->EndUnit(item.unit, unit_counts_));
+        }
+        in_unit_ = false;
+        if (db_ != nullptr && db_ok_) DbStatus(db_->MaybeCommit(false));
+        return;
+      case ItemKind::kCachedUnit:
+        Remembered(item.unit.path);
+        return;
+      default:
+        break;
+    }
+    if (!item.outcome) return;
+    std::unique_ptr<ItemOutcome> o = std::move(item.outcome);
+    if (o->status == OutcomeStatus::kInterrupted) {
+      unit_interrupted_ = true;
+      return;
+    }
+    if (o->kdump.role != KdumpRole::kNone && in_unit_) {
+      auto partner = held_.find(o->kdump.key);
+      if (partner == held_.end() || partner->second->kdump.role == o->kdump.role) {
+        if (partner != held_.end()) Emit(std::move(partner->second));
+        held_[o->kdump.key] = std::move(o);
+        return;
+      }
+      std::unique_ptr<ItemOutcome> first = std::move(partner->second);
+      held_.erase(partner);
+      ItemOutcome& dump = first->kdump.role == KdumpRole::kDump ? *first : *o;
+      ItemOutcome& dmesg = first->kdump.role == KdumpRole::kDump ? *o : *first;
+      const bool dump_read = dump.status == OutcomeStatus::kAnalysed && dump.kind == "dump" && dump.dump_log_read;
+      if (dump_read) {
+        dmesg.status = OutcomeStatus::kSuperseded;
+        dmesg.reason = "kdump dmesg of " + dump.name + ", which was read";
+      } else {
+        const std::string why = !dump.errors.empty()           ? dump.errors.front()
+                                : dump.kind == "dump"             ? dump.name + ": the dump's kernel log cannot be read"
+                                                                  : dump.name + ": " + dump.reason;
+        dmesg.warnings.push_back(why + "; read the kdump dmesg beside it instead (" + dmesg.name + ")");
+        dump.status = OutcomeStatus::kSuperseded;
+        dump.reason = "unreadable kdump dump; " + dmesg.name + " was read instead";
+        dump.errors.clear();
+      }
+      Emit(std::move(first));
+      Emit(std::move(o));
+      return;
+    }
+    Emit(std::move(o));
+  }
+
+  void FlushHeld() {
+    // Parts of a crash whose other part never came: on their own, in walk order (by name is
+    // enough: the key map is ordered and each held outcome is one input).
+    std::vector<std::unique_ptr<ItemOutcome>> rest;
+    for (auto& [key, o] : held_) rest.push_back(std::move(o));
+    held_.clear();
+    for (auto& o : rest) Emit(std::move(o));
+  }
+
+  void Emit(std::unique_ptr<ItemOutcome> o) {
+    TriageSummary& counts = builder_.counts();
+    ++done_;
+    switch (o->status) {
+      case OutcomeStatus::kSkipped:
+        ++counts.skipped[o->reason];
+        ++unit_counts_.skipped[o->reason];
+        break;
+      case OutcomeStatus::kSuperseded:
+        ++counts.superseded;
+        ++unit_counts_.superseded;
+        break;
+      case OutcomeStatus::kAnalysed:
+      case OutcomeStatus::kFailed:
+        Count(*o);
+        break;
+      case OutcomeStatus::kInterrupted:
+        break;
+    }
+    for (const std::string& w : o->warnings) {
+      if (options_.on_warning) options_.on_warning(w);
+    }
+    if (options_.jsonl != nullptr) {
+      *options_.jsonl << InputLine(*o);
+      if (o->status == OutcomeStatus::kAnalysed || o->status == OutcomeStatus::kFailed) {
+        if (auto s = o->jsonl.CopyTo(*options_.jsonl); !s) Problem(o->name + ": " + s.error().message);
+      }
+    }
+  }
+
+  void Count(ItemOutcome& o) {
+    TriageSummary& counts = builder_.counts();
+    if (o.kind == "dump") {
+      ++counts.dumps;
+      ++unit_counts_.dumps;
+    } else if (o.kind == "log") {
+      ++counts.logs;
+      ++unit_counts_.logs;
+    }
+    counts.bytes += o.bytes;
+    bytes_ += o.bytes;
+    unit_counts_.bytes += o.bytes;
+    if (o.status == OutcomeStatus::kFailed) {
+      counts.failed += o.errors.size();
+      for (const std::string& e : o.errors) {
+        if (options_.on_error) options_.on_error(e);
+        if (Storing()) DbStatus(db_->AddError(unit_path_, unit_counts_, e));
+      }
+    }
+    // A report is known when a finding is about it, or when a finding about the whole log has an
+    // evidence line inside it or in the kLeadLines lines before it (the trigger a log-wide rule
+    // quotes, "sysrq: Trigger a crash", is printed just before the panic it explains).
+    constexpr uint64_t kLeadLines = 3;
+    std::set<size_t> recognised;
+    for (const FindingDigest& f : o.findings) {
+      if (f.report) {
+        recognised.insert(*f.report);
+        continue;
+      }
+      for (size_t i = 0; i < o.reports.size(); ++i) {
+        for (uint64_t line : f.evidence) {
+          if (line + kLeadLines >= o.reports[i].line && line <= o.reports[i].line_end) recognised.insert(i);
+        }
+      }
+    }
+    for (size_t i = 0; i < o.reports.size(); ++i) {
+      const ReportDigest& r = o.reports[i];
+      Sighting s;
+      s.key = r.signature;
+      s.title = r.title;
+      s.detail = r.kind;
+      s.host = r.host;
+      s.input = o.name;
+      s.line = r.line;
+      s.time = o.time;
+      const bool unknown = recognised.count(i) == 0;
+      if (Storing()) DbStatus(db_->AddReport(unit_path_, s, unknown, &s.is_new));
+      if (unknown) builder_.Add(s);
+    }
+    for (const FindingDigest& f : o.findings) {
+      Sighting s;
+      s.rule = true;
+      s.key = f.rule;
+      s.title = f.title;
+      s.detail = f.severity;
+      s.host = o.host;
+      s.input = o.name;
+      s.line = f.line;
+      s.time = o.time;
+      builder_.Add(s);
+      if (Storing()) DbStatus(db_->AddFinding(unit_path_, s));
+    }
+    findings_ += o.findings.size();
+  }
+
+  void Remembered(const std::string& path) {
+    TriageSummary& counts = builder_.counts();
+    ++counts.from_history;
+    ++done_;
+    Result<RememberedUnit> unit = db_->Load(path);
+    if (!unit) {
+      DbStatus(unit.error());
+      return;
+    }
+    counts.logs += unit->logs;
+    counts.dumps += unit->dumps;
+    counts.superseded += unit->superseded;
+    for (const auto& [reason, n] : unit->skipped) counts.skipped[reason] += n;
+    // Failed inputs fail again, as they would if read again: the exit status says so too.
+    counts.failed += unit->errors.size();
+    for (const std::string& e : unit->errors) {
+      if (options_.on_error) options_.on_error(e);
+    }
+    uint64_t findings = 0, crashes = 0;
+    for (const Sighting& s : unit->sightings) {
+      builder_.Add(s);
+      (s.rule ? findings : crashes) += 1;
+    }
+    findings_ += findings;
+    if (options_.jsonl != nullptr) *options_.jsonl << RememberedInputLine(path, findings, crashes, unit->errors.size());
+  }
+
+  const TriageOptions& options_;
+  ItemAnalyzer items_;
+  HistoryDb* db_;
+  std::unique_ptr<HistoryDb::Reader> reader_;  // the walking thread's
+  const size_t window_;
+  Clock::time_point started_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_, space_cv_, result_cv_, budget_cv_;
+  std::deque<WorkItem> work_;
+  std::map<uint64_t, WorkItem> finished_;
+  uint64_t next_seq_ = 0;
+  uint64_t reduced_ = 0;
+  uint64_t found_ = 0;
+  uint64_t buffered_ = 0;
+  bool walk_done_ = false;
+  std::string walker_problem_;
+
+  // The reducing thread's alone.
+  SummaryBuilder builder_;
+  TriageResult result_;
+  bool db_ok_ = true;
+  bool in_unit_ = false;
+  bool unit_interrupted_ = false;
+  std::string unit_path_;
+  UnitCounts unit_counts_;
+  std::map<std::string, std::unique_ptr<ItemOutcome>> held_;  // kdump parts waiting for the other
+  uint64_t done_ = 0, bytes_ = 0, findings_ = 0;
+};
+
+}  // namespace
+
+Result<TriageResult> RunTriage(const TriageOptions& options, std::shared_ptr<const LogAnalyzer> analyzer,
+                               std::shared_ptr<const rules::RuleEngine> engine) {
+  std::unique_ptr<HistoryDb> db;
+  std::unique_ptr<HistoryDb::Reader> reader;
+  if (!options.db_path.empty()) {
+    Result<std::unique_ptr<HistoryDb>> opened = HistoryDb::Open(options.db_path, options.now);
+    if (!opened) return opened.error();
+    db = std::move(*opened);
+    Result<std::unique_ptr<HistoryDb::Reader>> r = db->OpenReader();
+    if (!r) return r.error();
+    reader = std::move(*r);
+  }
+  Run run(options, std::move(analyzer), std::move(engine), db.get(), std::move(reader));
+  return run.Execute();
+}
+
+}  // namespace ktriage::triage
