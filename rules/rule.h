@@ -88,6 +88,7 @@ struct SystemCondition {
   std::optional<Pattern> panic;      // the panic message ("Kernel panic - not syncing: ...")
   std::optional<Pattern> hardware;
   std::optional<bool> vmcore;        // the input is (or is not) a crash dump
+  std::vector<std::string> modules;  // all loaded, as the reports' "Modules linked in:" list them
 };
 
 struct Condition;

@@ -25,6 +25,12 @@ constexpr size_t kMaxSequenceTries = 1 << 20;
 // Distinct capture values a pattern keeps exact counts of (for `count` with `by`).
 constexpr size_t kMaxCaptureKeys = 1 << 16;
 
+// The kernel treats '-' and '_' in module names alike.
+std::string ModuleName(std::string name) {
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
 std::string BaseFunction(std::string_view name) {
   // "tcp_write_timer.cold", "foo.isra.0", "bar.constprop.0": the function is before the dot.
   return std::string(name.substr(0, name.find('.')));
@@ -190,6 +196,7 @@ struct RuleScanner::State {
   std::vector<PatternEvents> patterns;
   std::vector<ReportFacts> reports;
   SystemFacts system;
+  std::set<std::string> modules;  // every module a report listed as linked in ('-' as '_')
   std::vector<int> hits;  // scratch for RE2::Set::Match
   std::vector<int> atoms;  // scratch for the prefilter
   LiteralPrefilter::Cache candidates;
@@ -267,6 +274,7 @@ void RuleScanner::OnReport(const CrashReport& report) {
   r.line_end = report.line_end;
   r.panicked = report.panicked;
   r.first_line = report.text.empty() ? report.title : report.text.front();
+  for (const std::string& m : report.modules) state_->modules.insert(ModuleName(m));
   for (const Frame& f : report.frames) {
     for (const InlinedCall& call : f.inlined) {
       r.functions.push_back(BaseFunction(call.function));
@@ -286,8 +294,9 @@ namespace {
 class Evaluator {
  public:
   Evaluator(const RuleEngine& engine, const std::vector<PatternEvents>& patterns, const SystemFacts& system,
-            const std::function<int(const std::string&)>& index_of, std::vector<TraceStep>* trace)
-      : patterns_(patterns), system_(system), index_of_(index_of), trace_(trace) {
+            const std::set<std::string>& modules, const std::function<int(const std::string&)>& index_of,
+            std::vector<TraceStep>* trace)
+      : patterns_(patterns), system_(system), modules_(modules), index_of_(index_of), trace_(trace) {
     (void)engine;
   }
 
@@ -573,6 +582,12 @@ class Evaluator {
       detail = "hardware '" + system_.hardware + "' does not match";
       return false;
     }
+    for (const std::string& m : sc.modules) {
+      if (!modules_.count(ModuleName(m))) {
+        detail = "module " + m + " is not in any report's \"Modules linked in\" list";
+        return false;
+      }
+    }
     if (sc.vmcore && *sc.vmcore != system_.vmcore) {
       detail = system_.vmcore ? "the input is a dump" : "the input is not a dump";
       return false;
@@ -609,6 +624,7 @@ class Evaluator {
 
   const std::vector<PatternEvents>& patterns_;
   const SystemFacts& system_;
+  const std::set<std::string>& modules_;
   const std::function<int(const std::string&)>& index_of_;
   std::vector<TraceStep>* trace_;
   std::map<std::string, std::unique_ptr<re2::RE2>> regexes_;
@@ -652,7 +668,7 @@ std::string RenderSummary(const std::string& summary, const std::map<std::string
 std::vector<Finding> RuleScanner::Evaluate() const {
   std::vector<Finding> findings;
   const std::function<int(const std::string&)> index_of = [&](const std::string& r) { return engine_->PatternIndex(r); };
-  Evaluator evaluator(*engine_, state_->patterns, state_->system, index_of, nullptr);
+  Evaluator evaluator(*engine_, state_->patterns, state_->system, state_->modules, index_of, nullptr);
   auto finish = [&](const Rule& rule, const ReportFacts* report, Match& match) {
     Finding f;
     f.rule_id = rule.id;
@@ -701,7 +717,7 @@ std::vector<Finding> RuleScanner::Evaluate() const {
 std::vector<TraceStep> RuleScanner::Explain(const std::string& rule_id) const {
   std::vector<TraceStep> trace;
   const std::function<int(const std::string&)> index_of = [&](const std::string& r) { return engine_->PatternIndex(r); };
-  Evaluator evaluator(*engine_, state_->patterns, state_->system, index_of, &trace);
+  Evaluator evaluator(*engine_, state_->patterns, state_->system, state_->modules, index_of, &trace);
   for (const Rule& rule : engine_->rules()) {
     if (rule.id != rule_id) continue;
     if (rule.report_scoped) {

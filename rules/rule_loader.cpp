@@ -299,12 +299,13 @@ class Reader {
     }
     if (key == "system") {
       c.kind = Condition::Kind::kSystem;
-      if (!CheckKeys(body, {"release", "panic", "hardware", "vmcore"}, "system")) return std::nullopt;
+      if (!CheckKeys(body, {"release", "panic", "hardware", "vmcore", "modules"}, "system")) return std::nullopt;
       SystemCondition sc;
       if (body["release"]) sc.release = ReadRange(body["release"], "system release");
       if (body["panic"]) sc.panic = ReadPattern(body["panic"], "system panic");
       if (body["hardware"]) sc.hardware = ReadPattern(body["hardware"], "system hardware");
       if (body["vmcore"]) sc.vmcore = Bool(body["vmcore"], "system vmcore");
+      if (body["modules"]) sc.modules = Strings(body["modules"], "system modules");
       c.leaf = std::move(sc);
       return c;
     }

@@ -546,6 +546,22 @@ TEST(RuleEngine, SystemReleaseAndPanic) {
   EXPECT_EQ(Count(yaml, banner61 + Stamp(5, "the line"), "t.panic"), 0u);
 }
 
+TEST(RuleEngine, SystemModulesComeFromTheReportsModulesLinkedIn) {
+  const char* yaml = R"yaml(rules:
+  - id: t.ovs
+    title: Open vSwitch loaded
+    severity: info
+    match:
+      system: {modules: [openvswitch, nf-conntrack]}
+)yaml";
+  // '-' and '_' are one module name to the kernel.
+  EXPECT_EQ(Count(yaml, SoftLockup(10, 0, kStack, "G             L", "6.1.0-50-cloud-amd64", "veth openvswitch nf_conntrack"),
+                  "t.ovs"),
+            1u);
+  EXPECT_EQ(Count(yaml, SoftLockup(10, 0, kStack, "G             L", "6.1.0-50-cloud-amd64", "veth openvswitch"), "t.ovs"), 0u);
+  EXPECT_EQ(Count(yaml, Stamp(5, "openvswitch nf_conntrack"), "t.ovs"), 0u);  // only the Modules linked in lists count
+}
+
 // Captures of report title/comm and system panic/hardware patterns pass lint as summary fields
 // but are never filled in. Engine/loader bug, see the report.
 TEST(RuleEngine, SystemPanicCapturesFillTheSummary) {
