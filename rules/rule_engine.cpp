@@ -276,6 +276,8 @@ void RuleScanner::OnReport(const CrashReport& report) {
   r.first_line = report.text.empty() ? report.title : report.text.front();
   for (const std::string& m : report.modules) state_->modules.insert(ModuleName(m));
   for (const Frame& f : report.frames) {
+    // "? func" entries are stale addresses the unwinder found on the stack, not callers.
+    if (!f.reliable) continue;
     for (const InlinedCall& call : f.inlined) {
       r.functions.push_back(BaseFunction(call.function));
       r.modules.push_back(f.module);
