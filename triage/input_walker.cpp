@@ -90,7 +90,10 @@ class Walker {
  private:
   bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed); }
 
+  bool Mine(std::string_view name) const { return InShard(name, options_.shard); }
+
   void Done(std::unique_ptr<ItemOutcome> outcome) {
+    if (!Mine(outcome->name)) return;
     WorkItem item;
     item.kind = ItemKind::kDone;
     item.name = outcome->name;
@@ -255,6 +258,7 @@ class Walker {
     item.mtime = mtime;
     item.disk_size = static_cast<uint64_t>(st.st_size);
     if (!kdump_fallback.empty() || (HasDumpMagic(head) && LooksLikeDump(path))) {
+      if (!Mine(path)) return;
       item.kind = ItemKind::kDumpFile;
       item.fallback_log = kdump_fallback;
       sink_.Submit(std::move(item));
@@ -264,6 +268,7 @@ class Walker {
     if (container == ContainerKind::kNone) {
       if (!named && LooksBinary(head)) return Skip(path, "binary files");
       if (!named && !IsKernelLogName(path) && !LooksLikeKernelLog(head)) return Skip(path, "not kernel logs");
+      if (!Mine(path)) return;
       item.kind = ItemKind::kLogFile;
       sink_.Submit(std::move(item));
       return;
@@ -275,6 +280,7 @@ class Walker {
       // A log broken early in its compressed stream: the worker reads what there is (the lines
       // before the break still count) and reports the break. Anything else is a broken archive.
       if (!Cancelled() && (named || IsKernelLogName(path))) {
+        if (!Mine(path)) return;
         item.kind = ItemKind::kLogFile;
         sink_.Submit(std::move(item));
         return;
@@ -285,6 +291,7 @@ class Walker {
       WalkArchive(**reader, budget);
       return;
     }
+    if (!Mine(path)) return;  // a compressed single file is one leaf input
     // A compressed single file: sniff what it decompresses to.
     ArchiveMember member;
     Result<bool> has = (*reader)->Next(member);
@@ -373,6 +380,7 @@ class Walker {
       if (reader.stopped() || Cancelled() || budget.exhausted) return false;
       return Continue(reader, member, reader.SkipData());
     }
+    if (!Mine(member.display)) return Continue(reader, member, reader.SkipData());
     if (HasDumpMagic(head)) {
       CopyDump(reader, std::move(head), member.display, member.mtime, kdump);
       return !reader.stopped() && !Cancelled();

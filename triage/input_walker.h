@@ -12,6 +12,7 @@
 
 #include "analyzer/ingest/input_source.h"
 #include "triage/limits.h"
+#include "triage/shard.h"
 #include "triage/work_item.h"
 
 namespace ktriage::triage {
@@ -21,6 +22,9 @@ struct WalkOptions {
   std::string temp_dir = "/tmp";
   const std::atomic<bool>* cancel = nullptr;
   bool hash_inputs = false;  // the history is on: fingerprint every top-level input
+  // Only leaf inputs (files, members) of this shard are submitted; directories and archives are
+  // walked by every shard (triage/shard.h).
+  ShardSpec shard;
 };
 
 // Where the walker's items go; implemented by the run (triage_run.cpp) and by tests.

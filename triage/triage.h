@@ -15,6 +15,7 @@
 #include "base/result.h"
 #include "rules/rule_engine.h"
 #include "triage/limits.h"
+#include "triage/shard.h"
 #include "triage/summary.h"
 
 namespace ktriage::triage {
@@ -32,6 +33,7 @@ struct TriageOptions {
   std::vector<std::string> paths;       // files, directories, archives
   unsigned jobs = 1;                    // workers (the walker and the reducer are two more threads)
   TriageLimits limits;
+  ShardSpec shard;                      // --shard I/N: only this share of the leaf inputs
   std::string db_path;                  // the history; "" for none
   bool rescan = false;                  // read inputs the history says are unchanged
   std::string temp_dir = "/tmp";        // dumps copied out of archives, JSON Lines waiting their turn

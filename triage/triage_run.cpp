@@ -19,6 +19,7 @@
 #include "triage/input_walker.h"
 #include "triage/item_analyzer.h"
 #include "triage/jsonl_record.h"
+#include "triage/outcome_summary.h"
 
 namespace ktriage::triage {
 namespace {
@@ -135,6 +136,7 @@ class Run final : public WalkSink {
     walk.temp_dir = options_.temp_dir;
     walk.cancel = options_.interrupted;
     walk.hash_inputs = db_ != nullptr;
+    walk.shard = options_.shard;
     try {
       WalkInputs(options_.paths, walk, *this);
     } catch (const std::exception& e) {
@@ -312,15 +314,13 @@ class Run final : public WalkSink {
   }
 
   void Emit(std::unique_ptr<ItemOutcome> o) {
-    TriageSummary& counts = builder_.counts();
     ++done_;
+    AddOutcomeCounts(*o, builder_.counts());
     switch (o->status) {
       case OutcomeStatus::kSkipped:
-        ++counts.skipped[o->reason];
         ++unit_counts_.skipped[o->reason];
         break;
       case OutcomeStatus::kSuperseded:
-        ++counts.superseded;
         ++unit_counts_.superseded;
         break;
       case OutcomeStatus::kAnalysed:
@@ -341,65 +341,25 @@ class Run final : public WalkSink {
     }
   }
 
+  // The history and the unit's counts (the summary's come from AddOutcomeCounts).
   void Count(ItemOutcome& o) {
-    TriageSummary& counts = builder_.counts();
-    if (o.kind == "dump") {
-      ++counts.dumps;
-      ++unit_counts_.dumps;
-    } else if (o.kind == "log") {
-      ++counts.logs;
-      ++unit_counts_.logs;
-    }
-    counts.bytes += o.bytes;
+    if (o.kind == "dump") ++unit_counts_.dumps;
+    else if (o.kind == "log") ++unit_counts_.logs;
     bytes_ += o.bytes;
     unit_counts_.bytes += o.bytes;
     if (o.status == OutcomeStatus::kFailed) {
-      counts.failed += o.errors.size();
       for (const std::string& e : o.errors) {
         if (options_.on_error) options_.on_error(e);
         if (Storing()) DbStatus(db_->AddError(unit_path_, unit_counts_, e));
       }
     }
-    // A report is known when a finding is about it, or when a finding about the whole log has an
-    // evidence line inside it or in the kLeadLines lines before it (the trigger a log-wide rule
-    // quotes, "sysrq: Trigger a crash", is printed just before the panic it explains).
-    constexpr uint64_t kLeadLines = 3;
-    std::set<size_t> recognised;
-    for (const FindingDigest& f : o.findings) {
-      if (f.report) {
-        recognised.insert(*f.report);
-        continue;
-      }
-      for (size_t i = 0; i < o.reports.size(); ++i) {
-        for (uint64_t line : f.evidence) {
-          if (line + kLeadLines >= o.reports[i].line && line <= o.reports[i].line_end) recognised.insert(i);
-        }
-      }
+    OutcomeSightings seen = SightingsOf(o);
+    for (size_t i = 0; i < seen.reports.size(); ++i) {
+      Sighting& s = seen.reports[i];
+      if (Storing()) DbStatus(db_->AddReport(unit_path_, s, seen.unknown[i], &s.is_new));
+      if (seen.unknown[i]) builder_.Add(s);
     }
-    for (size_t i = 0; i < o.reports.size(); ++i) {
-      const ReportDigest& r = o.reports[i];
-      Sighting s;
-      s.key = r.signature;
-      s.title = r.title;
-      s.detail = r.kind;
-      s.host = r.host;
-      s.input = o.name;
-      s.line = r.line;
-      s.time = o.time;
-      const bool unknown = recognised.count(i) == 0;
-      if (Storing()) DbStatus(db_->AddReport(unit_path_, s, unknown, &s.is_new));
-      if (unknown) builder_.Add(s);
-    }
-    for (const FindingDigest& f : o.findings) {
-      Sighting s;
-      s.rule = true;
-      s.key = f.rule;
-      s.title = f.title;
-      s.detail = f.severity;
-      s.host = o.host;
-      s.input = o.name;
-      s.line = f.line;
-      s.time = o.time;
+    for (const Sighting& s : seen.findings) {
       builder_.Add(s);
       if (Storing()) DbStatus(db_->AddFinding(unit_path_, s));
     }

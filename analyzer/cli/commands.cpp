@@ -7,6 +7,8 @@
 
 #include "analyzer/cli/analyze_command.h"
 #include "analyzer/cli/dump_commands.h"
+#include "analyzer/cli/history_command.h"
+#include "analyzer/cli/merge_command.h"
 #include "analyzer/cli/rules_command.h"
 #include "analyzer/cli/symbolize_command.h"
 #include "analyzer/cli/triage_command.h"
@@ -23,6 +25,10 @@ constexpr std::array kCommands = {
     CommandSpec{"analyze", "find and summarise the kernel crash reports in logs and crash dumps", &AnalyzeHelp,
                 &AnalyzeCommand},
     CommandSpec{"dmesg", "print the kernel log kept in a crash dump", &DmesgHelp, &DmesgCommand},
+    CommandSpec{"history", "what earlier triage runs saw: top signatures, what is new since a date, one signature",
+                &HistoryHelp, &HistoryCommand},
+    CommandSpec{"merge", "one triage summary from the JSON Lines of sharded runs (triage --shard I/N)", &MergeHelp,
+                &MergeCommand},
     CommandSpec{"rules", "write and check rules: lint, test, explain a verdict, list", &RulesHelp, &RulesCommand},
     CommandSpec{"symbolize", "a kernel log with source lines for its stack frames, as decode_stacktrace.sh prints it",
                 &SymbolizeHelp, &SymbolizeCommand},

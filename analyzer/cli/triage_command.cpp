@@ -69,6 +69,8 @@ struct RawTriageOptions {
   bool no_db = false;
   bool rescan = false;
   std::string output;
+  std::string shard;
+  bool shard_given = false;
   std::string max_expanded;
   uint64_t max_ratio = 0;
   uint64_t max_members = 0;
@@ -87,6 +89,9 @@ po::options_description VisibleOptions(RawTriageOptions& raw) {
        "the history database; default: ${XDG_DATA_HOME:-~/.local/share}/ktriage/history.sqlite")
       ("no-db", po::bool_switch(&raw.no_db), "no history: read everything, remember nothing, mark nothing new")
       ("rescan", po::bool_switch(&raw.rescan), "read inputs again even when the history says they are unchanged")
+      ("shard", po::value(&raw.shard)->value_name("I/N")->notifier([&raw](const std::string&) { raw.shard_given = true; }),
+       "read only shard I of N (1 <= I <= N): the inputs whose name hashes there; combine with 'ktriage merge' "
+       "(docs/scale.md)")
       ("help,h", po::bool_switch(&raw.help), "show this help");
   po::options_description limits("Limits per input (a file named or found; an archive is one)", 100, 50);
   limits.add_options()
@@ -130,6 +135,22 @@ std::optional<uint64_t> ParseSize(const std::string& text) {
   return value << shift;
 }
 
+std::string HumanBytes(uint64_t n) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  std::ostringstream s;
+  s.precision(u == 0 ? 0 : 1);
+  s << std::fixed << v << ' ' << units[u];
+  return s.str();
+}
+
+}  // namespace
+
 // ${XDG_DATA_HOME:-$HOME/.local/share}/ktriage/history.sqlite, its directory created.
 Result<std::string> DefaultHistoryPath() {
   std::filesystem::path base;
@@ -146,22 +167,6 @@ Result<std::string> DefaultHistoryPath() {
   if (ec) return Error{"cannot create " + dir.string() + " for the history: " + ec.message() + "; give --db FILE or --no-db"};
   return (dir / "history.sqlite").string();
 }
-
-std::string HumanBytes(uint64_t n) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  std::ostringstream s;
-  s.precision(u == 0 ? 0 : 1);
-  s << std::fixed << v << ' ' << units[u];
-  return s.str();
-}
-
-}  // namespace
 
 Result<TriageCommandOptions> ParseTriageOptions(const std::vector<std::string>& args) {
   RawTriageOptions raw;
@@ -183,6 +188,11 @@ Result<TriageCommandOptions> ParseTriageOptions(const std::vector<std::string>& 
     std::optional<uint64_t> size = ParseSize(raw.max_expanded);
     if (!size || *size == 0) return Error{"invalid --max-expanded '" + raw.max_expanded + "' (expected a size: 512M, 64G...)"};
     o.limits.max_expanded_bytes = *size;
+  }
+  if (raw.shard_given) {
+    Result<triage::ShardSpec> shard = triage::ParseShard(raw.shard);
+    if (!shard) return shard.error();
+    o.shard = *shard;
   }
   if (raw.max_ratio > 0) o.limits.max_ratio = raw.max_ratio;
   if (raw.max_members > 0) o.limits.max_members = raw.max_members;
@@ -210,6 +220,8 @@ std::string TriageHelp() {
        "\n"
        "The history (SQLite) remembers every input by path, size, mtime and content hash: unchanged\n"
        "inputs are not read again, and their earlier results still count in the summary.\n"
+       "--shard I/N reads one share of the inputs (files and archive members, by a hash of their name;\n"
+       "a kdump directory's dump and dmesg stay together), for many jobs merged by 'ktriage merge'.\n"
        "An input that cannot be read is reported on stderr as 'ktriage: INPUT: reason'; the others\n"
        "are still analysed. Ctrl-C stops: what was done is summarised and remembered.\n"
        "\n"
@@ -229,6 +241,7 @@ std::string TriageHelp() {
        "  ktriage triage /srv/crash-collect/2026-11-22/\n"
        "  ktriage triage --jobs 8 --output fleet.jsonl sosreport-*.tar.xz /var/crash\n"
        "  ktriage triage --no-db --rules my-rules/ logs.tar.gz\n"
+       "  ktriage triage --shard 2/8 --db shard2.sqlite --output shard2.jsonl /srv/crash-collect/\n"
        "\n"
        "More: docs/triage.md; the JSON Lines: docs/json.md.\n";
   return s.str();
@@ -250,6 +263,7 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
   run.paths = options.paths;
   run.jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   run.limits = options.limits;
+  run.shard = options.shard;
   run.rescan = options.rescan;
   if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr && *tmp != '\0') run.temp_dir = tmp;
   run.now = static_cast<int64_t>(std::time(nullptr));

@@ -9,6 +9,7 @@
 #include "analyzer/cli/rule_options.h"
 #include "base/result.h"
 #include "triage/limits.h"
+#include "triage/shard.h"
 
 namespace ktriage::cli {
 
@@ -24,8 +25,12 @@ struct TriageCommandOptions {
   bool rescan = false;                  // --rescan
   std::string output;                   // --output FILE.jsonl; "" for none
   triage::TriageLimits limits;          // --max-expanded, --max-ratio, --max-members, --max-depth
+  triage::ShardSpec shard;              // --shard I/N
   bool help = false;
 };
+
+// ${XDG_DATA_HOME:-$HOME/.local/share}/ktriage/history.sqlite, its directory created.
+Result<std::string> DefaultHistoryPath();
 
 Result<TriageCommandOptions> ParseTriageOptions(const std::vector<std::string>& args);
 std::string TriageHelp();

@@ -60,11 +60,10 @@ TEST_F(CliTest, TopLevelHelpListsOnlyWorkingCommands) {
   EXPECT_TRUE(Contains(r.out, "  vmcore "));
   EXPECT_TRUE(Contains(r.out, "  symbolize "));
   EXPECT_TRUE(Contains(r.out, "  rules "));
+  EXPECT_TRUE(Contains(r.out, "  history "));
+  EXPECT_TRUE(Contains(r.out, "  merge "));
   EXPECT_TRUE(Contains(r.out, "--version"));
   EXPECT_TRUE(Contains(r.out, "Examples:"));
-  for (const char* planned : {"history", "merge"}) {
-    EXPECT_FALSE(Contains(r.out, "\n  " + std::string(planned) + " ")) << planned << " is not implemented and must not be advertised";
-  }
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(Run({"help"}).out, r.out);
   EXPECT_EQ(Run({"-h"}).out, r.out);
