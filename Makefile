@@ -46,13 +46,14 @@ test-plain: build
 test-asan: build-asan
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j2
 
-# Not part of `test`: it builds (once, cached) and reads a 1 GB log.
+# Not part of `test`: it builds (once, cached) and reads a 1 GB log and a 10,000-log fleet archive.
 bench: build dumps debuginfo
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix fleet
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix dense
 	bench/vmcore_dmesg.sh --ktriage $(KTRIAGE)
 	bench/symbolize.sh --ktriage $(KTRIAGE)
 	bench/rules.sh --ktriage $(KTRIAGE)
+	bench/triage.sh --ktriage $(KTRIAGE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -23,23 +23,9 @@ using ktriage::testing::TempDir;
 using ktriage::testing::Write;
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-Outcome Cli(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  CliContext context{out, err};
-  Outcome o;
-  o.code = RunCli(args, context);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
-}
-
-const std::string kConsole = KTRIAGE_SOURCE_DIR "/corpora/console/debian-6.1-qemu";
+using Outcome = ktriage::testing::CliOutcome;
+inline Outcome Cli(std::vector<std::string> args) { return ktriage::testing::RunKtriage(std::move(args)); }
+const std::string& kConsole = ktriage::testing::kConsoleLogs;
 
 // type -> count, and the names of the inputs, of a JSON Lines file.
 struct Lines {

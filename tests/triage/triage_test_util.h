@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "analyzer/cli/commands.h"
+
 namespace ktriage::testing {
 
 namespace fs = std::filesystem;
@@ -117,5 +119,25 @@ inline std::vector<fs::path> BuildTree(const fs::path& root) {
   std::sort(logs.begin(), logs.end());
   return logs;
 }
+
+// A ktriage command run in-process through the command table.
+struct CliOutcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline CliOutcome RunKtriage(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  cli::CliContext context{out, err};
+  CliOutcome o;
+  o.code = cli::RunCli(args, context);
+  o.out = out.str();
+  o.err = err.str();
+  return o;
+}
+
+// The real console logs of the QEMU crash scenarios.
+inline const std::string kConsoleLogs = KTRIAGE_SOURCE_DIR "/corpora/console/debian-6.1-qemu";
 
 }  // namespace ktriage::testing
