@@ -77,9 +77,10 @@ struct DebuginfoLocator::Debuginfod {
     end = reinterpret_cast<decltype(end)>(::dlsym(library, "debuginfod_end"));
     if (begin && find_debuginfo && end) client = begin();
   }
+  // The library stays loaded: libcurl's global state (which libdebuginfod initialises and never
+  // cleans up) would be left pointing into unmapped code.
   ~Debuginfod() {
     if (client) end(client);
-    if (library) ::dlclose(library);
   }
 };
 

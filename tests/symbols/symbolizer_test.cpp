@@ -17,6 +17,15 @@
 #include "tests/symbols/debuginfo_cache.h"
 #include "tests/symbols/debuginfod_server.h"
 
+// libdebuginfod initialises libcurl, and with it GnuTLS and friends, once per process and never
+// frees that state: not ours to fix, and the same in every program that uses debuginfod.
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libdebuginfod.so\nleak:libcurl\nleak:libgnutls\nleak:libp11-kit\nleak:libnettle\nleak:libhogweed\n"
+         "leak:libgmp\nleak:libtasn1\nleak:libidn2\nleak:libssh2\nleak:libkrb5\nleak:libk5crypto\n"
+         "leak:libgssapi_krb5\nleak:libldap\nleak:liblber\nleak:libsasl2\nleak:libcrypto\nleak:libnghttp2\n"
+         "leak:librtmp\nleak:libpsl\nleak:libbrotli\nleak:libunistring\n";
+}
+
 namespace ktriage::symbols {
 namespace {
 
