@@ -12,6 +12,7 @@
 #include "analyzer/report/log_analysis.h"
 #include "analyzer/vmcore/dump_file.h"
 #include "analyzer/vmcore/vmcore_analysis.h"
+#include "triage/input_analysis.h"
 
 namespace ktriage::cli {
 namespace {
@@ -208,28 +209,15 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
         input.vmcore = dump->facts;
         if (symbolizer) symbolizer->Annotate(*input.vmcore);
         writer->BeginInput(path, &*input.vmcore);
-        rules::RuleScanner scanner(engine);
-        const std::string log_text = dump->log ? FormatPrintkLog(*dump->log, /*with_caller=*/true) : "";
-        auto log_source = MemoryInput(log_text, path);
         const std::string& build_id = input.vmcore->build_id;
-        LogAnalysisResult result = analyzer->Analyze(
-            *log_source,
-            [&](CrashReport&& report) {
-              if (symbolizer) symbolizer->Annotate(report, build_id);
-              scanner.OnReport(report);
-              writer->WriteReport(report);
-            },
-            [&](const LogLine& line) { scanner.OnLine(line); });
-        input.analysis = std::move(result.analysis);
-        input.analysis.compression = "none";
-        // The dump's own facts speak for the machine: its release, its panic.
-        rules::SystemFacts system;
-        system.release = input.vmcore->osrelease;
-        system.panic_message = input.vmcore->panic_message;
-        system.hardware = input.analysis.system.hardware;
-        system.vmcore = true;
-        scanner.SetSystem(std::move(system));
-        input.findings = scanner.Evaluate();
+        triage::ReportHooks hooks;
+        hooks.prepare = [&](CrashReport& report) {
+          if (symbolizer) symbolizer->Annotate(report, build_id);
+        };
+        hooks.emit = [&](const CrashReport& report) { writer->WriteReport(report); };
+        triage::StreamClassification c = triage::ClassifyDumpLog(*dump, path, *analyzer, engine, hooks);
+        input.analysis = std::move(c.analysis);
+        input.findings = std::move(c.findings);
       }
       finish_symbols(input);
       writer->EndInput(input);
@@ -243,23 +231,15 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       fail(source.error());
     } else {
       // Reports go straight to the writer: memory stays bounded whatever the input size.
-      rules::RuleScanner scanner(engine);
-      rules::SystemFacts system;  // the first panic message, as reports come
-      LogAnalysisResult result = analyzer->Analyze(
-          **source,
-          [&](CrashReport&& report) {
-            if (symbolizer) symbolizer->Annotate(report);
-            scanner.OnReport(report);
-            if (system.panic_message.empty()) system.panic_message = report.panic_message;
-            writer->WriteReport(report);
-          },
-          [&](const LogLine& line) { scanner.OnLine(line); });
-      input.analysis = std::move(result.analysis);
-      if (result.error) fail(*result.error);
-      system.release = input.analysis.system.kernel_release;
-      system.hardware = input.analysis.system.hardware;
-      scanner.SetSystem(std::move(system));
-      input.findings = scanner.Evaluate();
+      triage::ReportHooks hooks;
+      hooks.prepare = [&](CrashReport& report) {
+        if (symbolizer) symbolizer->Annotate(report);
+      };
+      hooks.emit = [&](const CrashReport& report) { writer->WriteReport(report); };
+      triage::StreamClassification c = triage::ClassifyStream(**source, *analyzer, engine, hooks);
+      input.analysis = std::move(c.analysis);
+      input.findings = std::move(c.findings);
+      if (c.error) fail(*c.error);
     }
     finish_symbols(input);
     writer->EndInput(input);
