@@ -135,16 +135,28 @@ std::optional<TruncationGuard> TruncationGuard::ForDiskdump(int fd, Extents pres
   guard.expected_size_ = guard.descs_offset_ + total * kDescSize;
   if (guard.expected_size_ > file_size) return guard;
 
-  // Page data is written in PFN order (after the one shared zero page), so the last descriptors
-  // point to the end of the data.
-  const uint64_t tail = std::min<uint64_t>(total, (1 << 20) / kDescSize);
-  std::vector<unsigned char> descs(tail * kDescSize);
-  auto n = ReadAt(fd, descs.data(), descs.size(), guard.descs_offset_ + (total - tail) * kDescSize);
-  if (!n || *n < descs.size()) return std::nullopt;
-  for (uint64_t i = 0; i < tail; ++i) {
-    const unsigned char* d = descs.data() + i * kDescSize;
-    const uint64_t offset = Load(d, 8, le), size = Load(d + 8, 4, le);
-    if (offset + size >= offset) guard.expected_size_ = std::max(guard.expected_size_, offset + size);
+  // Page data is written in PFN order after the one shared zero page, so the last descriptor that
+  // is not the zero page's points to the end of the data. Read backwards a block at a time until
+  // one is found (a dump of mostly zero pages at the top), at most 1 MiB of descriptors.
+  const uint64_t data_start = guard.expected_size_;
+  constexpr uint64_t kChunk = 4096 / kDescSize;
+  std::vector<unsigned char> descs(kChunk * kDescSize);
+  for (uint64_t end = total, scanned = 0; end > 0 && scanned < (1 << 20) / kDescSize;) {
+    const uint64_t count = std::min(end, kChunk);
+    const uint64_t first = end - count;
+    auto n = ReadAt(fd, descs.data(), count * kDescSize, guard.descs_offset_ + first * kDescSize);
+    if (!n || *n < count * kDescSize) return std::nullopt;
+    bool found_data_page = false;
+    for (uint64_t i = 0; i < count; ++i) {
+      const unsigned char* d = descs.data() + i * kDescSize;
+      const uint64_t offset = Load(d, 8, le), size = Load(d + 8, 4, le);
+      if (offset + size < offset) continue;  // corrupt: libkdumpfile judges it
+      guard.expected_size_ = std::max(guard.expected_size_, offset + size);
+      found_data_page |= offset > data_start;
+    }
+    if (found_data_page) break;
+    end = first;
+    scanned += count;
   }
   if (guard.expected_size_ <= file_size && !known_truncated) return std::nullopt;
   return guard;
