@@ -322,13 +322,14 @@ Result<RememberedUnit> HistoryDb::Load(const std::string& path) {
   sqlite3_reset(errors);
   sqlite3_stmt* sightings = Prepare(
       "SELECT what, key, title, detail, host, member, line, time FROM sightings "
-      "WHERE input = ?1 AND what != 'report' ORDER BY rowid");
+      "WHERE input = ?1 ORDER BY rowid");
   if (sightings == nullptr) return DbError("preparing a read");
   BindText(sightings, 1, path);
   int rc;
   while ((rc = sqlite3_step(sightings)) == SQLITE_ROW) {
     Sighting s;
-    s.rule = ColumnText(sightings, 0) == "finding";
+    const std::string what = ColumnText(sightings, 0);
+    s.rule = what == "finding";
     s.key = ColumnText(sightings, 1);
     s.title = ColumnText(sightings, 2);
     s.detail = ColumnText(sightings, 3);
@@ -336,7 +337,7 @@ Result<RememberedUnit> HistoryDb::Load(const std::string& path) {
     s.input = ColumnText(sightings, 5);
     s.line = static_cast<uint64_t>(sqlite3_column_int64(sightings, 6));
     if (sqlite3_column_type(sightings, 7) != SQLITE_NULL) s.time = sqlite3_column_int64(sightings, 7);
-    out.sightings.push_back(std::move(s));
+    (what == "report" ? out.known_reports : out.sightings).push_back(std::move(s));
   }
   sqlite3_reset(sightings);
   if (rc != SQLITE_DONE) return DbError("reading an input's sightings");

@@ -30,6 +30,7 @@ struct RememberedUnit {
   std::map<std::string, uint64_t> skipped;
   std::vector<std::string> errors;
   std::vector<Sighting> sightings;  // findings and unknown crashes
+  std::vector<Sighting> known_reports;  // crash reports a finding was about (not in the summary's rows)
 };
 
 struct UnitCounts {

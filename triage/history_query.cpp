@@ -145,7 +145,7 @@ Result<RememberedUnit> HistoryQuery::Input(const std::string& path) {
           SQLITE_OK ||
       sqlite3_prepare_v2(db_,
                          "SELECT what, key, title, detail, host, member, line, time FROM sightings "
-                         "WHERE input = ?1 AND what != 'report' ORDER BY rowid",
+                         "WHERE input = ?1 ORDER BY rowid",
                          -1, &sightings.st, nullptr) != SQLITE_OK) {
     return DbError("preparing a read");
   }
@@ -162,7 +162,8 @@ Result<RememberedUnit> HistoryQuery::Input(const std::string& path) {
   Bind(sightings.st, 1, path);
   while (sqlite3_step(sightings.st) == SQLITE_ROW) {
     Sighting s;
-    s.rule = Text(sightings.st, 0) == "finding";
+    const std::string what = Text(sightings.st, 0);
+    s.rule = what == "finding";
     s.key = Text(sightings.st, 1);
     s.title = Text(sightings.st, 2);
     s.detail = Text(sightings.st, 3);
@@ -170,7 +171,7 @@ Result<RememberedUnit> HistoryQuery::Input(const std::string& path) {
     s.input = Text(sightings.st, 5);
     s.line = static_cast<uint64_t>(sqlite3_column_int64(sightings.st, 6));
     if (sqlite3_column_type(sightings.st, 7) != SQLITE_NULL) s.time = sqlite3_column_int64(sightings.st, 7);
-    out.sightings.push_back(std::move(s));
+    (what == "report" ? out.known_reports : out.sightings).push_back(std::move(s));
   }
   return out;
 }

@@ -66,7 +66,8 @@ void ReplaceAll(std::string& s, const std::string& from, const std::string& to) 
 // Digests and JSON Lines of one input's reports and findings, as they come.
 class OutcomeRecorder {
  public:
-  OutcomeRecorder(ItemOutcome& o, const std::string& path_host, bool jsonl) : o_(o), path_host_(path_host), jsonl_(jsonl) {}
+  OutcomeRecorder(ItemOutcome& o, const std::string& path_host, bool jsonl, bool keep_reports)
+      : o_(o), path_host_(path_host), jsonl_(jsonl), keep_reports_(keep_reports) {}
 
   ReportHooks Hooks() {
     ReportHooks hooks;
@@ -75,7 +76,12 @@ class OutcomeRecorder {
     };
     hooks.emit = [this](const CrashReport& r) {
       const std::string& host = log_host_.empty() ? path_host_ : log_host_;
-      o_.reports.push_back(ReportDigest{r.signature, r.title, ReportKindName(r.kind), host, r.line_start, r.line_end});
+      o_.reports.push_back(ReportDigest{r.signature, r.title, ReportKindName(r.kind), host, r.line_start, r.line_end, nullptr});
+      if (keep_reports_) {
+        auto kept = std::make_shared<CrashReport>(r);
+        if (kept->text.size() > kExampleLines) kept->text.resize(kExampleLines);
+        o_.reports.back().report = std::move(kept);
+      }
       if (jsonl_) o_.jsonl.Append(ReportLine(LeadingMembers("report", o_.name, host, o_.time), r));
     };
     return hooks;
@@ -102,6 +108,7 @@ class OutcomeRecorder {
   ItemOutcome& o_;
   const std::string& path_host_;
   bool jsonl_;
+  bool keep_reports_;
   std::string log_host_;
 };
 
@@ -122,7 +129,7 @@ std::unique_ptr<ItemOutcome> ItemAnalyzer::AnalyzeLog(const WorkItem& meta, Inpu
   auto o = NewOutcome(meta, meta.name);
   o->kind = "log";
   o->compression = std::move(compression);
-  OutcomeRecorder recorder(*o, meta.path_host, options_.jsonl);
+  OutcomeRecorder recorder(*o, meta.path_host, options_.jsonl, options_.keep_reports);
   CancellableSource cancellable(source, options_.cancel);
   StreamClassification c = ClassifyStream(cancellable, *analyzer_, engine_, recorder.Hooks());
   recorder.Finish(c);
@@ -184,7 +191,7 @@ std::unique_ptr<ItemOutcome> ItemAnalyzer::AnalyzeDump(const WorkItem& meta, con
     if (w.compare(0, meta.name.size(), meta.name) != 0) w = meta.name + ": " + w;
     o->notes.push_back(std::move(w));
   }
-  OutcomeRecorder recorder(*o, meta.path_host, options_.jsonl);
+  OutcomeRecorder recorder(*o, meta.path_host, options_.jsonl, options_.keep_reports);
   StreamClassification c = ClassifyDumpLog(*dump, meta.name, *analyzer_, engine_, recorder.Hooks());
   recorder.Finish(c);
   o->format = "vmcore";

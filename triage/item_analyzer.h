@@ -19,6 +19,7 @@ struct ItemAnalyzerOptions {
   const TriageLimits* limits = nullptr;
   std::string temp_dir = "/tmp";
   bool jsonl = false;                        // render JSON Lines
+  bool keep_reports = false;                 // keep each report (cut to kExampleLines) for examples
   size_t jsonl_memory_bytes = 256 * 1024;    // per input, before they go to a temp file
   const std::atomic<bool>* cancel = nullptr;
 };

@@ -78,7 +78,7 @@ class Merger {
         Input(index, path, j);
       } else if (type == "report" && current_) {
         ReportDigest r{Str(j, "signature"), Str(j, "title"), Str(j, "kind"), Str(j, "host"), Num(j, "line_start"),
-                       Num(j, "line_end")};
+                       Num(j, "line_end"), nullptr};
         current_->reports.push_back(std::move(r));
       } else if (type == "finding" && current_) {
         FindingDigest f;
@@ -101,17 +101,10 @@ class Merger {
   }
 
   MergeResult Finish() {
-    TriageSummary counts = std::move(builder_.counts());
     MergeResult r;
-    r.summary = builder_.Finish();
+    r.summary = builder_.Finish();  // the counts, the rows and the crashes per day
     TriageSummary& s = r.summary;
-    s.logs = counts.logs;
-    s.dumps = counts.dumps;
-    s.failed = counts.failed;
-    s.superseded = counts.superseded;
     s.from_history = remembered_.size();
-    s.bytes = counts.bytes;
-    s.skipped = std::move(counts.skipped);
     s.history = !dbs_.empty();
     r.problems = std::move(problems_);
     return r;
@@ -152,6 +145,7 @@ class Merger {
     if (o.status == OutcomeStatus::kAnalysed || o.status == OutcomeStatus::kFailed) {
       OutcomeSightings seen = SightingsOf(o);
       for (size_t i = 0; i < seen.reports.size(); ++i) {
+        builder_.CountCrash(seen.reports[i]);
         if (!seen.unknown[i]) continue;
         seen.reports[i].is_new = IsNew(seen.reports[i].key);
         builder_.Add(seen.reports[i]);
@@ -182,7 +176,11 @@ class Merger {
     counts.superseded += unit->superseded;
     for (const auto& [reason, n] : unit->skipped) counts.skipped[reason] += n;
     counts.failed += unit->errors.size();
-    for (const Sighting& s : unit->sightings) builder_.Add(s);
+    for (const Sighting& s : unit->sightings) {
+      builder_.Add(s);
+      if (!s.rule) builder_.CountCrash(s);
+    }
+    for (const Sighting& s : unit->known_reports) builder_.CountCrash(s);
   }
 
   // New: every shard database that knows the signature first saw it in its last run.

@@ -1,6 +1,7 @@
 // SightingsOf and AddOutcomeCounts.
 #include "triage/outcome_summary.h"
 
+#include <optional>
 #include <set>
 
 namespace ktriage::triage {
@@ -8,14 +9,20 @@ namespace ktriage::triage {
 OutcomeSightings SightingsOf(const ItemOutcome& o) {
   constexpr uint64_t kLeadLines = 3;
   std::set<size_t> recognised;
-  for (const FindingDigest& f : o.findings) {
+  std::vector<std::optional<size_t>> about(o.findings.size());  // the report each finding is about
+  for (size_t k = 0; k < o.findings.size(); ++k) {
+    const FindingDigest& f = o.findings[k];
     if (f.report) {
       recognised.insert(*f.report);
+      about[k] = f.report;
       continue;
     }
     for (size_t i = 0; i < o.reports.size(); ++i) {
       for (uint64_t line : f.evidence) {
-        if (line + kLeadLines >= o.reports[i].line && line <= o.reports[i].line_end) recognised.insert(i);
+        if (line + kLeadLines >= o.reports[i].line && line <= o.reports[i].line_end) {
+          recognised.insert(i);
+          if (!about[k]) about[k] = i;
+        }
       }
     }
   }
@@ -30,10 +37,12 @@ OutcomeSightings SightingsOf(const ItemOutcome& o) {
     s.input = o.name;
     s.line = r.line;
     s.time = o.time;
+    s.report = r.report;
     out.reports.push_back(std::move(s));
     out.unknown.push_back(recognised.count(i) == 0);
   }
-  for (const FindingDigest& f : o.findings) {
+  for (size_t k = 0; k < o.findings.size(); ++k) {
+    const FindingDigest& f = o.findings[k];
     Sighting s;
     s.rule = true;
     s.key = f.rule;
@@ -43,6 +52,7 @@ OutcomeSightings SightingsOf(const ItemOutcome& o) {
     s.input = o.name;
     s.line = f.line;
     s.time = o.time;
+    if (about[k] && *about[k] < o.reports.size()) s.report = o.reports[*about[k]].report;
     out.findings.push_back(std::move(s));
   }
   return out;

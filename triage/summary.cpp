@@ -13,10 +13,11 @@ void Widen(std::optional<int64_t>& first, std::optional<int64_t>& last, const st
   if (!last || *t > *last) last = t;
 }
 
-void Example(std::map<std::string, std::pair<std::string, uint64_t>>& examples, const std::string& key,
-             const Sighting& s) {
-  auto [it, inserted] = examples.try_emplace(key, s.input, s.line);
-  if (!inserted && std::make_pair(s.input, s.line) < it->second) it->second = {s.input, s.line};
+template <typename Examples>
+void Example(Examples& examples, const std::string& key, const Sighting& s) {
+  auto [it, inserted] = examples.try_emplace(key, typename Examples::mapped_type{s.input, s.line, s.report});
+  if (!inserted && std::make_pair(s.input, s.line) < std::make_pair(it->second.input, it->second.line))
+    it->second = {s.input, s.line, s.report};
 }
 
 std::string Hosts(const std::set<std::string>& hosts) {
@@ -78,16 +79,22 @@ void SummaryBuilder::Add(const Sighting& s) {
   }
 }
 
+void SummaryBuilder::CountCrash(const Sighting& report) {
+  ++summary_.crashes_per_day[report.time ? FormatDay(*report.time) : ""][report.detail];
+}
+
 TriageSummary SummaryBuilder::Finish() {
   TriageSummary out = std::move(summary_);
   for (auto& [key, row] : known_) {
-    const auto& ex = examples_["r:" + key];
-    row.example = ex.first + ":" + std::to_string(ex.second);
+    const ExampleRef& ex = examples_["r:" + key];
+    row.example = ex.input + ":" + std::to_string(ex.line);
+    row.example_report = ex.report;
     out.known.push_back(std::move(row));
   }
   for (auto& [key, row] : unknown_) {
-    const auto& ex = examples_["s:" + key];
-    row.example = ex.first + ":" + std::to_string(ex.second);
+    const ExampleRef& ex = examples_["s:" + key];
+    row.example = ex.input + ":" + std::to_string(ex.line);
+    row.example_report = ex.report;
     out.unknown.push_back(std::move(row));
   }
   // Stable sorts over key-ordered maps: ties stay in key order.
@@ -99,6 +106,10 @@ TriageSummary SummaryBuilder::Finish() {
   examples_.clear();
   summary_ = TriageSummary{};
   return out;
+}
+
+std::string FormatDay(int64_t seconds) {
+  return FormatTime(seconds).substr(0, 10);
 }
 
 std::string FormatSummary(const TriageSummary& s) {

@@ -5,10 +5,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "analyzer/report/crash_report.h"
 
 namespace ktriage::triage {
 
@@ -22,7 +25,13 @@ struct Sighting {
   uint64_t line = 0;               // first line (report) or first evidence line (finding)
   std::optional<int64_t> time;     // seconds since the epoch: the dump's crash time, else the file's mtime
   bool is_new = false;             // a signature the history had not seen before this run
+  // The report (or the report a finding is about), kept only when examples are wanted (--html);
+  // its text is cut to kExampleLines.
+  std::shared_ptr<CrashReport> report;
 };
+
+// Lines of a report kept as a group's example.
+inline constexpr size_t kExampleLines = 120;
 
 struct ProblemRow {
   std::string rule;
@@ -33,6 +42,7 @@ struct ProblemRow {
   std::optional<int64_t> first_seen;
   std::optional<int64_t> last_seen;
   std::string example;             // "input:line", the first in (input, line) order
+  std::shared_ptr<CrashReport> example_report;  // that example's report, when kept (none for a log-wide finding)
 };
 
 struct SignatureRow {
@@ -44,6 +54,7 @@ struct SignatureRow {
   std::optional<int64_t> first_seen;
   std::optional<int64_t> last_seen;
   std::string example;
+  std::shared_ptr<CrashReport> example_report;
   bool is_new = false;
 };
 
@@ -59,11 +70,16 @@ struct TriageSummary {
   bool interrupted = false;
   std::vector<ProblemRow> known;   // by count (descending), then rule id
   std::vector<SignatureRow> unknown;  // by count (descending), then signature
+  // Every crash report, known or not, by UTC day ("2026-11-22"; "" when the time is unknown)
+  // and report kind.
+  std::map<std::string, std::map<std::string, uint64_t>> crashes_per_day;
 };
 
 class SummaryBuilder {
  public:
   void Add(const Sighting& s);
+  // A crash report, counted per day and kind whether or not a rule knew it.
+  void CountCrash(const Sighting& report);
   TriageSummary& counts() { return summary_; }
   // Sorted rows; the builder is left empty.
   TriageSummary Finish();
@@ -72,7 +88,12 @@ class SummaryBuilder {
   TriageSummary summary_;
   std::map<std::string, ProblemRow> known_;
   std::map<std::string, SignatureRow> unknown_;
-  std::map<std::string, std::pair<std::string, uint64_t>> examples_;  // "r:key"/"s:key" -> (input, line)
+  struct ExampleRef {
+    std::string input;
+    uint64_t line = 0;
+    std::shared_ptr<CrashReport> report;
+  };
+  std::map<std::string, ExampleRef> examples_;  // "r:key"/"s:key"
 };
 
 // The text summary `ktriage triage` prints on stdout.
@@ -80,5 +101,7 @@ std::string FormatSummary(const TriageSummary& summary);
 
 // "2026-11-22 10:00:00Z" (UTC).
 std::string FormatTime(int64_t seconds);
+// "2026-11-22" (UTC).
+std::string FormatDay(int64_t seconds);
 
 }  // namespace ktriage::triage

@@ -38,6 +38,7 @@ struct TriageOptions {
   bool rescan = false;                  // read inputs the history says are unchanged
   std::string temp_dir = "/tmp";        // dumps copied out of archives, JSON Lines waiting their turn
   std::ostream* jsonl = nullptr;        // --output
+  bool keep_examples = false;           // each summary row keeps its example's report (--html)
   // Set asynchronously (Ctrl-C): no new input is started, inputs being read are dropped, the
   // summary and the history cover what was done.
   const std::atomic<bool>* interrupted = nullptr;

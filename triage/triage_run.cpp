@@ -31,8 +31,8 @@ class Run final : public WalkSink {
   Run(const TriageOptions& options, std::shared_ptr<const LogAnalyzer> analyzer,
       std::shared_ptr<const rules::RuleEngine> engine, HistoryDb* db, std::unique_ptr<HistoryDb::Reader> reader)
       : options_(options),
-        items_(ItemAnalyzerOptions{&options.limits, options.temp_dir, options.jsonl != nullptr, 256 * 1024,
-                                   options.interrupted},
+        items_(ItemAnalyzerOptions{&options.limits, options.temp_dir, options.jsonl != nullptr,
+                                   options.keep_examples, 256 * 1024, options.interrupted},
                std::move(analyzer), std::move(engine)),
         db_(db),
         reader_(std::move(reader)),
@@ -62,16 +62,8 @@ class Run final : public WalkSink {
       if (!*options_.jsonl) Problem("error writing the JSON Lines output");
     }
     if (options_.on_progress) options_.on_progress(Progress(true));
-    TriageSummary counts = std::move(builder_.counts());
-    result_.summary = builder_.Finish();
+    result_.summary = builder_.Finish();  // the counts, the rows and the crashes per day
     TriageSummary& s = result_.summary;
-    s.logs = counts.logs;
-    s.dumps = counts.dumps;
-    s.failed = counts.failed;
-    s.superseded = counts.superseded;
-    s.from_history = counts.from_history;
-    s.bytes = counts.bytes;
-    s.skipped = std::move(counts.skipped);
     s.history = db_ != nullptr;
     s.interrupted = result_.interrupted;
     return std::move(result_);
@@ -357,6 +349,7 @@ class Run final : public WalkSink {
     for (size_t i = 0; i < seen.reports.size(); ++i) {
       Sighting& s = seen.reports[i];
       if (Storing()) DbStatus(db_->AddReport(unit_path_, s, seen.unknown[i], &s.is_new));
+      builder_.CountCrash(s);
       if (seen.unknown[i]) builder_.Add(s);
     }
     for (const Sighting& s : seen.findings) {
@@ -388,7 +381,9 @@ class Run final : public WalkSink {
     for (const Sighting& s : unit->sightings) {
       builder_.Add(s);
       (s.rule ? findings : crashes) += 1;
+      if (!s.rule) builder_.CountCrash(s);
     }
+    for (const Sighting& s : unit->known_reports) builder_.CountCrash(s);
     findings_ += findings;
     if (options_.jsonl != nullptr) *options_.jsonl << RememberedInputLine(path, findings, crashes, unit->errors.size());
   }

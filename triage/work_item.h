@@ -33,6 +33,7 @@ struct ReportDigest {
   std::string host;
   uint64_t line = 0;
   uint64_t line_end = 0;
+  std::shared_ptr<CrashReport> report;  // only when examples are kept (ItemAnalyzerOptions::keep_reports)
 };
 
 struct FindingDigest {

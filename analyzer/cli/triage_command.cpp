@@ -17,11 +17,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "analyzer/cli/command_line.h"
 #include "analyzer/report/log_analysis.h"
+#include "triage/html_report.h"
 #include "triage/triage.h"
 
 namespace ktriage::cli {
@@ -69,6 +71,8 @@ struct RawTriageOptions {
   bool no_db = false;
   bool rescan = false;
   std::string output;
+  std::string html;
+  SymbolOptions symbols;
   std::string shard;
   bool shard_given = false;
   std::string max_expanded;
@@ -85,6 +89,9 @@ po::options_description VisibleOptions(RawTriageOptions& raw) {
       ("jobs,j", po::value(&raw.jobs)->value_name("N"), "workers analysing inputs; default: the number of CPUs")
       ("output,o", po::value(&raw.output)->value_name("FILE.jsonl"),
        "also write every input, report and finding as JSON Lines (docs/json.md)")
+      ("html", po::value(&raw.html)->value_name("FILE"),
+       "also write the summary as one self-contained HTML page: the tables, crash reports per day by kind, "
+       "and each group's example report with its frames, symbolized when debuginfo is found")
       ("db", po::value(&raw.db)->value_name("FILE"),
        "the history database; default: ${XDG_DATA_HOME:-~/.local/share}/ktriage/history.sqlite")
       ("no-db", po::bool_switch(&raw.no_db), "no history: read everything, remember nothing, mark nothing new")
@@ -107,6 +114,9 @@ po::options_description VisibleOptions(RawTriageOptions& raw) {
   po::options_description rules("Known problems (rules; docs/rules.md)", 100, 50);
   AddRuleOptions(rules, raw.rules);
   visible.add(rules);
+  po::options_description symbols("Symbolization of the --html examples (source lines and inline chains)", 100, 50);
+  AddSymbolOptions(symbols, raw.symbols);
+  visible.add(symbols);
   return visible;
 }
 
@@ -184,6 +194,8 @@ Result<TriageCommandOptions> ParseTriageOptions(const std::vector<std::string>& 
   o.no_db = raw.no_db;
   o.rescan = raw.rescan;
   o.output = raw.output;
+  o.html = raw.html;
+  o.symbols = raw.symbols;
   if (!raw.max_expanded.empty()) {
     std::optional<uint64_t> size = ParseSize(raw.max_expanded);
     if (!size || *size == 0) return Error{"invalid --max-expanded '" + raw.max_expanded + "' (expected a size: 512M, 64G...)"};
@@ -241,11 +253,32 @@ std::string TriageHelp() {
        "  ktriage triage /srv/crash-collect/2026-11-22/\n"
        "  ktriage triage --jobs 8 --output fleet.jsonl sosreport-*.tar.xz /var/crash\n"
        "  ktriage triage --no-db --rules my-rules/ logs.tar.gz\n"
+       "  ktriage triage --no-db --html fleet.html -r 6.1.0-50-cloud-amd64 /srv/crash-collect/\n"
        "  ktriage triage --shard 2/8 --db shard2.sqlite --output shard2.jsonl /srv/crash-collect/\n"
        "\n"
        "More: docs/triage.md; the JSON Lines: docs/json.md.\n";
   return s.str();
 }
+
+namespace {
+
+// The examples' frames get source lines here, after the run: a few reports, not every one.
+void WriteHtml(triage::TriageSummary& summary, const TriageCommandOptions& options, const CliContext& context,
+               std::ostream& html) {
+  if (!options.symbols.off) {
+    ReportSymbolizer symbolizer(ToReportSymbolizerOptions(options.symbols, context));
+    std::set<CrashReport*> done;
+    auto annotate = [&](const std::shared_ptr<CrashReport>& report) {
+      if (report && done.insert(report.get()).second) symbolizer.Annotate(*report);
+    };
+    for (const triage::ProblemRow& r : summary.known) annotate(r.example_report);
+    for (const triage::SignatureRow& r : summary.unknown) annotate(r.example_report);
+  }
+  html << triage::FormatHtmlReport(summary, triage::HtmlReportInfo{options.paths, KTRIAGE_VERSION});
+  html.flush();
+}
+
+}  // namespace
 
 int TriageCommand(const std::vector<std::string>& args, const CliContext& context) {
   Result<TriageCommandOptions> parsed = ParseTriageOptions(args);
@@ -299,6 +332,16 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
     }
     run.jsonl = &jsonl;
   }
+  // Opened before the run, so that an unwritable path fails before hours of work.
+  std::ofstream html;
+  if (!options.html.empty()) {
+    html.open(options.html, std::ios::binary | std::ios::trunc);
+    if (!html) {
+      context.err << "ktriage: cannot write " << options.html << ": " << std::strerror(errno) << '\n';
+      return kExitUsage;
+    }
+    run.keep_examples = true;
+  }
 
   // Progress only where a person watches: stderr is a terminal.
   const bool progress = isatty(STDERR_FILENO) == 1;
@@ -340,6 +383,10 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
   }
   context.out << triage::FormatSummary(result->summary);
   context.out.flush();
+  if (html.is_open()) {
+    WriteHtml(result->summary, options, context, html);
+    if (!html) result->problems.push_back("error writing " + options.html);
+  }
   for (const std::string& p : result->problems) context.err << "ktriage: " << p << '\n';
   if (result->interrupted) return kExitInterrupted;
   if (!context.out) {

@@ -7,6 +7,7 @@
 
 #include "analyzer/cli/cli_context.h"
 #include "analyzer/cli/rule_options.h"
+#include "analyzer/cli/symbol_options.h"
 #include "base/result.h"
 #include "triage/limits.h"
 #include "triage/shard.h"
@@ -24,6 +25,8 @@ struct TriageCommandOptions {
   bool no_db = false;                   // --no-db
   bool rescan = false;                  // --rescan
   std::string output;                   // --output FILE.jsonl; "" for none
+  std::string html;                     // --html FILE; "" for none
+  SymbolOptions symbols;                // debuginfo for the --html examples' frames
   triage::TriageLimits limits;          // --max-expanded, --max-ratio, --max-members, --max-depth
   triage::ShardSpec shard;              // --shard I/N
   bool help = false;
