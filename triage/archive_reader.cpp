@@ -31,7 +31,7 @@ Result<size_t> FileByteSource::Read(char* buffer, size_t size) {
 
 ArchiveReader::ArchiveReader(InputSource& source, std::string name, int depth, ExpansionBudget& budget,
                              const std::atomic<bool>* cancel)
-    : source_(source), name_(std::move(name)), depth_(depth), budget_(budget), cancel_(cancel) {}
+    : source_(source), gzip_(source), name_(std::move(name)), depth_(depth), budget_(budget), cancel_(cancel) {}
 
 ArchiveReader::~ArchiveReader() {
   if (archive_ != nullptr) archive_read_free(archive_);
@@ -44,13 +44,13 @@ la_ssize_t ArchiveReader::ReadCallback(archive* a, void* self, const void** buff
     archive_set_error(a, EINTR, "interrupted");
     return -1;
   }
-  Result<size_t> got = r->source_.Read(r->buffer_.data(), r->buffer_.size());
+  Result<size_t> got = r->gzip_.Read(r->buffer_.data(), r->buffer_.size());
   if (!got) {
     r->source_error_ = got.error().message;
     archive_set_error(a, EIO, "%s", r->source_error_.c_str());
     return -1;
   }
-  r->consumed_ += *got;
+  r->consumed_ = r->gzip_.consumed();
   *buffer = r->buffer_.data();
   return static_cast<la_ssize_t>(*got);
 }
@@ -88,7 +88,8 @@ Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(InputSource& source, 
   }
   archive_entry* entry = nullptr;
   const int first = archive_read_next_header(a, &entry);
-  // Filters from the outermost (the stream's bytes) inwards.
+  // Filters from the outermost (the stream's bytes) inwards; gzip_ is outside libarchive's.
+  if (r->gzip_.gzip()) r->compression_ = "gzip";
   for (int i = archive_filter_count(a) - 1; i >= 0; --i) {
     if (archive_filter_code(a, i) == ARCHIVE_FILTER_NONE) continue;
     const char* n = archive_filter_name(a, i);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/ingest/gzip_source.h"
 #include "analyzer/ingest/input_source.h"
 #include "base/result.h"
 #include "triage/limits.h"
@@ -87,13 +88,14 @@ class ArchiveReader {
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
 
   InputSource& source_;
+  GzipSource gzip_;           // over source_: gzip is inflated by ISA-L, not libarchive's zlib
   std::string name_;
   int depth_;
   ExpansionBudget& budget_;
   const std::atomic<bool>* cancel_;
   archive* archive_ = nullptr;
   std::vector<char> buffer_;
-  uint64_t consumed_ = 0;     // compressed bytes taken from source_
+  uint64_t consumed_ = 0;     // compressed bytes taken from source_ (gzip_.consumed())
   uint64_t expanded_ = 0;     // member bytes of this archive (for its ratio)
   bool raw_ = false;
   struct archive_entry* first_entry_ = nullptr;  // Open read the first header already
