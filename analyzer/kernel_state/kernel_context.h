@@ -1,0 +1,32 @@
+// KernelContext: what every walk of kernel data needs, passed in (no globals): the dump's memory,
+// the build's types and symbols, and where KASLR put the kernel.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "analyzer/kernel_state/kernel_object.h"
+#include "analyzer/kernel_state/kernel_types.h"
+#include "analyzer/kernel_state/vmlinux_symbols.h"
+#include "analyzer/vmcore/memory_reader.h"
+
+namespace ktriage::kernel {
+
+struct KernelContext {
+  MemoryReader& memory;
+  KernelTypes& types;
+  const VmlinuxSymbols& symbols;
+  int64_t kernel_offset = 0;  // KERNELOFFSET: added to every vmlinux address
+
+  // A kernel symbol's address in the dump.
+  Result<uint64_t> Symbol(std::string_view name) const {
+    Result<uint64_t> a = symbols.Address(name);
+    if (!a) return a.error();
+    return *a + static_cast<uint64_t>(kernel_offset);
+  }
+  Result<KernelObject> Object(std::string_view type, uint64_t address) const {
+    return KernelObject::Read(memory, types, type, address);
+  }
+};
+
+}  // namespace ktriage::kernel

@@ -1,0 +1,183 @@
+// KernelTypes: an index of struct/union names to their DWARF entries, then member lookups that
+// strip typedefs and qualifiers and descend into anonymous members.
+#include "analyzer/kernel_state/kernel_types.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+namespace ktriage::kernel {
+
+struct KernelTypes::Impl {
+  int fd = -1;
+  Dwarf* dwarf = nullptr;
+  std::unordered_map<std::string, Dwarf_Off> aggregates;  // name -> first complete definition
+  ~Impl() {
+    if (dwarf != nullptr) dwarf_end(dwarf);
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+namespace {
+
+std::string_view StripKeyword(std::string_view type) {
+  for (std::string_view prefix : {"struct ", "union "}) {
+    if (type.substr(0, prefix.size()) == prefix) return type.substr(prefix.size());
+  }
+  return type;
+}
+
+// Through typedef, const, volatile, restrict and atomic to the type itself.
+bool Resolve(Dwarf_Die* die) {
+  for (int depth = 0; depth < 32; ++depth) {
+    const int tag = dwarf_tag(die);
+    if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
+        tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type) {
+      return true;
+    }
+    Dwarf_Attribute attr;
+    if (dwarf_attr_integrate(die, DW_AT_type, &attr) == nullptr || dwarf_formref_die(&attr, die) == nullptr) return false;
+  }
+  return false;
+}
+
+bool TypeOf(Dwarf_Die* die, Dwarf_Die* type) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(die, DW_AT_type, &attr) == nullptr || dwarf_formref_die(&attr, type) == nullptr) return false;
+  return Resolve(type);
+}
+
+std::optional<uint64_t> MemberOffset(Dwarf_Die* member) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr(member, DW_AT_data_member_location, &attr) == nullptr) {
+    // A union's members, and bitfields described by DW_AT_data_bit_offset alone, start at 0
+    // bytes (bitfields: the byte holding their first bit).
+    Dwarf_Word bits;
+    if (dwarf_attr(member, DW_AT_data_bit_offset, &attr) != nullptr && dwarf_formudata(&attr, &bits) == 0)
+      return bits / 8;
+    return 0;
+  }
+  Dwarf_Word offset;
+  if (dwarf_formudata(&attr, &offset) == 0) return offset;
+  return std::nullopt;  // a location expression: not used for C structs
+}
+
+// Searches `aggregate`'s members for `name`, descending into anonymous structs and unions.
+bool FindMember(Dwarf_Die* aggregate, std::string_view name, Dwarf_Die* found, uint64_t* offset, int depth = 0) {
+  if (depth > 8) return false;
+  Dwarf_Die child;
+  if (dwarf_child(aggregate, &child) != 0) return false;
+  do {
+    if (dwarf_tag(&child) != DW_TAG_member) continue;
+    const char* member_name = dwarf_diename(&child);
+    std::optional<uint64_t> at = MemberOffset(&child);
+    if (!at) continue;
+    if (member_name != nullptr) {
+      if (name == member_name) {
+        *found = child;
+        *offset = *at;
+        return true;
+      }
+      continue;
+    }
+    Dwarf_Die inner;
+    if (!TypeOf(&child, &inner)) continue;
+    uint64_t inner_offset = 0;
+    if (FindMember(&inner, name, found, &inner_offset, depth + 1)) {
+      *offset = *at + inner_offset;
+      return true;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+}  // namespace
+
+KernelTypes::~KernelTypes() = default;
+
+Result<std::unique_ptr<KernelTypes>> KernelTypes::Open(const std::string& vmlinux) {
+  std::unique_ptr<KernelTypes> types(new KernelTypes());
+  types->path_ = vmlinux;
+  types->impl_ = std::make_unique<Impl>();
+  Impl& impl = *types->impl_;
+  impl.fd = ::open(vmlinux.c_str(), O_RDONLY | O_CLOEXEC);
+  if (impl.fd < 0) return Error{vmlinux + ": " + std::strerror(errno)};
+  impl.dwarf = dwarf_begin(impl.fd, DWARF_C_READ);
+  if (impl.dwarf == nullptr) return Error{vmlinux + ": no DWARF (" + dwarf_errmsg(-1) + ")"};
+  Dwarf_Off offset = 0, next = 0;
+  size_t header_size = 0;
+  while (dwarf_nextcu(impl.dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+    Dwarf_Die cu, child;
+    if (dwarf_offdie(impl.dwarf, offset + header_size, &cu) != nullptr && dwarf_child(&cu, &child) == 0) {
+      do {
+        const int tag = dwarf_tag(&child);
+        if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type) && !dwarf_hasattr(&child, DW_AT_declaration)) {
+          if (const char* name = dwarf_diename(&child)) impl.aggregates.emplace(name, dwarf_dieoffset(&child));
+        }
+      } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    offset = next;
+  }
+  if (impl.aggregates.empty()) return Error{vmlinux + ": no struct definitions in its DWARF (stripped?)"};
+  return types;
+}
+
+Result<uint64_t> KernelTypes::SizeOf(std::string_view type) {
+  const std::string name(StripKeyword(type));
+  auto it = impl_->aggregates.find(name);
+  if (it == impl_->aggregates.end()) return Error{"struct " + name + " is not in the DWARF of " + path_};
+  Dwarf_Die die;
+  Dwarf_Word size;
+  if (dwarf_offdie(impl_->dwarf, it->second, &die) == nullptr || dwarf_aggregate_size(&die, &size) != 0)
+    return Error{"struct " + name + ": no size in the DWARF of " + path_};
+  return size;
+}
+
+Result<MemberLayout> KernelTypes::Member(std::string_view type, std::string_view path) {
+  const std::string key = std::string(StripKeyword(type)) + ":" + std::string(path);
+  if (auto cached = members_.find(key); cached != members_.end()) return cached->second;
+  auto answer = [&]() -> Result<MemberLayout> {
+    const std::string name(StripKeyword(type));
+    auto it = impl_->aggregates.find(name);
+    if (it == impl_->aggregates.end()) return Error{"struct " + name + " is not in the DWARF of " + path_};
+    Dwarf_Die current;
+    if (dwarf_offdie(impl_->dwarf, it->second, &current) == nullptr) return Error{"struct " + name + ": bad DWARF"};
+    MemberLayout layout;
+    std::string_view rest = path;
+    while (!rest.empty()) {
+      const size_t dot = rest.find('.');
+      const std::string_view part = rest.substr(0, dot);
+      rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+      Dwarf_Die member;
+      uint64_t offset = 0;
+      if (!FindMember(&current, part, &member, &offset))
+        return Error{"struct " + name + " has no member " + std::string(path) + " in " + path_};
+      layout.offset += offset;
+      Dwarf_Die member_type;
+      if (!TypeOf(&member, &member_type)) return Error{"struct " + name + "." + std::string(path) + ": no type"};
+      Dwarf_Word size = 0;
+      layout.size = dwarf_aggregate_size(&member_type, &size) == 0 ? size : 0;
+      if (dwarf_tag(&member_type) == DW_TAG_pointer_type && layout.size == 0) layout.size = 8;
+      current = member_type;
+    }
+    return layout;
+  }();
+  members_.emplace(key, answer);
+  return answer;
+}
+
+Result<uint64_t> KernelTypes::Offset(std::string_view type, std::string_view path) {
+  Result<MemberLayout> m = Member(type, path);
+  if (!m) return m.error();
+  return m->offset;
+}
+
+bool KernelTypes::Has(std::string_view type, std::string_view path) { return Member(type, path).ok(); }
+
+}  // namespace ktriage::kernel

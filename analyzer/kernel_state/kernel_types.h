@@ -1,0 +1,50 @@
+// KernelTypes: struct sizes and member offsets of one kernel build, read from its vmlinux DWARF
+// (libdw), so that the walks of kernel data in a dump are written against names ("task_struct",
+// "thread.sp") and follow the layout of whatever kernel made the dump.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/result.h"
+
+namespace ktriage::kernel {
+
+struct MemberLayout {
+  uint64_t offset = 0;  // bytes from the start of the outermost struct
+  uint64_t size = 0;    // bytes of the member's type (0 when it has none, a flexible array)
+};
+
+class KernelTypes {
+ public:
+  // Indexes the struct and union definitions of `vmlinux` (one pass over its compile units'
+  // top-level entries, about half a second for a distribution kernel).
+  static Result<std::unique_ptr<KernelTypes>> Open(const std::string& vmlinux);
+  ~KernelTypes();
+  KernelTypes(const KernelTypes&) = delete;
+  KernelTypes& operator=(const KernelTypes&) = delete;
+
+  // `type`: "task_struct" (a struct or union name; "struct " / "union " prefixes accepted).
+  Result<uint64_t> SizeOf(std::string_view type);
+  // `path`: "tasks", "thread.sp", "sk_common.skc_dport": members of nested structs, through
+  // anonymous structs and unions. Errors name the type and the member that is missing.
+  Result<MemberLayout> Member(std::string_view type, std::string_view path);
+  Result<uint64_t> Offset(std::string_view type, std::string_view path);
+  // Whether `type` has `path` (kernels rename fields: task_struct's state became __state in 5.14).
+  bool Has(std::string_view type, std::string_view path);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  KernelTypes() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  std::map<std::string, Result<MemberLayout>, std::less<>> members_;  // "type:path" -> answer
+};
+
+}  // namespace ktriage::kernel

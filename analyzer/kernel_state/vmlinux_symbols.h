@@ -1,0 +1,25 @@
+// VmlinuxSymbols: addresses of kernel variables and functions from vmlinux's ELF symbol table
+// (as linked, before KASLR: callers add the dump's KERNELOFFSET).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/result.h"
+
+namespace ktriage::kernel {
+
+class VmlinuxSymbols {
+ public:
+  static Result<VmlinuxSymbols> Open(const std::string& vmlinux);
+  // The link-time address of a global symbol ("init_task"); an error names the symbol.
+  Result<uint64_t> Address(std::string_view name) const;
+
+ private:
+  std::string path_;
+  std::unordered_map<std::string, uint64_t> addresses_;
+};
+
+}  // namespace ktriage::kernel
