@@ -1,0 +1,75 @@
+// ORC, the x86-64 kernel's own unwind tables (objtool writes them for every function, entry
+// code included): the fallback where DWARF CFI ends, read from the dump's memory for vmlinux and
+// for each module. The layout is the 4.14..6.2 one (type:2, end:1).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/kernel_state/kernel_context.h"
+#include "analyzer/kernel_state/kernel_modules.h"
+
+namespace ktriage::kernel {
+
+struct OrcEntry {
+  int16_t sp_offset = 0;
+  int16_t bp_offset = 0;
+  unsigned sp_reg = 0;
+  unsigned bp_reg = 0;
+  unsigned type = 0;
+  bool end = false;
+};
+
+// What an unwinding step knows of a frame's registers.
+struct UnwindState {
+  uint64_t ip = 0;
+  uint64_t sp = 0;
+  std::optional<uint64_t> bp;
+  bool exact_ip = false;      // an interrupted or first PC, not a return address (no -1 on lookup)
+  uint64_t regs = 0;          // the pt_regs on the stack this frame came out of (0: none)
+  bool full_regs = false;     // all of pt_regs were saved (not only the iret frame)
+};
+
+enum class OrcResult { kStepped, kEnd, kNoEntry, kUnreadable, kUnsupported };
+
+class OrcUnwinder {
+ public:
+  OrcUnwinder(const KernelContext& kernel, const ModuleList& modules);
+
+  // One frame up from `state`; `why` says what stopped it.
+  OrcResult Step(UnwindState& state, std::string* why);
+  // The entry covering `ip` (already adjusted for return addresses).
+  std::optional<OrcEntry> Find(uint64_t ip, std::string* why);
+
+ private:
+  struct Table {
+    std::vector<uint64_t> ips;  // absolute, sorted
+    std::vector<unsigned char> entries;
+    std::string error;          // why it could not be read
+  };
+  const Table& KernelTable();
+  // ftrace trampolines are copies of ftrace_caller / ftrace_regs_caller: their ORC is the
+  // original's at the same offset (as the kernel's orc_ftrace_find does).
+  std::optional<uint64_t> FtraceOriginal(uint64_t ip);
+  bool InKernelText(uint64_t ip);
+  const Table& ModuleTable(const LoadedModule& m);
+  bool Read(uint64_t address, uint64_t* value);
+  bool RegsField(const UnwindState& s, const char* field, uint64_t* value);
+
+  const KernelContext& k_;
+  const ModuleList& modules_;
+  std::optional<Table> kernel_;
+  std::map<uint64_t, Table> module_tables_;  // by struct module address
+  std::map<std::string, uint64_t> pt_regs_;  // field -> offset
+  std::optional<std::pair<uint64_t, uint64_t>> text_;  // _stext, _etext
+  struct Trampoline {
+    uint64_t start = 0, size = 0;
+    bool save_regs = false;
+  };
+  std::optional<std::vector<Trampoline>> trampolines_;
+};
+
+}  // namespace ktriage::kernel

@@ -1,0 +1,288 @@
+// StackUnwinder: libdwfl runs a CFI segment from a register set (its thread callbacks hand it the
+// registers and the dump's memory); when it stops, one ORC step from the segment's last frame
+// gives the next register set, and CFI starts again from there.
+#include "analyzer/kernel_state/stack_unwinder.h"
+
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "analyzer/kernel_state/orc_unwind.h"
+#include "base/text.h"
+
+namespace ktriage::kernel {
+namespace {
+
+constexpr int kRip = 16, kRsp = 7, kRbp = 6;
+
+// The module's userdata is the vmlinux path (set after dwfl_report_module).
+int FindVmlinux(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, char** file_name, Elf**) {
+  const char* path = static_cast<const char*>(*userdata);
+  if (path == nullptr) return -1;
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) *file_name = strdup(path);
+  return fd;
+}
+
+const Dwfl_Callbacks kCallbacks = {
+    FindVmlinux,
+    dwfl_standard_find_debuginfo,     // vmlinux carries its own DWARF
+    dwfl_offline_section_address,
+    nullptr,
+};
+
+// The span of vmlinux's PT_LOAD segments, as linked.
+std::optional<std::pair<uint64_t, uint64_t>> LoadSpan(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+  std::optional<std::pair<uint64_t, uint64_t>> span;
+  size_t count = 0;
+  if (elf != nullptr && elf_getphdrnum(elf, &count) == 0) {
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, static_cast<int>(i), &ph) == nullptr || ph.p_type != PT_LOAD) continue;
+      // The kernel's per-CPU segment is linked at 0: not part of the text's span.
+      if (ph.p_vaddr == 0) continue;
+      if (!span) span = std::make_pair(ph.p_vaddr, ph.p_vaddr + ph.p_memsz);
+      span->first = std::min<uint64_t>(span->first, ph.p_vaddr);
+      span->second = std::max<uint64_t>(span->second, ph.p_vaddr + ph.p_memsz);
+    }
+  }
+  if (elf != nullptr) elf_end(elf);
+  ::close(fd);
+  return span;
+}
+
+}  // namespace
+
+DwarfRegisters RegistersFromNames(const std::map<std::string, uint64_t>& named) {
+  static const char* const kNames[17] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+                                         "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+  DwarfRegisters regs;
+  for (size_t i = 0; i < regs.size(); ++i) {
+    if (auto it = named.find(kNames[i]); it != named.end()) regs[i] = it->second;
+  }
+  return regs;
+}
+
+struct StackUnwinder::Impl {
+  Impl(const KernelContext& kernel, const ModuleList& modules) : k(kernel), orc(kernel, modules) {}
+  ~Impl() {
+    if (dwfl != nullptr) dwfl_end(dwfl);
+  }
+
+  const KernelContext& k;
+  OrcUnwinder orc;
+  Dwfl* dwfl = nullptr;
+  std::string path;  // vmlinux, which FindVmlinux opens
+  // The register set the next CFI segment starts from (set_initial_registers reads it).
+  DwarfRegisters start;
+  // What the segment's frames were.
+  struct SegmentFrame {
+    uint64_t pc = 0;
+    bool activation = false;
+    DwarfRegisters regs;
+  };
+  std::vector<SegmentFrame> segment;
+  size_t segment_limit = 0;
+
+  static pid_t NextThread(Dwfl*, void*, void**) { return 0; }
+  static bool GetThread(Dwfl*, pid_t, void* dwfl_arg, void** thread_arg) {
+    *thread_arg = dwfl_arg;
+    return true;
+  }
+  static bool MemoryRead(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
+    Result<uint64_t> v = static_cast<Impl*>(arg)->k.memory.ReadU64(addr);
+    if (!v) return false;
+    *result = *v;
+    return true;
+  }
+  static bool SetInitialRegisters(Dwfl_Thread* thread, void* arg) {
+    const Impl& self = *static_cast<Impl*>(arg);
+    for (int r = 0; r < kRip; ++r) {
+      if (!self.start[static_cast<size_t>(r)]) continue;
+      const Dwarf_Word value = *self.start[static_cast<size_t>(r)];
+      if (!dwfl_thread_state_registers(thread, r, 1, &value)) return false;
+    }
+    if (!self.start[kRip]) return false;
+    dwfl_thread_state_register_pc(thread, *self.start[kRip]);
+    return true;
+  }
+  static int OnFrame(Dwfl_Frame* frame, void* arg) {
+    Impl& self = *static_cast<Impl*>(arg);
+    SegmentFrame f;
+    if (!dwfl_frame_pc(frame, &f.pc, &f.activation)) return DWARF_CB_ABORT;
+    for (unsigned r = 0; r < 16; ++r) {
+      Dwarf_Word v;
+      if (dwfl_frame_reg(frame, r, &v) == 0) f.regs[r] = v;
+    }
+    f.regs[kRip] = f.pc;
+    self.segment.push_back(f);
+    // Outside vmlinux (a module) there is no CFI, and libdwfl's fallback would follow RBP as a
+    // frame pointer, which this kernel does not keep: ORC goes on from here instead.
+    const Dwarf_Addr lookup = f.activation ? f.pc : f.pc - 1;
+    if (dwfl_addrmodule(self.dwfl, lookup) == nullptr) return DWARF_CB_ABORT;
+    return self.segment.size() >= self.segment_limit ? DWARF_CB_ABORT : DWARF_CB_OK;
+  }
+
+  // CFI from `start` until libdwfl stops; the frames are in `segment`.
+  void CfiSegment(const DwarfRegisters& from, size_t limit) {
+    start = from;
+    segment.clear();
+    segment_limit = limit;
+    (void)dwfl_getthread_frames(dwfl, 1, &Impl::OnFrame, this);
+  }
+};
+
+StackUnwinder::StackUnwinder(const KernelContext& kernel, const ModuleList& modules)
+    : modules_(modules), impl_(std::make_unique<Impl>(kernel, modules)) {}
+
+std::string StackUnwinder::Name(uint64_t pc, bool exact) const {
+  const uint64_t lookup = exact ? pc : pc - 1;
+  if (Dwfl_Module* m = dwfl_addrmodule(impl_->dwfl, lookup)) {
+    GElf_Off offset = 0;
+    GElf_Sym sym;
+    if (const char* name = dwfl_module_addrinfo(m, lookup, &offset, &sym, nullptr, nullptr, nullptr)) {
+      // The offset of the PC itself, as the kernel prints it.
+      return std::string(name) + "+" + HexString(offset + (pc - lookup)) + "/" + HexString(sym.st_size);
+    }
+  }
+  if (const LoadedModule* m = modules_.Containing(lookup)) return "[" + m->name + "]+" + HexString(pc - m->text_base);
+  return "";
+}
+StackUnwinder::~StackUnwinder() = default;
+
+Result<std::unique_ptr<StackUnwinder>> StackUnwinder::Create(const KernelContext& kernel, const ModuleList& modules,
+                                                             const std::string& vmlinux) {
+  std::unique_ptr<StackUnwinder> u(new StackUnwinder(kernel, modules));
+  Impl& impl = *u->impl_;
+  impl.path = vmlinux;
+  std::optional<std::pair<uint64_t, uint64_t>> span = LoadSpan(vmlinux);
+  if (!span) return Error{vmlinux + ": no loadable segments"};
+  impl.dwfl = dwfl_begin(&kCallbacks);
+  if (impl.dwfl == nullptr) return Error{std::string("libdwfl: ") + dwfl_errmsg(-1)};
+  // Reported where KASLR put it, so that libdwfl sees the addresses the dump's stacks hold: an
+  // ET_EXEC kernel reported away from its link address is relocated like an ET_DYN.
+  const uint64_t slide = static_cast<uint64_t>(kernel.kernel_offset);
+  Dwfl_Module* module = dwfl_report_module(impl.dwfl, "kernel", span->first + slide, span->second + slide);
+  if (module == nullptr) return Error{vmlinux + ": " + dwfl_errmsg(-1)};
+  void** userdata = nullptr;
+  dwfl_module_info(module, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  *userdata = const_cast<char*>(impl.path.c_str());
+  dwfl_report_end(impl.dwfl, nullptr, nullptr);
+  GElf_Addr bias = 0;
+  if (dwfl_module_getelf(module, &bias) == nullptr) return Error{vmlinux + ": " + dwfl_errmsg(-1)};
+  static const Dwfl_Thread_Callbacks thread_callbacks = {
+      &Impl::NextThread, &Impl::GetThread, &Impl::MemoryRead, &Impl::SetInitialRegisters, nullptr, nullptr,
+  };
+  if (!dwfl_attach_state(impl.dwfl, nullptr, 1, &thread_callbacks, &impl))
+    return Error{std::string("libdwfl cannot unwind this kernel: ") + dwfl_errmsg(-1)};
+  return u;
+}
+
+Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, bool start_exact) {
+  Impl& impl = *impl_;
+  Backtrace bt;
+  if (!start[kRip] || !start[kRsp]) {
+    bt.end = "no PC or stack pointer in the registers";
+    return bt;
+  }
+  bt.frames.push_back({*start[kRip], *start[kRsp], start_exact, "registers"});
+  DwarfRegisters regs = start;
+  bool exact = start_exact;  // the PC of `regs` is exact (not a return address)
+  UnwindState state;
+  while (bt.frames.size() < max_frames) {
+    // CFI: libdwfl looks a return address up at PC-1 only after its first frame, so hand it the
+    // call instruction itself; the frame was already listed.
+    DwarfRegisters from = regs;
+    if (!exact) from[kRip] = *regs[kRip] - 1;
+    impl.CfiSegment(from, max_frames - bt.frames.size() + 1);
+    const Impl::SegmentFrame* last = nullptr;
+    for (size_t i = 0; i < impl.segment.size(); ++i) {
+      const Impl::SegmentFrame& f = impl.segment[i];
+      last = &f;
+      if (i == 0) continue;
+      const uint64_t sp = f.regs[kRsp] ? *f.regs[kRsp] : 0;
+      if (f.pc == 0) break;
+      bt.frames.push_back({f.pc, sp, false, "cfi"});
+    }
+    if (last != nullptr && impl.segment.size() > 1) {
+      regs = last->regs;
+      exact = false;
+    }
+    if (bt.frames.size() >= max_frames) break;
+    // ORC: one frame on from where CFI stopped.
+    state = UnwindState{};
+    state.ip = *regs[kRip];
+    state.sp = regs[kRsp] ? *regs[kRsp] : 0;
+    state.bp = regs[kRbp];
+    state.exact_ip = exact;
+    const uint64_t old_sp = state.sp;
+    std::string why;
+    const OrcResult r = impl.orc.Step(state, &why);
+    if (r == OrcResult::kEnd) {
+      bt.complete = true;
+      bt.end = why.empty() ? "end of stack" : why;
+      break;
+    }
+    if (r != OrcResult::kStepped) {
+      bt.end = "stopped after " + HexString(*regs[kRip]) + ": " + why;
+      break;
+    }
+    if (state.ip == 0) {
+      bt.complete = true;
+      bt.end = "end of stack";
+      break;
+    }
+    // A stack pointer that goes down within one stack means a loop (stack switches jump far).
+    if (state.sp <= old_sp && old_sp - state.sp < 0x10000) {
+      bt.end = "stopped after " + HexString(*regs[kRip]) + ": the stack pointer did not move up";
+      break;
+    }
+    bt.frames.push_back({state.ip, state.sp, state.exact_ip, state.regs != 0 ? "pt_regs" : "orc"});
+    regs = DwarfRegisters{};
+    if (state.regs != 0 && state.full_regs) {
+      // The interrupted context's whole register set, for CFI to start from.
+      static const char* const kFields[16] = {"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
+                                              "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
+      for (size_t i = 0; i < 16; ++i) {
+        if (auto off = impl.k.types.Offset("pt_regs", kFields[i])) {
+          if (auto v = impl.k.memory.ReadU64(state.regs + *off)) regs[i] = *v;
+        }
+      }
+    }
+    regs[kRip] = state.ip;
+    regs[kRsp] = state.sp;
+    if (state.bp) regs[kRbp] = state.bp;
+    exact = state.exact_ip;
+  }
+  if (bt.end.empty()) bt.end = "stopped after " + std::to_string(max_frames) + " frames";
+  return bt;
+}
+
+Result<Backtrace> StackUnwinder::UnwindSleeping(const TaskInfo& task, size_t max_frames) {
+  if (task.saved_sp == 0) return Error{"pid " + std::to_string(task.pid) + ": no saved stack pointer"};
+  Result<KernelObject> frame = impl_->k.Object("inactive_task_frame", task.saved_sp);
+  if (!frame) return Error{"pid " + std::to_string(task.pid) + ": " + frame.error().message};
+  Result<uint64_t> size = impl_->k.types.SizeOf("inactive_task_frame");
+  DwarfRegisters regs;
+  static const std::pair<const char*, int> kSaved[] = {{"r15", 15}, {"r14", 14}, {"r13", 13}, {"r12", 12},
+                                                       {"bx", 3},   {"bp", 6}};
+  for (const auto& [field, reg] : kSaved) {
+    if (auto v = frame->Unsigned(field)) regs[static_cast<size_t>(reg)] = *v;
+  }
+  Result<uint64_t> ret = frame->Unsigned("ret_addr");
+  if (!ret || !size) return Error{"pid " + std::to_string(task.pid) + ": unreadable switch frame"};
+  regs[kRip] = *ret;
+  regs[kRsp] = task.saved_sp + *size;
+  return Unwind(regs, max_frames, false);  // ret_addr: a return address into __schedule
+}
+
+}  // namespace ktriage::kernel

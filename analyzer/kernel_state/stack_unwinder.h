@@ -1,0 +1,64 @@
+// StackUnwinder: a kernel stack from a starting register set (a CPU's NT_PRSTATUS, a sleeping
+// task's switch frame), unwound with libdwfl over vmlinux's DWARF CFI, the dump's memory serving
+// its reads; where CFI ends (entry code, modules without debuginfo) ORC takes over for a frame,
+// then CFI again. Each frame says which method found it; the trace says why it ended.
+#pragma once
+
+#include <array>
+#include <map>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/kernel_state/kernel_context.h"
+#include "analyzer/kernel_state/kernel_modules.h"
+#include "analyzer/kernel_state/task_list.h"
+
+namespace ktriage::kernel {
+
+// x86-64 registers in DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, then rip (16).
+using DwarfRegisters = std::array<std::optional<uint64_t>, 17>;
+
+// From libkdumpfile's register names ("rip", "rsp", "r12"...).
+DwarfRegisters RegistersFromNames(const std::map<std::string, uint64_t>& named);
+
+struct StackFrame {
+  uint64_t pc = 0;
+  uint64_t sp = 0;
+  bool exact_pc = false;      // the interrupted or stopped PC itself, not a return address
+  std::string method;         // "registers", "cfi", "orc", "pt_regs"
+};
+
+struct Backtrace {
+  std::vector<StackFrame> frames;
+  std::string end;            // why it ended: "end of stack", "user mode", or where it stopped and why
+  bool complete = false;      // reached the stack's bottom (kernel thread start or user mode)
+};
+
+class StackUnwinder {
+ public:
+  // `vmlinux`: the dump's own build (the caller checked the build-id).
+  static Result<std::unique_ptr<StackUnwinder>> Create(const KernelContext& kernel, const ModuleList& modules,
+                                                       const std::string& vmlinux);
+  ~StackUnwinder();
+  StackUnwinder(const StackUnwinder&) = delete;
+  StackUnwinder& operator=(const StackUnwinder&) = delete;
+
+  // `start_exact`: start's PC is where the CPU was (a crash, an interrupt), not a return address.
+  Backtrace Unwind(const DwarfRegisters& start, size_t max_frames = 96, bool start_exact = true);
+  // "netdev_pick_tx+0x27c/0x294", "[ktriage_test]+0x119" for a module, "" when unknown. `exact`:
+  // `pc` is not a return address (a return address is named by the call before it).
+  std::string Name(uint64_t pc, bool exact) const;
+  // A task that is not running: from its thread.sp's inactive_task_frame.
+  Result<Backtrace> UnwindSleeping(const TaskInfo& task, size_t max_frames = 96);
+
+ private:
+  StackUnwinder(const KernelContext& kernel, const ModuleList& modules);
+  const ModuleList& modules_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ktriage::kernel
