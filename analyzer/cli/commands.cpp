@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "analyzer/cli/analyze_command.h"
+#include "analyzer/cli/bt_command.h"
 #include "analyzer/cli/dump_commands.h"
 #include "analyzer/cli/history_command.h"
 #include "analyzer/cli/merge_command.h"
@@ -24,6 +25,8 @@ namespace {
 constexpr std::array kCommands = {
     CommandSpec{"analyze", "find and summarise the kernel crash reports in logs and crash dumps", &AnalyzeHelp,
                 &AnalyzeCommand},
+    CommandSpec{"bt", "kernel stacks of every CPU and blocked task in a crash dump (needs its vmlinux)", &BtHelp,
+                &BtCommand},
     CommandSpec{"dmesg", "print the kernel log kept in a crash dump", &DmesgHelp, &DmesgCommand},
     CommandSpec{"history", "what earlier triage runs saw: top signatures, what is new since a date, one signature",
                 &HistoryHelp, &HistoryCommand},

@@ -18,12 +18,14 @@ struct KernelContext {
   const VmlinuxSymbols& symbols;
   int64_t kernel_offset = 0;  // KERNELOFFSET: added to every vmlinux address
 
-  // A kernel symbol's address in the dump.
+  // A kernel symbol's address in the dump. Per-CPU variables are linked at small offsets from
+  // their section (add __per_cpu_offset[cpu]); KASLR moves only the image, in the top 2 GiB.
   Result<uint64_t> Symbol(std::string_view name) const {
     Result<uint64_t> a = symbols.Address(name);
     if (!a) return a.error();
-    return *a + static_cast<uint64_t>(kernel_offset);
+    return *a >= kImageBase ? *a + static_cast<uint64_t>(kernel_offset) : *a;
   }
+  static constexpr uint64_t kImageBase = 0xffffffff80000000;
   Result<KernelObject> Object(std::string_view type, uint64_t address) const {
     return KernelObject::Read(memory, types, type, address);
   }

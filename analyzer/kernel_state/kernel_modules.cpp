@@ -4,6 +4,8 @@
 
 #include "analyzer/kernel_state/kernel_list.h"
 
+#include <algorithm>
+
 namespace ktriage::kernel {
 
 const LoadedModule* ModuleList::Containing(uint64_t address) const {
@@ -45,6 +47,54 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
   };
   if (auto problem = WalkList(k.memory, *head, *list_off, max_modules, visit)) out.problems.push_back("modules: " + *problem);
   return out;
+}
+
+const std::vector<ModuleSymbols::Symbol>& ModuleSymbols::Load(const LoadedModule& m) {
+  auto [it, inserted] = symbols_.try_emplace(m.address);
+  if (!inserted) return it->second;
+  std::vector<Symbol>& out = it->second;
+  Result<KernelObject> module = k_.Object("module", m.address);
+  if (!module) return out;
+  Result<uint64_t> kallsyms = module->Unsigned("kallsyms");
+  if (!kallsyms || *kallsyms == 0) return out;
+  Result<KernelObject> ks = k_.Object("mod_kallsyms", *kallsyms);
+  if (!ks) return out;
+  Result<uint64_t> symtab = ks->Unsigned("symtab"), count = ks->Unsigned("num_symtab"), strtab = ks->Unsigned("strtab");
+  if (!symtab || !count || !strtab || *count == 0 || *count > 1000000) return out;
+  constexpr size_t kSym = 24;  // Elf64_Sym
+  std::vector<unsigned char> raw(*count * kSym);
+  if (!k_.memory.ReadVirtual(*symtab, raw.data(), raw.size())) return out;
+  auto le = [&](size_t at, int bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= uint64_t{raw[at + static_cast<size_t>(i)]} << (8 * i);
+    return v;
+  };
+  for (uint64_t i = 0; i < *count; ++i) {
+    const size_t at = i * kSym;
+    const unsigned type = raw[at + 4] & 0xf;
+    if (type != 2 /* STT_FUNC */) continue;
+    Symbol s;
+    s.value = le(at + 8, 8);
+    s.size = le(at + 16, 8);
+    if (s.value < m.text_base || s.value - m.text_base >= m.core_size) continue;
+    if (auto name = k_.memory.ReadCString(*strtab + le(at, 4), 256)) s.name = *name;
+    if (!s.name.empty()) out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const Symbol& a, const Symbol& b) { return a.value < b.value; });
+  return out;
+}
+
+std::optional<CodeSymbol> ModuleSymbols::Lookup(uint64_t address) {
+  const LoadedModule* m = modules_.Containing(address);
+  if (m == nullptr) return std::nullopt;
+  const std::vector<Symbol>& symbols = Load(*m);
+  auto it = std::upper_bound(symbols.begin(), symbols.end(), address,
+                             [](uint64_t a, const Symbol& s) { return a < s.value; });
+  if (it != symbols.begin()) {
+    --it;
+    if (it->size == 0 || address - it->value < it->size) return CodeSymbol{it->name, address - it->value, it->size, m->name};
+  }
+  return CodeSymbol{"", address - m->text_base, 0, m->name};
 }
 
 }  // namespace ktriage::kernel

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,5 +32,33 @@ struct ModuleList {
 };
 
 ModuleList ReadModules(const KernelContext& kernel, size_t max_modules = 65536);
+
+// A function symbol: "pick_tx_pre", +0x19, of 0x40 bytes, in module "ktriage_test" ("" for vmlinux).
+struct CodeSymbol {
+  std::string function;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  std::string module;
+};
+
+// Names addresses in modules with each module's own kallsyms (mod->kallsyms: the symbol table the
+// module loader kept, already relocated), read from the dump once per module.
+class ModuleSymbols {
+ public:
+  ModuleSymbols(const KernelContext& kernel, const ModuleList& modules) : k_(kernel), modules_(modules) {}
+  // The function at `address`, or the module and offset when its symbols cannot be read.
+  std::optional<CodeSymbol> Lookup(uint64_t address);
+
+ private:
+  struct Symbol {
+    uint64_t value = 0, size = 0;
+    std::string name;
+  };
+  const std::vector<Symbol>& Load(const LoadedModule& m);
+
+  const KernelContext& k_;
+  const ModuleList& modules_;
+  std::map<uint64_t, std::vector<Symbol>> symbols_;  // by struct module address; sorted by value
+};
 
 }  // namespace ktriage::kernel

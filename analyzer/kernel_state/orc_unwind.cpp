@@ -122,7 +122,7 @@ bool OrcUnwinder::InKernelText(uint64_t ip) {
   return ip >= text_->first && ip < text_->second;
 }
 
-std::optional<uint64_t> OrcUnwinder::FtraceOriginal(uint64_t ip) {
+std::optional<OrcUnwinder::FtraceCopy> OrcUnwinder::FtraceOriginal(uint64_t ip) {
   if (!trampolines_) {
     trampolines_.emplace();
     Result<uint64_t> head = k_.Symbol("ftrace_ops_list"), end = k_.Symbol("ftrace_list_end");
@@ -147,7 +147,7 @@ std::optional<uint64_t> OrcUnwinder::FtraceOriginal(uint64_t ip) {
     if (ip < t.start || ip - t.start >= t.size) continue;
     Result<uint64_t> caller = k_.Symbol(t.save_regs ? "ftrace_regs_caller" : "ftrace_caller");
     if (!caller) return std::nullopt;
-    return *caller + (ip - t.start);
+    return FtraceCopy{*caller + (ip - t.start), t.start, t.size};
   }
   return std::nullopt;
 }
@@ -155,12 +155,12 @@ std::optional<uint64_t> OrcUnwinder::FtraceOriginal(uint64_t ip) {
 std::optional<OrcEntry> OrcUnwinder::Find(uint64_t ip, std::string* why) {
   const LoadedModule* module = modules_.Containing(ip);
   if (module == nullptr && !InKernelText(ip)) {
-    std::optional<uint64_t> original = FtraceOriginal(ip);
-    if (!original || *original == ip) {
+    std::optional<FtraceCopy> copy = FtraceOriginal(ip);
+    if (!copy || copy->original == ip) {
       *why = HexString(ip) + " is not kernel or module code";
       return std::nullopt;
     }
-    ip = *original;
+    ip = copy->original;
   }
   const Table& table = module != nullptr ? ModuleTable(*module) : KernelTable();
   if (!table.error.empty()) {

@@ -51,10 +51,18 @@ class OrcUnwinder {
     std::string error;          // why it could not be read
   };
   const Table& KernelTable();
+  bool InKernelText(uint64_t ip);
+
+ public:
   // ftrace trampolines are copies of ftrace_caller / ftrace_regs_caller: their ORC is the
   // original's at the same offset (as the kernel's orc_ftrace_find does).
-  std::optional<uint64_t> FtraceOriginal(uint64_t ip);
-  bool InKernelText(uint64_t ip);
+  struct FtraceCopy {
+    uint64_t original = 0;     // the same instruction in ftrace_caller / ftrace_regs_caller
+    uint64_t start = 0, size = 0;  // the trampoline
+  };
+  std::optional<FtraceCopy> FtraceOriginal(uint64_t ip);
+
+ private:
   const Table& ModuleTable(const LoadedModule& m);
   bool Read(uint64_t address, uint64_t* value);
   bool RegsField(const UnwindState& s, const char* field, uint64_t* value);

@@ -142,20 +142,23 @@ struct StackUnwinder::Impl {
 };
 
 StackUnwinder::StackUnwinder(const KernelContext& kernel, const ModuleList& modules)
-    : modules_(modules), impl_(std::make_unique<Impl>(kernel, modules)) {}
+    : module_symbols_(kernel, modules), impl_(std::make_unique<Impl>(kernel, modules)) {}
 
-std::string StackUnwinder::Name(uint64_t pc, bool exact) const {
+std::optional<CodeSymbol> StackUnwinder::Describe(uint64_t pc, bool exact) {
   const uint64_t lookup = exact ? pc : pc - 1;
   if (Dwfl_Module* m = dwfl_addrmodule(impl_->dwfl, lookup)) {
     GElf_Off offset = 0;
     GElf_Sym sym;
-    if (const char* name = dwfl_module_addrinfo(m, lookup, &offset, &sym, nullptr, nullptr, nullptr)) {
-      // The offset of the PC itself, as the kernel prints it.
-      return std::string(name) + "+" + HexString(offset + (pc - lookup)) + "/" + HexString(sym.st_size);
-    }
+    if (const char* name = dwfl_module_addrinfo(m, lookup, &offset, &sym, nullptr, nullptr, nullptr))
+      return CodeSymbol{name, offset + (pc - lookup), sym.st_size, ""};
   }
-  if (const LoadedModule* m = modules_.Containing(lookup)) return "[" + m->name + "]+" + HexString(pc - m->text_base);
-  return "";
+  std::optional<CodeSymbol> in_module = module_symbols_.Lookup(lookup);
+  if (in_module) {
+    in_module->offset += pc - lookup;
+    return in_module;
+  }
+  if (auto copy = impl_->orc.FtraceOriginal(lookup)) return CodeSymbol{"ftrace_trampoline", pc - copy->start, copy->size, ""};
+  return std::nullopt;
 }
 StackUnwinder::~StackUnwinder() = default;
 

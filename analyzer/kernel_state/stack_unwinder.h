@@ -48,15 +48,16 @@ class StackUnwinder {
 
   // `start_exact`: start's PC is where the CPU was (a crash, an interrupt), not a return address.
   Backtrace Unwind(const DwarfRegisters& start, size_t max_frames = 96, bool start_exact = true);
-  // "netdev_pick_tx+0x27c/0x294", "[ktriage_test]+0x119" for a module, "" when unknown. `exact`:
-  // `pc` is not a return address (a return address is named by the call before it).
-  std::string Name(uint64_t pc, bool exact) const;
+  // The function at `pc` (vmlinux's symbols, a module's kallsyms); none when unknown. `exact`:
+  // `pc` is not a return address (a return address is named by the call before it). The offset
+  // is the PC's own, as the kernel prints it.
+  std::optional<CodeSymbol> Describe(uint64_t pc, bool exact);
   // A task that is not running: from its thread.sp's inactive_task_frame.
   Result<Backtrace> UnwindSleeping(const TaskInfo& task, size_t max_frames = 96);
 
  private:
   StackUnwinder(const KernelContext& kernel, const ModuleList& modules);
-  const ModuleList& modules_;
+  ModuleSymbols module_symbols_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

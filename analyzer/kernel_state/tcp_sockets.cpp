@@ -125,7 +125,8 @@ class SocketReader {
     s.total_retrans = static_cast<uint32_t>(Or(tp->Unsigned("total_retrans")));
     s.timer = static_cast<int>(Or(tp->Unsigned(icsk + "icsk_pending")));
     s.timer_name = TimerName(s.timer);
-    s.timer_due_jiffies = static_cast<int64_t>(Or(tp->Unsigned(icsk + "icsk_timeout")) - jiffies_);
+    // icsk_timeout keeps its last value after the timer is cleared: meaningless then.
+    if (s.timer != 0) s.timer_due_jiffies = static_cast<int64_t>(Or(tp->Unsigned(icsk + "icsk_timeout")) - jiffies_);
     s.rto_jiffies = Or(tp->Unsigned(icsk + "icsk_rto"));
     s.retry_limit = RetryLimit(s.net, s.dead);
   }

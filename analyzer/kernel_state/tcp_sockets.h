@@ -35,7 +35,7 @@ struct TcpSocketInfo {
   uint32_t total_retrans = 0;  // tcp_sock.total_retrans: over the socket's life
   int timer = 0;               // icsk_pending: 0 none, 1 retransmit, 2 delayed ack, 3 zero-window probe...
   std::string timer_name;      // "retransmit", "delayed-ack", "probe0", "loss-probe", "reorder", ""
-  int64_t timer_due_jiffies = 0;  // icsk_timeout - jiffies_now (negative: overdue); valid when timer != 0
+  int64_t timer_due_jiffies = 0;  // icsk_timeout - jiffies_now (negative: overdue); 0 when timer == 0
   uint64_t rto_jiffies = 0;       // icsk_rto
   // The retry limit the retransmit timer applies (tcp_write_timeout()): the namespace's
   // tcp_orphan_retries for a dead socket (0 means 8), tcp_retries2 otherwise. nullopt: unread.

@@ -21,7 +21,26 @@ Result<VmlinuxSymbols> VmlinuxSymbols::Open(const std::string& vmlinux) {
   Elf_Scn* scn = nullptr;
   while (elf != nullptr && (scn = elf_nextscn(elf, scn)) != nullptr) {
     GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_SYMTAB || shdr.sh_entsize == 0) continue;
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    if (shdr.sh_type == SHT_NOTE && out.build_id_.empty()) {
+      Elf_Data* notes = elf_getdata(scn, nullptr);
+      GElf_Nhdr nhdr;
+      size_t name_at = 0, desc_at = 0;
+      for (size_t at = 0; notes != nullptr && (at = gelf_getnote(notes, at, &nhdr, &name_at, &desc_at)) > 0;) {
+        if (nhdr.n_type != NT_GNU_BUILD_ID || nhdr.n_namesz != 4 ||
+            std::memcmp(static_cast<const char*>(notes->d_buf) + name_at, "GNU", 4) != 0)
+          continue;
+        static const char kHex[] = "0123456789abcdef";
+        for (size_t i = 0; i < nhdr.n_descsz; ++i) {
+          const auto byte = static_cast<const unsigned char*>(notes->d_buf)[desc_at + i];
+          out.build_id_ += kHex[byte >> 4];
+          out.build_id_ += kHex[byte & 0xf];
+        }
+        break;
+      }
+      continue;
+    }
+    if (shdr.sh_type != SHT_SYMTAB || shdr.sh_entsize == 0) continue;
     Elf_Data* data = elf_getdata(scn, nullptr);
     const size_t count = data != nullptr ? shdr.sh_size / shdr.sh_entsize : 0;
     out.addresses_.reserve(count);

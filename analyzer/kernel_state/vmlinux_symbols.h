@@ -16,9 +16,12 @@ class VmlinuxSymbols {
   static Result<VmlinuxSymbols> Open(const std::string& vmlinux);
   // The link-time address of a global symbol ("init_task"); an error names the symbol.
   Result<uint64_t> Address(std::string_view name) const;
+  // The GNU build-id (lowercase hex), "" when the file has none: compared with the dump's.
+  const std::string& build_id() const { return build_id_; }
 
  private:
   std::string path_;
+  std::string build_id_;
   std::unordered_map<std::string, uint64_t> addresses_;
 };
 
