@@ -113,8 +113,8 @@ void AddTraceJson(ordered_json& j, const kernel::Backtrace& bt, const std::vecto
     f["pc"] = HexString(p.raw.pc);
     f["sp"] = HexString(p.raw.sp);
     f["function"] = p.frame.function.empty() ? ordered_json(nullptr) : ordered_json(SanitizeUtf8(p.frame.function));
-    f["offset"] = p.frame.offset ? ordered_json(*p.frame.offset) : ordered_json(nullptr);
-    f["size"] = p.frame.size ? ordered_json(*p.frame.size) : ordered_json(nullptr);
+    f["offset"] = p.frame.offset ? ordered_json(HexString(*p.frame.offset)) : ordered_json(nullptr);
+    f["size"] = p.frame.size ? ordered_json(HexString(*p.frame.size)) : ordered_json(nullptr);
     f["module"] = p.frame.module.empty() ? ordered_json(nullptr) : ordered_json(p.frame.module);
     f["source"] = p.frame.source.empty() ? ordered_json(nullptr) : ordered_json(p.frame.source);
     ordered_json inlined = ordered_json::array();
