@@ -8,11 +8,11 @@
 #include <sstream>
 
 #include "analyzer/cli/command_line.h"
+#include "analyzer/cli/deep_support.h"
 #include "analyzer/cli/symbol_options.h"
-#include "analyzer/kernel_state/kernel_state.h"
+#include "analyzer/kernel_state/deep_analysis.h"
 #include "analyzer/symbolize/report_symbolizer.h"
 #include "base/text.h"
-#include "symbols/debuginfo_locator.h"
 
 namespace ktriage::cli {
 namespace {
@@ -45,44 +45,6 @@ po::options_description VisibleOptions(RawBtOptions& raw) {
   return visible;
 }
 
-// One frame for printing: the unwinder's, named and symbolized.
-struct PrintedFrame {
-  kernel::StackFrame raw;
-  Frame frame;  // function, offset, size, module; source and inline chain from debuginfo
-};
-
-class FramePrinter {
- public:
-  FramePrinter(kernel::KernelState& state, ReportSymbolizer& symbolizer, std::string release, std::string build_id)
-      : state_(state), symbolizer_(symbolizer), release_(std::move(release)), build_id_(std::move(build_id)) {}
-
-  std::vector<PrintedFrame> Frames(const kernel::Backtrace& bt) {
-    std::vector<PrintedFrame> out;
-    for (const kernel::StackFrame& f : bt.frames) {
-      PrintedFrame p;
-      p.raw = f;
-      p.frame.address = f.pc;
-      p.frame.is_ip = f.exact_pc;
-      if (std::optional<kernel::CodeSymbol> sym = state_.unwinder().Describe(f.pc, f.exact_pc)) {
-        p.frame.function = sym->function;
-        p.frame.offset = sym->offset;
-        p.frame.module = sym->module;
-        // By name and offset: the symbolizer checks sizes as kallsyms prints them (to the next
-        // symbol), which is not ELF's st_size.
-        if (!sym->function.empty()) symbolizer_.AnnotateFrame(p.frame, release_, build_id_);
-        if (sym->size != 0) p.frame.size = sym->size;
-      }
-      out.push_back(std::move(p));
-    }
-    return out;
-  }
-
- private:
-  kernel::KernelState& state_;
-  ReportSymbolizer& symbolizer_;
-  std::string release_, build_id_;
-};
-
 std::string FrameName(const Frame& f) {
   if (f.function.empty()) return f.module.empty() ? HexString(f.address.value_or(0)) : "[" + f.module + "]+" + HexString(f.offset.value_or(0));
   std::string s = f.function + "+" + HexString(f.offset.value_or(0));
@@ -91,42 +53,43 @@ std::string FrameName(const Frame& f) {
   return s;
 }
 
-void PrintText(std::ostream& out, const std::string& heading, const kernel::Backtrace& bt,
-               const std::vector<PrintedFrame>& frames) {
+void PrintText(std::ostream& out, const std::string& heading, const kernel::DeepStack& stack) {
   out << heading << '\n';
-  for (size_t i = 0; i < frames.size(); ++i) {
-    const PrintedFrame& p = frames[i];
-    std::string line = "  #" + std::to_string(i) + (i < 10 ? "  " : " ") + FrameName(p.frame);
-    if (!p.frame.source.empty()) line += "  " + p.frame.source;
-    if (p.raw.method == "pt_regs") line += "  (interrupted)";
+  for (size_t i = 0; i < stack.frames.size(); ++i) {
+    const Frame& f = stack.frames[i];
+    std::string line = "  #" + std::to_string(i) + (i < 10 ? "  " : " ") + FrameName(f);
+    if (!f.source.empty()) line += "  " + f.source;
+    if (stack.raw[i].method == "pt_regs") line += "  (interrupted)";
     out << line << '\n';
-    for (const InlinedCall& call : p.frame.inlined) out << "        inlined " << call.function << "  " << call.source << '\n';
+    for (const InlinedCall& call : f.inlined) out << "        inlined " << call.function << "  " << call.source << '\n';
   }
-  out << "  " << (bt.complete ? "end: " : "stopped: ") << bt.end << "\n\n";
+  out << "  " << (stack.complete ? "end: " : "stopped: ") << stack.end << "\n\n";
 }
 
 // Adds "frames", "complete" and "end" to `j`.
-void AddTraceJson(ordered_json& j, const kernel::Backtrace& bt, const std::vector<PrintedFrame>& frames) {
+void AddStackJson(ordered_json& j, const kernel::DeepStack& stack) {
   ordered_json list = ordered_json::array();
-  for (const PrintedFrame& p : frames) {
+  for (size_t i = 0; i < stack.frames.size(); ++i) {
+    const Frame& frame = stack.frames[i];
+    const kernel::StackFrame& raw = stack.raw[i];
     ordered_json f;
-    f["pc"] = HexString(p.raw.pc);
-    f["sp"] = HexString(p.raw.sp);
-    f["function"] = p.frame.function.empty() ? ordered_json(nullptr) : ordered_json(SanitizeUtf8(p.frame.function));
-    f["offset"] = p.frame.offset ? ordered_json(HexString(*p.frame.offset)) : ordered_json(nullptr);
-    f["size"] = p.frame.size ? ordered_json(HexString(*p.frame.size)) : ordered_json(nullptr);
-    f["module"] = p.frame.module.empty() ? ordered_json(nullptr) : ordered_json(p.frame.module);
-    f["source"] = p.frame.source.empty() ? ordered_json(nullptr) : ordered_json(p.frame.source);
+    f["pc"] = HexString(raw.pc);
+    f["sp"] = HexString(raw.sp);
+    f["function"] = frame.function.empty() ? ordered_json(nullptr) : ordered_json(SanitizeUtf8(frame.function));
+    f["offset"] = frame.offset ? ordered_json(HexString(*frame.offset)) : ordered_json(nullptr);
+    f["size"] = frame.size ? ordered_json(HexString(*frame.size)) : ordered_json(nullptr);
+    f["module"] = frame.module.empty() ? ordered_json(nullptr) : ordered_json(frame.module);
+    f["source"] = frame.source.empty() ? ordered_json(nullptr) : ordered_json(frame.source);
     ordered_json inlined = ordered_json::array();
-    for (const InlinedCall& c : p.frame.inlined) inlined.push_back({{"function", c.function}, {"source", c.source}});
+    for (const InlinedCall& c : frame.inlined) inlined.push_back({{"function", c.function}, {"source", c.source}});
     f["inlined"] = inlined;
-    f["exact_pc"] = p.raw.exact_pc;
-    f["method"] = p.raw.method;
+    f["exact_pc"] = raw.exact_pc;
+    f["method"] = raw.method;
     list.push_back(f);
   }
   j["frames"] = list;
-  j["complete"] = bt.complete;
-  j["end"] = bt.end;
+  j["complete"] = stack.complete;
+  j["end"] = stack.end;
 }
 
 ordered_json TaskJson(const kernel::TaskInfo& t) {
@@ -180,18 +143,12 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   }
   const VmcoreInfo& info = (*dump)->vmcoreinfo();
   ReportSymbolizerOptions symbol_options = ToReportSymbolizerOptions(raw.symbols, context);
-  std::string vmlinux = raw.symbols.vmlinux;
-  if (vmlinux.empty()) {
-    symbols::DebuginfoLocator locator(symbol_options.search);
-    symbols::Located found = locator.Vmlinux(raw.symbols.release.empty() ? info.osrelease : raw.symbols.release, info.build_id);
-    if (found.files.empty()) {
-      context.err << "ktriage: " << raw.paths[0] << ": no vmlinux with debuginfo for " << info.osrelease
-                  << " (build " << info.build_id << "); searched " << found.searched
-                  << "; give --vmlinux, --debug-root, or install the -dbg package\n";
-      return kExitInputError;
-    }
-    vmlinux = found.files.front();
+  Result<std::string> found = FindDumpVmlinux(info, raw.symbols.vmlinux, raw.symbols.release, symbol_options.search);
+  if (!found) {
+    context.err << "ktriage: " << raw.paths[0] << ": " << found.error().message << '\n';
+    return kExitInputError;
   }
+  const std::string vmlinux = *found;
   Result<std::unique_ptr<kernel::KernelState>> state = kernel::KernelState::Open(**dump, vmlinux);
   if (!state) {
     context.err << "ktriage: " << raw.paths[0] << ": " << state.error().message << '\n';
@@ -199,17 +156,14 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   }
   symbol_options.vmlinux = vmlinux;
   ReportSymbolizer symbolizer(symbol_options);
-  FramePrinter printer(**state, symbolizer, info.osrelease, info.build_id);
-  const bool only_selected = !raw.cpus.empty() || !raw.pids.empty();
-  auto selected = [](const std::vector<int>& list, int v) { return std::find(list.begin(), list.end(), v) != list.end(); };
+  kernel::DeepOptions deep;
+  deep.all_tasks = raw.all;
+  deep.cpus = raw.cpus;
+  deep.pids = raw.pids;
+  deep.net = false;
+  kernel::DeepAnalysis analysis = kernel::RunDeepAnalysis(**state, **dump, deep);
+  SymbolizeStacks(analysis, symbolizer, info.osrelease, info.build_id);
 
-  const kernel::TaskListResult& tasks = (*state)->Tasks();
-  auto task_at = [&](uint64_t address) -> const kernel::TaskInfo* {
-    for (const kernel::TaskInfo& t : tasks.tasks) {
-      if (t.address == address) return &t;
-    }
-    return nullptr;
-  };
   ordered_json doc;
   doc["schema"] = "ktriage.backtraces/1";
   doc["dump"] = raw.paths[0];
@@ -217,44 +171,25 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   doc["cpus"] = ordered_json::array();
   doc["tasks"] = ordered_json::array();
   std::ostringstream text;
-
-  for (const CpuState& cpu : (*dump)->facts().cpus) {
-    if (only_selected && !selected(raw.cpus, cpu.cpu)) continue;
-    const kernel::Backtrace bt = (*state)->CpuBacktrace(cpu);
-    const std::vector<PrintedFrame> frames = printer.Frames(bt);
-    std::optional<uint64_t> current = (*state)->CurrentTask(cpu.cpu);
-    const kernel::TaskInfo* task = current ? task_at(*current) : nullptr;
-    std::string heading = "CPU " + std::to_string(cpu.cpu);
-    if (task != nullptr) heading += ": PID " + std::to_string(task->pid) + " \"" + task->comm + "\" (task " + HexString(task->address) + ")";
-    else if (current) heading += ": task " + HexString(*current);
-    PrintText(text, heading, bt, frames);
+  for (const kernel::DeepStack& s : analysis.cpus) {
+    std::string heading = "CPU " + std::to_string(s.cpu);
+    if (s.task) heading += ": PID " + std::to_string(s.task->pid) + " \"" + s.task->comm + "\" (task " + HexString(s.task->address) + ")";
+    PrintText(text, heading, s);
     ordered_json j;
-    j["cpu"] = cpu.cpu;
-    j["task"] = task != nullptr ? TaskJson(*task) : ordered_json(nullptr);
-    AddTraceJson(j, bt, frames);
+    j["cpu"] = s.cpu;
+    j["task"] = s.task ? TaskJson(*s.task) : ordered_json(nullptr);
+    AddStackJson(j, s);
     doc["cpus"].push_back(j);
   }
-  for (const kernel::TaskInfo& t : tasks.tasks) {
-    const bool wanted = only_selected ? selected(raw.pids, t.pid) : (raw.all || t.state == 'D');
-    if (!wanted) continue;
-    Result<kernel::Backtrace> bt = (*state)->TaskBacktrace(t);
-    const std::string heading = "PID " + std::to_string(t.pid) + " \"" + t.comm + "\" state " + std::string(1, t.state) +
-                                " CPU " + std::to_string(t.cpu) + " (task " + HexString(t.address) + ")";
+  for (const kernel::DeepStack& s : analysis.tasks) {
+    const kernel::TaskInfo& t = *s.task;
+    PrintText(text, "PID " + std::to_string(t.pid) + " \"" + t.comm + "\" state " + std::string(1, t.state) + " CPU " +
+                        std::to_string(t.cpu) + " (task " + HexString(t.address) + ")", s);
     ordered_json j = TaskJson(t);
-    if (!bt) {
-      text << heading << "\n  stopped: " << bt.error().message << "\n\n";
-      j["frames"] = ordered_json::array();
-      j["complete"] = false;
-      j["end"] = bt.error().message;
-    } else {
-      const std::vector<PrintedFrame> frames = printer.Frames(*bt);
-      PrintText(text, heading, *bt, frames);
-      AddTraceJson(j, *bt, frames);
-    }
+    AddStackJson(j, s);
     doc["tasks"].push_back(j);
   }
-  doc["problems"] = tasks.problems;
-  for (const std::string& p : (*state)->modules().problems) doc["problems"].push_back(p);
+  doc["problems"] = analysis.problems;
   if (raw.format == "json") {
     context.out << doc.dump(2) << '\n';
   } else {

@@ -11,6 +11,7 @@ namespace ktriage::kernel {
 const LoadedModule* ModuleList::Containing(uint64_t address) const {
   for (const LoadedModule& m : modules) {
     if (address >= m.text_base && address - m.text_base < m.core_size) return &m;
+    if (m.init_base != 0 && address >= m.init_base && address - m.init_base < m.init_size) return &m;
   }
   return nullptr;
 }
@@ -39,6 +40,8 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
     mod.text_base = field("core_layout.base");
     mod.text_size = field("core_layout.text_size");
     mod.core_size = field("core_layout.size");
+    mod.init_base = field("init_layout.base");
+    mod.init_size = field("init_layout.size");
     mod.orc_ip = field("arch.orc_unwind_ip");
     mod.orc = field("arch.orc_unwind");
     mod.num_orcs = field("arch.num_orcs");
@@ -76,7 +79,9 @@ const std::vector<ModuleSymbols::Symbol>& ModuleSymbols::Load(const LoadedModule
     Symbol s;
     s.value = le(at + 8, 8);
     s.size = le(at + 16, 8);
-    if (s.value < m.text_base || s.value - m.text_base >= m.core_size) continue;
+    const bool in_core = s.value >= m.text_base && s.value - m.text_base < m.core_size;
+    const bool in_init = m.init_base != 0 && s.value >= m.init_base && s.value - m.init_base < m.init_size;
+    if (!in_core && !in_init) continue;
     if (auto name = k_.memory.ReadCString(*strtab + le(at, 4), 256)) s.name = *name;
     if (!s.name.empty()) out.push_back(std::move(s));
   }

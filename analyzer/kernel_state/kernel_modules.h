@@ -18,6 +18,8 @@ struct LoadedModule {
   uint64_t text_base = 0;     // core_layout.base (6.1): text, then read-only data
   uint64_t text_size = 0;     // core_layout.text_size
   uint64_t core_size = 0;     // core_layout.size
+  uint64_t init_base = 0;     // init_layout: __init code, there while the module's init runs
+  uint64_t init_size = 0;
   uint64_t orc_ip = 0;        // arch.orc_unwind_ip: int32 offsets, each relative to itself
   uint64_t orc = 0;           // arch.orc_unwind: 6-byte entries
   uint64_t num_orcs = 0;
@@ -27,7 +29,7 @@ struct ModuleList {
   std::vector<LoadedModule> modules;
   std::vector<std::string> problems;
 
-  // The module whose core holds `address`, if any.
+  // The module whose core or init code holds `address`, if any.
   const LoadedModule* Containing(uint64_t address) const;
 };
 

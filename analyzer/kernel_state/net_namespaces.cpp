@@ -39,10 +39,6 @@ class NamespaceReader {
     return out_.namespaces.size() - 1;
   }
   bool Known(uint64_t address) const { return index_.count(address) != 0; }
-  NetNamespaceInfo* Find(uint64_t address) {
-    auto it = index_.find(address);
-    return it == index_.end() ? nullptr : &out_.namespaces[it->second];
-  }
 
  private:
   void Read(NetNamespaceInfo& ns) {

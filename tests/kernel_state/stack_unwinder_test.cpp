@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "analyzer/kernel_state/kernel_state.h"
+#include "analyzer/kernel_state/deep_analysis.h"
 #include "tests/symbols/debuginfo_cache.h"
 #include "tests/vmcore/dump_cache.h"
 
@@ -181,6 +181,39 @@ TEST(KernelState, PanicCpuFramesAgreeWithCrash) {
   // Ours has no stale frames and names the entry code and the ftrace trampoline, which crash
   // does not: most, not all, of ours are in crash's list, in its order.
   EXPECT_GE(matched, 22u) << "crash listed " << crash.size() << " frames";
+}
+
+}  // namespace
+}  // namespace ktriage::kernel
+
+namespace ktriage::kernel {
+namespace {
+
+// The hung-task scenario: the blocked insmod waits in the module's own init code (init_layout),
+// named by the module's kallsyms and unwound by its ORC table down to the system call.
+TEST(KernelState, BlockedTaskInModuleInitCode) {
+  Fixture f;
+  OpenScenario("hung-task-kaslr", "vmcore.kdump-zlib", f);
+  if (::testing::Test::IsSkipped()) return;
+  DeepOptions options;
+  options.net = false;
+  DeepAnalysis deep = RunDeepAnalysis(*f.state, *f.dump, options);
+  ASSERT_EQ(deep.tasks.size(), 1u);  // only the one D task by default
+  const DeepStack& s = deep.tasks[0];
+  EXPECT_EQ(s.task->state, 'D');
+  EXPECT_EQ(s.task->comm, "insmod");
+  std::vector<std::string> fns;
+  for (const Frame& fr : s.frames) fns.push_back(fr.function + (fr.module.empty() ? "" : "@" + fr.module));
+  EXPECT_TRUE(Contains(fns, "wait_for_completion"));
+  EXPECT_TRUE(Contains(fns, "init_module@ktriage_test"));
+  EXPECT_TRUE(Contains(fns, "do_init_module"));
+  EXPECT_TRUE(s.complete) << s.end;
+  // khungtaskd panicked on the other CPU.
+  bool watchdog = false;
+  for (const DeepStack& cpu : deep.cpus) {
+    for (const Frame& fr : cpu.frames) watchdog |= fr.function == "watchdog.cold";
+  }
+  EXPECT_TRUE(watchdog);
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+// What the commands that read a dump with its vmlinux share (bt, net, analyze): finding the
+// dump's own vmlinux, and symbolizing the stacks the deep analysis unwound.
+#pragma once
+
+#include <string>
+
+#include "analyzer/kernel_state/deep_analysis.h"
+#include "analyzer/symbolize/report_symbolizer.h"
+#include "analyzer/vmcore/vmcoreinfo.h"
+#include "base/result.h"
+
+namespace ktriage::cli {
+
+// `explicit_vmlinux` (--vmlinux) when given, else the debuginfo search by the dump's BUILD-ID,
+// then its release (or `release`, -r). The error says what was searched.
+Result<std::string> FindDumpVmlinux(const VmcoreInfo& info, const std::string& explicit_vmlinux,
+                                    const std::string& release, const symbols::SearchPaths& search);
+
+// Source lines and inline chains for every named frame, by name and offset (the symbolizer
+// checks sizes as kallsyms prints them, which is not ELF's st_size: the size is put back after).
+void SymbolizeStacks(kernel::DeepAnalysis& analysis, ReportSymbolizer& symbolizer, const std::string& release,
+                     const std::string& build_id);
+
+}  // namespace ktriage::cli

@@ -1,0 +1,46 @@
+// DeepAnalysis: what a dump shows with its vmlinux beyond its log, as typed results for the
+// writers and the rules: each CPU's stack, the blocked tasks' stacks, the network namespaces and
+// the ones only orphaned TCP sockets keep alive. Shared by `ktriage bt`, `ktriage net` and
+// `ktriage analyze`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/kernel_state/kernel_state.h"
+#include "analyzer/kernel_state/net_namespaces.h"
+#include "analyzer/report/crash_report.h"
+
+namespace ktriage::kernel {
+
+struct DeepStack {
+  int cpu = -1;                    // for a CPU's stack; -1 for a task's
+  std::optional<TaskInfo> task;    // the task (a CPU's current task, when readable)
+  std::vector<Frame> frames;       // named (function, offset, size, module), address and is_ip set
+  std::vector<StackFrame> raw;     // per frame: sp and how it was found
+  bool complete = false;
+  std::string end;                 // why the stack ended (or stopped)
+};
+
+struct DeepOptions {
+  bool all_tasks = false;          // every task's stack, not only the blocked (D) ones
+  std::vector<int> cpus;           // only these CPUs (with `pids`: only what is named)
+  std::vector<int> pids;
+  bool stacks = true;
+  bool net = true;                 // network namespaces and TCP sockets
+};
+
+struct DeepAnalysis {
+  std::string vmlinux;
+  std::vector<DeepStack> cpus;
+  std::vector<DeepStack> tasks;
+  size_t task_count = 0;           // tasks in the task list
+  std::optional<NetNamespaces> net;
+  std::vector<std::string> pinned_namespaces;  // one line per namespace only TCP sockets keep alive
+  std::vector<std::string> problems;           // walks that stopped early, and why
+};
+
+DeepAnalysis RunDeepAnalysis(KernelState& state, const DumpFile& dump, const DeepOptions& options = {});
+
+}  // namespace ktriage::kernel
