@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "analyzer/cli/command_line.h"
+#include "analyzer/cli/deep_support.h"
 #include "analyzer/ingest/input_source.h"
 #include "analyzer/output/analysis_output.h"
 #include "analyzer/report/log_analysis.h"
@@ -23,6 +24,7 @@ struct RawAnalyzeOptions {
   std::string format;
   std::string color;
   bool all_frames = false;
+  bool no_deep = false;
   bool help = false;
   std::vector<std::string> paths;
   SymbolOptions symbols;
@@ -40,6 +42,9 @@ po::options_description VisibleOptions(RawAnalyzeOptions& raw) {
        "unset or empty")
       ("all-frames", po::bool_switch(&raw.all_frames),
        "text output: show every frame of each report instead of the first 16")
+      ("no-deep", po::bool_switch(&raw.no_deep),
+       "crash dumps: skip the analyses that need the dump's vmlinux (every CPU's and blocked task's stack, "
+       "network namespaces kept alive by sockets), which run whenever that debuginfo is found")
       ("help,h", po::bool_switch(&raw.help), "show this help");
   po::options_description symbols("Symbolization (source lines and inline chains from debuginfo)", 100, 50);
   AddSymbolOptions(symbols, raw.symbols);
@@ -88,6 +93,7 @@ Result<AnalyzeOptions> ParseAnalyzeOptions(const std::vector<std::string>& args)
     return Error{"invalid --color '" + raw.color + "' (expected auto, always or never)"};
   }
   options.all_frames = raw.all_frames;
+  options.deep = !raw.no_deep;
   options.symbols = raw.symbols;
   options.rules = raw.rules;
   options.paths = std::move(raw.paths);
@@ -183,7 +189,8 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
   auto finish_symbols = [&](InputResult& input) {
     if (!symbolizer) return;
     input.debuginfo = symbolizer->TakeDebuginfo();
-    input.symbol_notes = symbolizer->TakeNotes();
+    std::vector<std::string> notes = symbolizer->TakeNotes();
+    input.symbol_notes.insert(input.symbol_notes.begin(), notes.begin(), notes.end());
   };
 
   bool all_read = true;
@@ -208,6 +215,12 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
       } else {
         input.vmcore = dump->facts;
         if (symbolizer) symbolizer->Annotate(*input.vmcore);
+        if (symbolizer && options.deep) {
+          std::string note;
+          input.deep = AnalyzeDumpDeeply(path, input.vmcore->osrelease, input.vmcore->build_id, options.symbols,
+                                         *symbolizer, ToReportSymbolizerOptions(options.symbols, context).search, &note);
+          if (!note.empty()) input.symbol_notes.push_back(note);
+        }
         writer->BeginInput(path, &*input.vmcore);
         const std::string& build_id = input.vmcore->build_id;
         triage::ReportHooks hooks;

@@ -22,6 +22,7 @@ struct AnalyzeOptions {
   std::vector<std::string> paths;  // PATH...; "-" is standard input
   SymbolOptions symbols;           // where the debuginfo is (--vmlinux, -r, --modules...)
   RuleOptions rules;               // which rules classify (--rules, --skip-bad-rules)
+  bool deep = true;                // dumps with debuginfo: stacks and namespaces (--no-deep skips)
 };
 
 // Usage errors come back as an Error whose message needs only the "ktriage: " prefix.

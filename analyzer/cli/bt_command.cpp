@@ -143,7 +143,8 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   }
   const VmcoreInfo& info = (*dump)->vmcoreinfo();
   ReportSymbolizerOptions symbol_options = ToReportSymbolizerOptions(raw.symbols, context);
-  Result<std::string> found = FindDumpVmlinux(info, raw.symbols.vmlinux, raw.symbols.release, symbol_options.search);
+  Result<std::string> found =
+      FindDumpVmlinux(info.osrelease, info.build_id, raw.symbols.vmlinux, raw.symbols.release, symbol_options.search);
   if (!found) {
     context.err << "ktriage: " << raw.paths[0] << ": " << found.error().message << '\n';
     return kExitInputError;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analyzer/kernel_state/deep_analysis.h"
 #include "analyzer/report/log_analysis.h"
 #include "analyzer/vmcore/vmcore_analysis.h"
 #include "rules/finding.h"
@@ -33,6 +34,8 @@ struct InputResult {
   std::vector<std::string> symbol_notes;
   // Known problems the rules recognised in this input (rules/), in evidence order.
   std::vector<rules::Finding> findings;
+  // A dump read with its vmlinux: stacks and namespaces (absent without that debuginfo).
+  std::optional<kernel::DeepAnalysis> deep;
 };
 
 struct TextOutputOptions {

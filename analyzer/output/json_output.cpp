@@ -225,6 +225,96 @@ ordered_json StatsJson(const LineReaderStats& s) {
   return j;
 }
 
+// The "deep" object (docs/json.md): frames spelled as every other frame of the document.
+std::string DeepJson(const std::optional<kernel::DeepAnalysis>& deep) {
+  if (!deep) return "null";
+  std::string out;
+  JsonEmitter e(out);
+  auto task = [&](const kernel::TaskInfo& t) {
+    e.BeginObject();
+    e.Key("pid").Int(t.pid);
+    e.Key("comm").String(t.comm);
+    e.Key("state").String(std::string(1, t.state));
+    e.Key("cpu").Int(t.cpu);
+    e.Key("address").String(HexString(t.address));
+    e.EndObject();
+  };
+  auto stack = [&](const kernel::DeepStack& s) {
+    e.Key("task");
+    if (s.task) task(*s.task);
+    else e.Null();
+    e.Key("frames");
+    e.BeginArray();
+    for (const Frame& f : s.frames) EmitFrame(e, f);
+    e.EndArray();
+    e.Key("methods");
+    e.BeginArray();
+    for (const kernel::StackFrame& f : s.raw) e.String(f.method);
+    e.EndArray();
+    e.Key("complete").Bool(s.complete);
+    e.Key("end").String(s.end);
+  };
+  e.BeginObject();
+  e.Key("vmlinux").String(deep->vmlinux);
+  e.Key("cpus");
+  e.BeginArray();
+  for (const kernel::DeepStack& s : deep->cpus) {
+    e.BeginObject();
+    e.Key("cpu").Int(s.cpu);
+    stack(s);
+    e.EndObject();
+  }
+  e.EndArray();
+  e.Key("tasks").Uint(deep->task_count);
+  e.Key("blocked_tasks");
+  e.BeginArray();
+  for (const kernel::DeepStack& s : deep->tasks) {
+    e.BeginObject();
+    stack(s);
+    e.EndObject();
+  }
+  e.EndArray();
+  e.Key("net_namespaces");
+  e.BeginArray();
+  if (deep->net) {
+    for (const kernel::NetNamespaceInfo& ns : deep->net->namespaces) {
+      e.BeginObject();
+      e.Key("inum").Uint(ns.inum);
+      e.Key("address").String(HexString(ns.address));
+      e.Key("init").Bool(ns.is_init);
+      e.Key("on_list").Bool(ns.on_list);
+      e.Key("count");
+      if (ns.count) {
+        e.Int(*ns.count);
+      } else {
+        e.Null();
+      }
+      e.Key("devices");
+      e.BeginArray();
+      for (const kernel::NetDeviceInfo& d : ns.devices) e.String(d.name);
+      e.EndArray();
+      e.Key("task_pids");
+      e.BeginArray();
+      for (int pid : ns.task_pids) e.Int(pid);
+      e.EndArray();
+      e.Key("tcp_sockets").Uint(ns.tcp_sockets.size());
+      e.Key("orphaned_tcp_sockets").Uint(ns.OrphanedTcpSockets());
+      e.EndObject();
+    }
+  }
+  e.EndArray();
+  e.Key("pinned_namespaces");
+  e.BeginArray();
+  for (const std::string& line : deep->pinned_namespaces) e.String(line);
+  e.EndArray();
+  e.Key("problems");
+  e.BeginArray();
+  for (const std::string& p : deep->problems) e.String(p);
+  e.EndArray();
+  e.EndObject();
+  return out;
+}
+
 std::string Dump(const ordered_json& j) {
   // The replace handler is a second guard: Str() already made every string valid UTF-8.
   return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
@@ -261,7 +351,7 @@ class JsonWriter final : public AnalysisWriter {
          << ",\"system\":" << Dump(SystemJson(a.system)) << ",\"stats\":" << Dump(StatsJson(a.stats))
          << ",\"symbols\":" << Dump(SymbolsJson(input))
          << ",\"findings\":" << Dump(FindingsJson(input.findings))
-         << ",\"errors\":" << Dump(StrList(input.errors)) << "}";
+         << ",\"errors\":" << Dump(StrList(input.errors)) << ",\"deep\":" << DeepJson(input.deep) << "}";
   }
 
   void Finish() override { out_ << (inputs_ == 0 ? "]}\n" : "\n]}\n"); }

@@ -128,6 +128,7 @@ class TextWriter final : public AnalysisWriter {
       }
       if (shown < f.evidence.size()) out_ << "      " << Paint(kDim, "... " + std::to_string(f.evidence.size() - shown) + " more lines") << '\n';
     }
+    if (input.deep) WriteDeep(*input.deep);
     for (const std::string& n : input.symbol_notes) out_ << "  " << Paint(kDim, "note: " + Printable(n)) << '\n';
     for (const std::string& e : input.errors) out_ << "  " << Paint(kRed, "error: ") << Printable(e) << '\n';
     ++inputs_;
@@ -175,6 +176,30 @@ class TextWriter final : public AnalysisWriter {
     std::string label = std::string(name) + ":";
     label.resize(std::max<size_t>(label.size(), 12), ' ');
     out_ << "    " << label << ' ' << value << '\n';
+  }
+
+  // What the dump's vmlinux showed: namespaces kept alive by sockets first (a finding), then each
+  // CPU's stack and the blocked tasks' stacks, frames as in reports.
+  void WriteDeep(const kernel::DeepAnalysis& deep) {
+    for (const std::string& line : deep.pinned_namespaces) {
+      out_ << "  " << Paint(kBold, kRed, "network namespace kept alive") << ": " << Printable(line) << '\n';
+    }
+    auto stack = [&](const std::string& heading, const kernel::DeepStack& s) {
+      out_ << "  " << Paint(kBold, heading) << '\n';
+      WriteFrames(s.frames);
+      out_ << "      " << Paint(kDim, (s.complete ? "end: " : "stopped: ") + Printable(s.end)) << '\n';
+    };
+    for (const kernel::DeepStack& s : deep.cpus) {
+      std::string heading = "CPU " + std::to_string(s.cpu) + " stack (from the dump)";
+      if (s.task) heading += ": PID " + std::to_string(s.task->pid) + " " + Printable(s.task->comm);
+      stack(heading, s);
+    }
+    for (const kernel::DeepStack& s : deep.tasks) {
+      stack("blocked task PID " + std::to_string(s.task->pid) + " " + Printable(s.task->comm) + " (" +
+                std::string(1, s.task->state) + ")",
+            s);
+    }
+    for (const std::string& p : deep.problems) out_ << "  " << Paint(kDim, "note: " + Printable(p)) << '\n';
   }
 
   void WriteFrames(const std::vector<Frame>& frames) {

@@ -33,7 +33,7 @@ TEST(JsonOutput, DocumentHasSchemaAndDocumentedKeyOrder) {
   ASSERT_EQ(doc["inputs"].size(), 1u);
   const ordered_json& input = doc["inputs"][0];
   EXPECT_EQ(Keys(input), (std::vector<std::string>{"path", "vmcore", "reports", "format", "compression", "system",
-                                                    "stats", "symbols", "findings", "errors"}));
+                                                    "stats", "symbols", "findings", "errors", "deep"}));
   EXPECT_EQ(Keys(input["symbols"]), (std::vector<std::string>{"debuginfo", "notes"}));
   EXPECT_EQ(Keys(input["system"]),
             (std::vector<std::string>{"kernel_release", "kernel_version", "hardware", "command_line", "host",

@@ -1,0 +1,93 @@
+// `ktriage analyze` and `ktriage bt` on the real hung-task dump with the real debuginfo, as a user
+// runs them: the deep analyses run when the dump's vmlinux is found and are skipped, with a note,
+// when it is not or when --no-deep says so.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_binary.h"
+#include "tests/symbols/debuginfo_cache.h"
+#include "tests/vmcore/dump_cache.h"
+
+namespace ktriage::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DeepCommands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dumps = DumpCacheDir();
+    auto debuginfo = DebuginfoCacheDir();
+    if (!dumps || !debuginfo) GTEST_SKIP() << "needs `make dumps` and `make debuginfo`";
+    dump_ = (*dumps / "hung-task-kaslr/vmcore.kdump-zlib").string();
+    debug_root_ = DebuginfoDebugRoot(*debuginfo).string();
+    scratch_ = fs::temp_directory_path() / ("ktriage-deep-" + std::to_string(::getpid()));
+    fs::create_directories(scratch_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!scratch_.empty()) fs::remove_all(scratch_, ec);
+  }
+  RunOutcome Run(std::vector<std::string> args) {
+    RunSpec spec;
+    spec.args = std::move(args);
+    spec.env.push_back({"DEBUGINFOD_URLS", std::nullopt});
+    return RunBinary(KTRIAGE_BINARY, spec, scratch_.string());
+  }
+  std::string dump_, debug_root_;
+  fs::path scratch_;
+};
+
+TEST_F(DeepCommands, AnalyzeRunsTheDeepAnalysesWithDebuginfo) {
+  RunOutcome o = Run({"analyze", "--format", "json", "--debug-root", debug_root_, dump_});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  auto doc = nlohmann::json::parse(o.out);
+  const auto& deep = doc["inputs"][0]["deep"];
+  ASSERT_TRUE(deep.is_object()) << doc["inputs"][0]["symbols"].dump();
+  EXPECT_EQ(deep["cpus"].size(), 2u);
+  ASSERT_EQ(deep["blocked_tasks"].size(), 1u);
+  EXPECT_EQ(deep["blocked_tasks"][0]["task"]["comm"], "insmod");
+  bool init_module = false;
+  for (const auto& f : deep["blocked_tasks"][0]["frames"]) init_module |= f["function"] == "init_module" && f["module"] == "ktriage_test";
+  EXPECT_TRUE(init_module);
+  EXPECT_GT(deep["tasks"].get<int>(), 40);
+  ASSERT_GE(deep["net_namespaces"].size(), 1u);
+  EXPECT_TRUE(deep["net_namespaces"][0]["init"].get<bool>());
+}
+
+TEST_F(DeepCommands, NoDeepAndMissingDebuginfoSkipIt) {
+  RunOutcome off = Run({"analyze", "--format", "json", "--no-deep", "--debug-root", debug_root_, dump_});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_TRUE(nlohmann::json::parse(off.out)["inputs"][0]["deep"].is_null());
+  RunOutcome none = Run({"analyze", "--format", "json", "--debug-root", scratch_.string(), dump_});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  auto input = nlohmann::json::parse(none.out)["inputs"][0];
+  EXPECT_TRUE(input["deep"].is_null());
+  EXPECT_NE(input["symbols"]["notes"].dump().find("deep analyses (stacks, namespaces) not run"), std::string::npos);
+  // The log's reports do not need the vmlinux.
+  EXPECT_GE(input["reports"].size(), 1u);
+}
+
+TEST_F(DeepCommands, BtNamesTheBlockedTaskAndRefusesAnotherBuild) {
+  RunOutcome o = Run({"bt", "--debug-root", debug_root_, dump_});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("\"insmod\" state D"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("init_module+0x"), std::string::npos);
+  // veth.ko's debuginfo is an ELF file of another build than this kernel.
+  auto debuginfo = DebuginfoCacheDir();
+  std::string other;
+  for (const auto& f : DebuginfoBuildIds(*debuginfo)) {
+    if (f.path.filename().string().find("veth") != std::string::npos) other = f.path.string();
+  }
+  ASSERT_FALSE(other.empty());
+  RunOutcome refused = Run({"bt", "--vmlinux", other, dump_});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("describe another kernel"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.out, "");
+}
+
+}  // namespace
+}  // namespace ktriage::testing
