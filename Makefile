@@ -4,10 +4,12 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 300
 KTRIAGE = $(BUILD_DIR)/analyzer/cli/ktriage
 SAMPLE ?= corpora/samples/veth-softlockup.log
 
-.PHONY: all deps build build-asan dumps debuginfo sample test test-plain test-asan bench clean
+.PHONY: all deps build build-asan dumps debuginfo sample test test-plain test-asan bench fuzz-build fuzz fuzz-smoke clean
 
 all: build
 
@@ -55,6 +57,20 @@ bench: build dumps debuginfo
 	bench/symbolize.sh --ktriage $(KTRIAGE)
 	bench/rules.sh --ktriage $(KTRIAGE)
 	bench/triage.sh --ktriage $(KTRIAGE)
+	bench/deep.sh --ktriage $(KTRIAGE)
+
+# libFuzzer targets (fuzz/README.md), built with clang in $(FUZZ_DIR): each runs FUZZ_SECONDS on its
+# seeds and regression inputs; crashes land in $(FUZZ_DIR)/crashes/<target>/. `fuzz-smoke`: 20 s each.
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_FUZZ=ON -DKTRIAGE_WERROR=ON
+	cmake --build $(FUZZ_DIR) --target fuzzers -j$(JOBS)
+	fuzz/make-seeds.sh $(FUZZ_DIR)/seeds
+
+fuzz: fuzz-build
+	FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run-fuzzers.sh
+
+fuzz-smoke: fuzz-build
+	FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=20 fuzz/run-fuzzers.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
