@@ -19,7 +19,7 @@ SystemFacts SystemFactsOf(const LogAnalysis& analysis) {
 }
 
 Classified ClassifyLog(InputSource& source, const LogAnalyzer& analyzer, std::shared_ptr<const RuleEngine> engine,
-                       const std::string& explain_rule) {
+                       const std::string& explain_rule, const std::vector<StateFact>& state) {
   Classified out;
   RuleScanner scanner(std::move(engine));
   std::vector<CrashReport> reports;
@@ -33,7 +33,9 @@ Classified ClassifyLog(InputSource& source, const LogAnalyzer& analyzer, std::sh
   out.analysis = std::move(result.analysis);
   out.analysis.reports = std::move(reports);
   out.error = std::move(result.error);
-  scanner.SetSystem(SystemFactsOf(out.analysis));
+  SystemFacts system = SystemFactsOf(out.analysis);
+  system.state = state;
+  scanner.SetSystem(std::move(system));
   out.findings = scanner.Evaluate();
   if (!explain_rule.empty()) out.trace = scanner.Explain(explain_rule);
   return out;
@@ -62,7 +64,7 @@ std::vector<RuleTestResult> RunRuleTests(const std::vector<Rule>& rules, const L
       } else {
         source = MemoryInput(test.log, r.name);
       }
-      Classified c = ClassifyLog(*source, analyzer, engine);
+      Classified c = ClassifyLog(*source, analyzer, engine, "", test.state);
       std::vector<const Finding*> mine;
       for (const Finding& f : c.findings)
         if (f.rule_id == rule.id) mine.push_back(&f);
@@ -80,7 +82,7 @@ std::vector<RuleTestResult> RunRuleTests(const std::vector<Rule>& rules, const L
             replay = MemoryInput(test.log, r.name);
           }
           if (replay) {
-            Classified e = ClassifyLog(*replay, analyzer, engine, rule.id);
+            Classified e = ClassifyLog(*replay, analyzer, engine, rule.id, test.state);
             for (const TraceStep& s : e.trace) {
               if (!s.held && !s.detail.empty()) {
                 r.message += "; " + s.what + ": " + s.detail;

@@ -23,8 +23,9 @@ struct Classified {
 // The machine facts a log gives: its release, the first panic message, the hardware line.
 SystemFacts SystemFactsOf(const LogAnalysis& analysis);
 
+// `state`: facts the deep analyses of a dump found (a rule test's inline `state`).
 Classified ClassifyLog(InputSource& source, const LogAnalyzer& analyzer, std::shared_ptr<const RuleEngine> engine,
-                       const std::string& explain_rule = "");
+                       const std::string& explain_rule = "", const std::vector<StateFact>& state = {});
 
 // The tests a rule carries (docs/rules.md), each run through ClassifyLog with the whole rule set
 // loaded; only the findings of the rule under test count.

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "rules/state_fact.h"
 #include "rules/version_range.h"
 
 namespace re2 {
@@ -89,6 +90,7 @@ struct SystemCondition {
   std::optional<Pattern> hardware;
   std::optional<bool> vmcore;        // the input is (or is not) a crash dump
   std::vector<std::string> modules;  // all loaded, as the reports' "Modules linked in:" list them
+  std::string state;                 // a StateFact kind the dump's deep analyses found ("netns-pinned")
 };
 
 struct Condition;
@@ -109,6 +111,7 @@ struct RuleTest {
   std::string file;       // or a file (logs and dumps alike), resolved against the rule file's directory
   uint64_t findings = 0;  // how many findings of this rule
   std::vector<std::string> summary_contains;
+  std::vector<StateFact> state;  // facts as a dump's deep analyses would give them
   SourceLocation where;
 };
 

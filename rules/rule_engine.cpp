@@ -594,6 +594,20 @@ class Evaluator {
       detail = system_.vmcore ? "the input is a dump" : "the input is not a dump";
       return false;
     }
+    if (!sc.state.empty()) {
+      std::string texts;
+      size_t n = 0;
+      for (const StateFact& f : system_.state) {
+        if (f.kind != sc.state) continue;
+        texts += (n++ == 0 ? "" : "; ") + f.text;
+      }
+      if (n == 0) {
+        detail = "no '" + sc.state + "' fact (only a dump analysed with its vmlinux has state facts)";
+        return false;
+      }
+      match.fields.emplace("state", texts);
+      match.fields.emplace("state_count", std::to_string(n));
+    }
     return true;
   }
 

@@ -50,6 +50,7 @@ struct SystemFacts {
   std::string panic_message;
   std::string hardware;
   bool vmcore = false;
+  std::vector<StateFact> state;  // from the dump's deep analyses (needs its vmlinux)
 };
 
 // One condition's verdict, for `ktriage rules explain`.

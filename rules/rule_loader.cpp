@@ -299,13 +299,21 @@ class Reader {
     }
     if (key == "system") {
       c.kind = Condition::Kind::kSystem;
-      if (!CheckKeys(body, {"release", "panic", "hardware", "vmcore", "modules"}, "system")) return std::nullopt;
+      if (!CheckKeys(body, {"release", "panic", "hardware", "vmcore", "modules", "state"}, "system")) return std::nullopt;
       SystemCondition sc;
       if (body["release"]) sc.release = ReadRange(body["release"], "system release");
       if (body["panic"]) sc.panic = ReadPattern(body["panic"], "system panic");
       if (body["hardware"]) sc.hardware = ReadPattern(body["hardware"], "system hardware");
       if (body["vmcore"]) sc.vmcore = Bool(body["vmcore"], "system vmcore");
       if (body["modules"]) sc.modules = Strings(body["modules"], "system modules");
+      if (body["state"]) {
+        sc.state = String(body["state"], "system state").value_or("");
+        if (!KnownStateFacts().count(sc.state)) {
+          std::string list;
+          for (const std::string& k : KnownStateFacts()) list += (list.empty() ? "" : ", ") + k;
+          Fail(body["state"], "unknown state fact '" + sc.state + "': the condition can never hold (known: " + list + ")");
+        }
+      }
       c.leaf = std::move(sc);
       return c;
     }
@@ -450,7 +458,7 @@ void ReadRule(const YAML::Node& n, Reader& r, LoadedRules& out, std::map<std::st
   }
   // Every {field} of the summary must be something the rule can fill in.
   std::set<std::string> fields = r.captures_;
-  fields.insert({"release", "panic", "count"});
+  fields.insert({"release", "panic", "count", "state", "state_count"});
   if (rule.report_scoped) fields.insert(ReportFields().begin(), ReportFields().end());
   for (size_t i = rule.summary.find('{'); i != std::string::npos; i = rule.summary.find('{', i + 1)) {
     const size_t close = rule.summary.find('}', i);
@@ -466,13 +474,26 @@ void ReadRule(const YAML::Node& n, Reader& r, LoadedRules& out, std::map<std::st
       r.Fail(n["tests"], "tests must be a list");
     } else {
       for (const YAML::Node& t : n["tests"]) {
-        if (!r.CheckKeys(t, {"name", "log", "file", "expect"}, "test")) continue;
+        if (!r.CheckKeys(t, {"name", "log", "file", "state", "expect"}, "test")) continue;
         RuleTest test;
         test.where = r.At(t);
         if (t["name"]) test.name = r.String(t["name"], "test name").value_or("");
         if (t["log"]) test.log = r.String(t["log"], "test log").value_or("");
         if (t["file"]) test.file = r.String(t["file"], "test file").value_or("");
         if (test.log.empty() == test.file.empty()) r.Fail(t, "a test needs either log (inline text) or file");
+        // state: [{fact: KIND, text: "..."}]: what a dump's deep analyses would have found.
+        if (t["state"]) {
+          if (!t["state"].IsSequence()) {
+            r.Fail(t["state"], "test state is a list of {fact: KIND, text: ...}");
+          } else {
+            for (const YAML::Node& f : t["state"]) {
+              if (!r.CheckKeys(f, {"fact", "text"}, "test state")) continue;
+              StateFact fact{r.String(f["fact"], "test state fact").value_or(""), r.String(f["text"], "test state text").value_or("")};
+              if (!KnownStateFacts().count(fact.kind)) r.Fail(f["fact"], "unknown state fact '" + fact.kind + "'");
+              test.state.push_back(std::move(fact));
+            }
+          }
+        }
         if (!test.file.empty() && !r.file().empty()) {
           const fs::path resolved = fs::path(r.file()).parent_path() / test.file;
           std::error_code ec;

@@ -30,7 +30,8 @@ StreamClassification ClassifyStream(InputSource& source, const LogAnalyzer& anal
 }
 
 StreamClassification ClassifyDumpLog(const VmcoreContents& dump, const std::string& name, const LogAnalyzer& analyzer,
-                                     const std::shared_ptr<const rules::RuleEngine>& engine, const ReportHooks& hooks) {
+                                     const std::shared_ptr<const rules::RuleEngine>& engine, const ReportHooks& hooks,
+                                     std::vector<rules::StateFact> state) {
   StreamClassification out;
   rules::RuleScanner scanner(engine);
   const std::string log_text = dump.log ? FormatPrintkLog(*dump.log, /*with_caller=*/true) : "";
@@ -54,6 +55,7 @@ StreamClassification ClassifyDumpLog(const VmcoreContents& dump, const std::stri
   system.panic_message = dump.facts.panic_message;
   system.hardware = out.analysis.system.hardware;
   system.vmcore = true;
+  system.state = std::move(state);
   scanner.SetSystem(std::move(system));
   out.findings = scanner.Evaluate();
   return out;

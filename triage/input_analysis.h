@@ -42,7 +42,9 @@ StreamClassification ClassifyStream(InputSource& source, const LogAnalyzer& anal
 // The kernel log of a dump already read with ReadVmcore (formatted with caller ids, as `ktriage
 // dmesg --caller` prints it, so evidence line numbers match that); the dump's own facts (release,
 // panic message) speak for the machine. `name` names the input in messages.
+// `state`: what the dump's deep analyses found (analyze, when the vmlinux is there), for the rules.
 StreamClassification ClassifyDumpLog(const VmcoreContents& dump, const std::string& name, const LogAnalyzer& analyzer,
-                                     const std::shared_ptr<const rules::RuleEngine>& engine, const ReportHooks& hooks);
+                                     const std::shared_ptr<const rules::RuleEngine>& engine, const ReportHooks& hooks,
+                                     std::vector<rules::StateFact> state = {});
 
 }  // namespace ktriage::triage

@@ -228,7 +228,11 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
           if (symbolizer) symbolizer->Annotate(report, build_id);
         };
         hooks.emit = [&](const CrashReport& report) { writer->WriteReport(report); };
-        triage::StreamClassification c = triage::ClassifyDumpLog(*dump, path, *analyzer, engine, hooks);
+        std::vector<rules::StateFact> state;
+        if (input.deep) {
+          for (const std::string& line : input.deep->pinned_namespaces) state.push_back({"netns-pinned", line});
+        }
+        triage::StreamClassification c = triage::ClassifyDumpLog(*dump, path, *analyzer, engine, hooks, std::move(state));
         input.analysis = std::move(c.analysis);
         input.findings = std::move(c.findings);
       }

@@ -128,7 +128,7 @@ class TextWriter final : public AnalysisWriter {
       }
       if (shown < f.evidence.size()) out_ << "      " << Paint(kDim, "... " + std::to_string(f.evidence.size() - shown) + " more lines") << '\n';
     }
-    if (input.deep) WriteDeep(*input.deep);
+    if (input.deep) WriteDeep(*input.deep, input.findings);
     for (const std::string& n : input.symbol_notes) out_ << "  " << Paint(kDim, "note: " + Printable(n)) << '\n';
     for (const std::string& e : input.errors) out_ << "  " << Paint(kRed, "error: ") << Printable(e) << '\n';
     ++inputs_;
@@ -180,8 +180,10 @@ class TextWriter final : public AnalysisWriter {
 
   // What the dump's vmlinux showed: namespaces kept alive by sockets first (a finding), then each
   // CPU's stack and the blocked tasks' stacks, frames as in reports.
-  void WriteDeep(const kernel::DeepAnalysis& deep) {
+  void WriteDeep(const kernel::DeepAnalysis& deep, const std::vector<rules::Finding>& findings) {
     for (const std::string& line : deep.pinned_namespaces) {
+      // Said already when a rule (net.netns.pinned-by-orphaned-tcp) made it a finding.
+      if (std::any_of(findings.begin(), findings.end(), [&](const rules::Finding& f) { return f.summary == line; })) continue;
       out_ << "  " << Paint(kBold, kRed, "network namespace kept alive") << ": " << Printable(line) << '\n';
     }
     auto stack = [&](const std::string& heading, const kernel::DeepStack& s) {

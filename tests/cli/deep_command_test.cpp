@@ -89,5 +89,28 @@ TEST_F(DeepCommands, BtNamesTheBlockedTaskAndRefusesAnotherBuild) {
   EXPECT_EQ(refused.out, "");
 }
 
+// Seed problem 3 from the dump alone: the shipped rule names the namespace, its veth and the socket.
+TEST_F(DeepCommands, PinnedNamespaceIsAKnownProblem) {
+  auto dumps = DumpCacheDir();
+  for (const char* scenario : {"netns-tcp-pinned-nokaslr", "netns-tcp-pinned-kaslr"}) {
+    SCOPED_TRACE(scenario);
+    RunOutcome o = Run({"analyze", "--format", "json", "--debug-root", debug_root_,
+                        (*dumps / scenario / "vmcore.kdump-zlib").string()});
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    auto input = nlohmann::json::parse(o.out)["inputs"][0];
+    std::string summary;
+    for (const auto& f : input["findings"]) {
+      if (f["rule"] == "net.netns.pinned-by-orphaned-tcp") summary = f["summary"];
+    }
+    ASSERT_FALSE(summary.empty()) << input["findings"].dump() << input["deep"]["problems"].dump();
+    EXPECT_NE(summary.find("(devices: lo, veth-ns)"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("-> 10.0.7.1:5000, FIN_WAIT1"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("bytes unacknowledged"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("retransmit timer due in"), std::string::npos) << summary;
+    // The host side's own namespace is not reported: it has its tasks.
+    EXPECT_EQ(input["deep"]["pinned_namespaces"].size(), 1u);
+  }
+}
+
 }  // namespace
 }  // namespace ktriage::testing
