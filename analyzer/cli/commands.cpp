@@ -10,6 +10,7 @@
 #include "analyzer/cli/dump_commands.h"
 #include "analyzer/cli/history_command.h"
 #include "analyzer/cli/merge_command.h"
+#include "analyzer/cli/net_command.h"
 #include "analyzer/cli/rules_command.h"
 #include "analyzer/cli/symbolize_command.h"
 #include "analyzer/cli/triage_command.h"
@@ -32,6 +33,8 @@ constexpr std::array kCommands = {
                 &HistoryHelp, &HistoryCommand},
     CommandSpec{"merge", "one triage summary from the JSON Lines of sharded runs (triage --shard I/N)", &MergeHelp,
                 &MergeCommand},
+    CommandSpec{"net", "network namespaces, devices and TCP sockets of a crash dump (needs its vmlinux)", &NetHelp,
+                &NetCommand},
     CommandSpec{"rules", "write and check rules: lint, test, explain a verdict, list", &RulesHelp, &RulesCommand},
     CommandSpec{"symbolize", "a kernel log with source lines for its stack frames, as decode_stacktrace.sh prints it",
                 &SymbolizeHelp, &SymbolizeCommand},

@@ -112,5 +112,30 @@ TEST_F(DeepCommands, PinnedNamespaceIsAKnownProblem) {
   }
 }
 
+TEST_F(DeepCommands, NetListsTheNamespacesDevicesAndSockets) {
+  auto dumps = DumpCacheDir();
+  RunOutcome o = Run({"net", "--format", "json", "--debug-root", debug_root_,
+                      (*dumps / "netns-tcp-pinned-nokaslr/vmcore.elf").string()});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  auto doc = nlohmann::json::parse(o.out);
+  EXPECT_EQ(doc["schema"], "ktriage.net/1");
+  ASSERT_EQ(doc["namespaces"].size(), 2u);
+  const auto& inner = doc["namespaces"][1];
+  EXPECT_FALSE(inner["init"].get<bool>());
+  EXPECT_TRUE(inner["task_pids"].empty());
+  bool veth = false;
+  for (const auto& d : inner["devices"]) veth |= d["name"] == "veth-ns" && d["peer"] == "veth-host";
+  EXPECT_TRUE(veth) << inner["devices"].dump();
+  ASSERT_EQ(inner["tcp_sockets"].size(), 1u);
+  EXPECT_EQ(inner["tcp_sockets"][0]["remote_port"], 5000);
+  EXPECT_TRUE(inner["tcp_sockets"][0]["orphan"].get<bool>());
+  EXPECT_GT(inner["tcp_sockets"][0]["unacked_bytes"].get<int>(), 0);
+  EXPECT_EQ(doc["pinned_namespaces"].size(), 1u);
+  // Without the vmlinux: a one-line error, exit 1.
+  RunOutcome none = Run({"net", "--debug-root", scratch_.string(), (*dumps / "sysrq-nokaslr/vmcore.elf").string()});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("no vmlinux with debuginfo"), std::string::npos) << none.err;
+}
+
 }  // namespace
 }  // namespace ktriage::testing
