@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 300
 KTRIAGE = $(BUILD_DIR)/analyzer/cli/ktriage
 SAMPLE ?= corpora/samples/veth-softlockup.log
 
-.PHONY: all deps build build-asan dumps debuginfo sample test test-plain test-asan bench fuzz-build fuzz fuzz-smoke clean
+.PHONY: all deps build build-asan dumps debuginfo sample test test-plain test-asan test-fuzz bench fuzz-build fuzz fuzz-smoke clean
 
 all: build
 
@@ -40,7 +40,7 @@ sample: build
 
 # Every test, twice: the optimised build, then ASan/UBSan. Both fit CI's budget on 2 cores
 # (README.md gives the times), so the one test command runs them all.
-test: dumps debuginfo test-plain test-asan
+test: dumps debuginfo test-plain test-asan test-fuzz
 
 # Hermetic: a DEBUGINFOD_URLS from the environment would send the tests to the network.
 test-plain: build
@@ -71,6 +71,10 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=20 fuzz/run-fuzzers.sh
+
+# Part of `test`: every fuzz target for a short time on its seeds and regressions (CI's budget).
+test-fuzz: fuzz-build
+	FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$${TEST_FUZZ_SECONDS:-15} fuzz/run-fuzzers.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

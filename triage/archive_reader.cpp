@@ -31,7 +31,7 @@ Result<size_t> FileByteSource::Read(char* buffer, size_t size) {
 
 ArchiveReader::ArchiveReader(InputSource& source, std::string name, int depth, ExpansionBudget& budget,
                              const std::atomic<bool>* cancel)
-    : source_(source), gzip_(source), name_(std::move(name)), depth_(depth), budget_(budget), cancel_(cancel) {}
+    : gzip_(source), name_(std::move(name)), depth_(depth), budget_(budget), cancel_(cancel) {}
 
 ArchiveReader::~ArchiveReader() {
   if (archive_ != nullptr) archive_read_free(archive_);

@@ -87,21 +87,20 @@ class ArchiveReader {
   Status CheckLimits(uint64_t upcoming);
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
 
-  InputSource& source_;
-  GzipSource gzip_;           // over source_: gzip is inflated by ISA-L, not libarchive's zlib
+  GzipSource gzip_;           // the only reader of the source: gzip is inflated by ISA-L, not libarchive's zlib
   std::string name_;
   int depth_;
   ExpansionBudget& budget_;
   const std::atomic<bool>* cancel_;
   archive* archive_ = nullptr;
   std::vector<char> buffer_;
-  uint64_t consumed_ = 0;     // compressed bytes taken from source_ (gzip_.consumed())
+  uint64_t consumed_ = 0;     // compressed bytes taken from the source (gzip_.consumed())
   uint64_t expanded_ = 0;     // member bytes of this archive (for its ratio)
   bool raw_ = false;
   struct archive_entry* first_entry_ = nullptr;  // Open read the first header already
   bool stopped_ = false;
   std::string compression_;
-  std::string source_error_;  // why source_ failed, when it did
+  std::string source_error_;  // why the source failed, when it did
   std::string member_display_;
   std::optional<uint64_t> member_size_;
   uint64_t member_read_ = 0;

@@ -206,8 +206,11 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
     // A crash dump is recognised by its content, whatever its name: its facts come first, then
     // its kernel log goes through the text pipeline like any log, caller ids included.
     if (path != "-" && LooksLikeDump(path)) {
-      Result<VmcoreContents> dump = ReadVmcore({path});
+      // The rules and the catalog are loaded first: opening a dump forks a child (DumpFile's
+      // crash isolation), and a fork while another thread holds a lock (an allocator's, under
+      // ASan) can leave the child hung. Logs keep the overlap.
       if (std::optional<int> refused = ready()) return *refused;
+      Result<VmcoreContents> dump = ReadVmcore({path});
       if (!dump.ok()) {
         input.opened = false;
         writer->BeginInput(path, nullptr);

@@ -32,7 +32,8 @@ LineReader::LineReader(InputSource& source, LineReaderOptions options)
   options_.chunk_bytes = std::max(options_.chunk_bytes, kMinChunkBytes);
   // One byte more than a maximal line plus a chunk: "longer than max" is then decidable
   // without ever growing the buffer.
-  buffer_.resize(options_.chunk_bytes + options_.max_line_bytes + 1);
+  buffer_size_ = options_.chunk_bytes + options_.max_line_bytes + 1;
+  buffer_ = std::make_unique_for_overwrite<char[]>(buffer_size_);
 }
 
 LineReader::~LineReader() = default;
@@ -48,7 +49,7 @@ LogFormat LineReader::dominant_format() const {
 }
 
 Result<bool> LineReader::Next(LogLine& line) {
-  char* const buf = buffer_.data();
+  char* const buf = buffer_.get();
   for (;;) {
     // Between lines: drop the "\n" of a "\r\n" split across reads, carriage returns at the start
     // of a line ("\n\r" consoles), and NUL runs (the zero-filled tail a crash leaves in a log
@@ -133,7 +134,7 @@ Result<bool> LineReader::Next(LogLine& line) {
       end_ -= pos_;
       pos_ = 0;
     }
-    size_t want = std::min(options_.chunk_bytes, buffer_.size() - end_);
+    size_t want = std::min(options_.chunk_bytes, buffer_size_ - end_);
     Result<size_t> n = source_.Read(buf + end_, want);
     if (!n) {
       // Deliver what came before the error first (including a partial last line).

@@ -146,6 +146,28 @@ void ReportSegmenter::Close(size_t index, bool went_quiet) {
   recent_ = std::move(r);
 }
 
+void ReportSegmenter::MakeRoom(StreamKey key) {
+  auto least_recently_fed = [&](bool same_key_only) {
+    size_t oldest = SIZE_MAX;
+    for (size_t i = 0; i < open_.size(); ++i) {
+      if (same_key_only && open_[i]->key != key) continue;
+      if (oldest == SIZE_MAX || open_[i]->fed_seq < open_[oldest]->fed_seq) oldest = i;
+    }
+    return oldest;
+  };
+  for (;;) {
+    size_t same_key = 0;
+    for (const auto& r : open_) same_key += r->key == key;
+    if (same_key >= options_.max_open_console_reports && same_key > 0) {
+      Close(least_recently_fed(true), false);
+    } else if (open_.size() >= options_.max_open_reports && !open_.empty()) {
+      Close(least_recently_fed(false), false);
+    } else {
+      return;
+    }
+  }
+}
+
 namespace {
 
 // Panic messages that are the consequence of a report printed just before (oops=panic,
@@ -282,6 +304,7 @@ void ReportSegmenter::Feed(const LogLine& line) {
       }
     }
     for (auto& r : open_) std::erase(r->adopted, key);
+    MakeRoom(key);
     size_t same = SIZE_MAX;
     for (size_t i = 0; i < open_.size(); ++i)
       if (open_[i]->key == key) same = i;

@@ -42,6 +42,12 @@ struct SegmenterOptions {
   double quiet_seconds = 10.0;
   // Without timestamps, a report ends after this many lines that add nothing to it.
   size_t quiet_lines = 200;
+  // Reports open at once. Every line is routed among the open reports, so a garbled or hostile
+  // log (report headers and no stacks, or thousands of printing tasks) would otherwise cost time
+  // quadratic in its length. Real logs interleave a few reports on one console stream and one
+  // per printing CPU or task; past a cap, the report fed longest ago is closed.
+  size_t max_open_console_reports = 16;  // on one stream without caller ids
+  size_t max_open_reports = 1024;        // in all
 };
 
 class ReportSegmenter {
@@ -65,6 +71,8 @@ class ReportSegmenter {
   };
   static StreamKey KeyOf(const LogLine& line);
   void Close(size_t index, bool went_quiet);
+  // Closes the least recently fed reports until a new one for `key` fits the caps.
+  void MakeRoom(StreamKey key);
   void Append(Open& r, const LogLine& line, bool is_start);
   bool AttachPanic(const LogLine& line, StreamKey key);
   size_t Route(const LogLine& line, StreamKey key);

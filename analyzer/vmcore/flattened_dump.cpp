@@ -45,10 +45,32 @@ std::string Errno(const char* call) {
   return std::string(call) + ": " + std::strerror(err);
 }
 
+// The flattened bytes: a file read with pread(), or a buffer already in memory (tests, fuzzing).
+struct FlatInput {
+  int fd = -1;
+  std::string_view bytes;  // used when fd < 0
+
+  // Up to `n` bytes at `pos`; 0 at the end.
+  Result<size_t> ReadAt(uint64_t pos, char* out, size_t n) const {
+    if (fd < 0) {
+      if (pos >= bytes.size()) return size_t{0};
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(n, bytes.size() - pos));
+      std::memcpy(out, bytes.data() + pos, take);
+      return take;
+    }
+    for (;;) {
+      ssize_t got = ::pread(fd, out, n, static_cast<off_t>(pos));
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return Error{Errno("pread")};
+    }
+  }
+};
+
 // Sequential reads through one buffer, so that the many small record headers cost no syscalls.
 class SequentialReader {
  public:
-  SequentialReader(int fd, uint64_t start, size_t capacity) : fd_(fd), file_pos_(start), buffer_(capacity) {}
+  SequentialReader(const FlatInput& input, uint64_t start, size_t capacity)
+      : input_(input), file_pos_(start), buffer_(capacity) {}
 
   // Up to `n` (<= capacity) bytes; fewer only at the end of the file.
   Result<std::string_view> Take(size_t n) {
@@ -57,17 +79,14 @@ class SequentialReader {
       end_ -= begin_;
       begin_ = 0;
       while (end_ < buffer_.size()) {
-        ssize_t got = ::pread(fd_, buffer_.data() + end_, buffer_.size() - end_, static_cast<off_t>(file_pos_));
-        if (got < 0) {
-          if (errno == EINTR) continue;
-          return Error{Errno("pread")};
-        }
-        if (got == 0) {
+        Result<size_t> got = input_.ReadAt(file_pos_, buffer_.data() + end_, buffer_.size() - end_);
+        if (!got) return got.error();
+        if (*got == 0) {
           eof_ = true;
           break;
         }
-        end_ += static_cast<size_t>(got);
-        file_pos_ += static_cast<uint64_t>(got);
+        end_ += *got;
+        file_pos_ += *got;
       }
     }
     size_t take = std::min(n, end_ - begin_);
@@ -79,7 +98,7 @@ class SequentialReader {
   uint64_t consumed() const { return consumed_; }
 
  private:
-  int fd_;
+  const FlatInput& input_;
   uint64_t file_pos_;
   std::vector<char> buffer_;
   size_t begin_ = 0, end_ = 0;
@@ -111,20 +130,19 @@ bool HasFlattenedSignature(const void* data, size_t size) {
   return size >= sizeof kSignature && std::memcmp(data, kSignature, sizeof kSignature) == 0;
 }
 
-Result<FlatScan> ScanFlattened(int fd, const std::string& path, const FlatDataSink& on_data, size_t chunk) {
+namespace {
+
+// The scan of either input once its size is known.
+Result<FlatScan> Scan(const FlatInput& input, uint64_t input_size, const std::string& path,
+                      const FlatDataSink& on_data, size_t chunk) {
   if (chunk < kFlatRecordHeaderSize) chunk = kFlatRecordHeaderSize;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return Error{path + ": " + Errno("fstat")};
   char header[32] = {};
-  ssize_t got;
-  do {
-    got = ::pread(fd, header, sizeof header, 0);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0) return Error{path + ": " + Errno("pread")};
-  if (!HasFlattenedSignature(header, static_cast<size_t>(got)))
+  Result<size_t> got = input.ReadAt(0, header, sizeof header);
+  if (!got) return Error{path + ": " + got.error().message};
+  if (!HasFlattenedSignature(header, *got))
     return Error{path + ": not a flattened dump (no \"makedumpfile\" signature)"};
-  if (static_cast<uint64_t>(st.st_size) < kFlatHeaderSize)
-    return Error{path + ": flattened dump cut in its 4096-byte header (" + std::to_string(st.st_size) +
+  if (input_size < kFlatHeaderSize)
+    return Error{path + ": flattened dump cut in its 4096-byte header (" + std::to_string(input_size) +
                  " bytes): no dump data"};
   const int64_t type = LoadBigEndian64(header + 16);
   if (type != kTypeFlatHeader)
@@ -136,7 +154,7 @@ Result<FlatScan> ScanFlattened(int fd, const std::string& path, const FlatDataSi
     scan.written.assign(written.begin(), written.end());
     return std::move(scan);
   };
-  SequentialReader reader(fd, kFlatHeaderSize, chunk);
+  SequentialReader reader(input, kFlatHeaderSize, chunk);
   for (;;) {
     const uint64_t header_at = kFlatHeaderSize + reader.consumed();
     auto head = reader.Take(kFlatRecordHeaderSize);
@@ -183,6 +201,19 @@ Result<FlatScan> ScanFlattened(int fd, const std::string& path, const FlatDataSi
       }
     }
   }
+}
+
+}  // namespace
+
+Result<FlatScan> ScanFlattened(int fd, const std::string& path, const FlatDataSink& on_data, size_t chunk) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error{path + ": " + Errno("fstat")};
+  return Scan(FlatInput{fd, {}}, static_cast<uint64_t>(st.st_size), path, on_data, chunk);
+}
+
+Result<FlatScan> ScanFlattened(std::string_view bytes, const std::string& name, const FlatDataSink& on_data,
+                               size_t chunk) {
+  return Scan(FlatInput{-1, bytes}, bytes.size(), name, on_data, chunk);
 }
 
 Result<RebuiltDump> RebuildFlattened(int fd, const std::string& path, const std::string& temp_dir) {

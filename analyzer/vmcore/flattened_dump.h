@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,9 @@ struct FlatScan {
 // beyond 2^62), read errors, or `on_data`'s own error.
 using FlatDataSink = std::function<Status(uint64_t dest, const char* data, size_t size)>;
 Result<FlatScan> ScanFlattened(int fd, const std::string& path, const FlatDataSink& on_data,
+                               size_t chunk = 1 << 20);
+// The same over bytes already in memory (tests, fuzzing); `name` stands for the path.
+Result<FlatScan> ScanFlattened(std::string_view bytes, const std::string& name, const FlatDataSink& on_data,
                                size_t chunk = 1 << 20);
 
 struct RebuiltDump {

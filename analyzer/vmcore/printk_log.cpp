@@ -44,6 +44,16 @@ class Warnings {
       ++dropped_;
     }
   }
+  // The same with the message made only when it is kept: a corrupt ring can claim millions of
+  // unreadable descriptors, and building millions of dropped messages took seconds (fuzzing).
+  template <typename MakeMessage>
+  void AddLazily(MakeMessage&& make) {
+    if (out_.size() < kMaxWarnings) {
+      out_.push_back(make());
+    } else {
+      ++dropped_;
+    }
+  }
   void Finish() {
     if (dropped_ > 0) out_.push_back(std::to_string(dropped_) + " more warnings like these were left out");
   }
@@ -271,13 +281,20 @@ Result<PrintkLog> ReadLockless(MemoryReader& memory, const VmcoreInfo& info) {
   std::vector<uint8_t> record_info(l.info_size);
   uint64_t total_text = 0;
   uint64_t lost_text = 0;
+  uint64_t not_live = 0;  // descriptors neither committed nor finalized, or holding another id
 
   for (uint64_t step = 0; step < steps; ++step) {
     const uint64_t id = (tail_id + step) & kDescIdMask;
     const uint64_t index = id & (count - 1);
     if (Status s = descs.Read(index * l.desc_size, desc.data(), desc.size()); !s.ok()) {
-      warnings.Add("descriptor " + std::to_string(id) + " unreadable: " + s.error().message);
-      ++log.skipped_records;
+      warnings.AddLazily([&] { return "descriptor " + std::to_string(id) + " unreadable: " + s.error().message; });
+      // The descriptors that start in the rest of a missing page are missing too: skipped in one
+      // step, or a ring claiming 2^26 descriptors in missing memory takes minutes (fuzzing).
+      const uint64_t at = index * l.desc_size;
+      const uint64_t span = std::max<uint64_t>(1, (descs.UnreadableEnd(at) - at + l.desc_size - 1) / l.desc_size);
+      const uint64_t more = std::min(span, steps - step) - 1;
+      log.skipped_records += 1 + more;
+      step += more;
       continue;
     }
     const uint64_t state_var = LoadU64(desc.data() + l.state_var + l.counter);
@@ -287,12 +304,13 @@ Result<PrintkLog> ReadLockless(MemoryReader& memory, const VmcoreInfo& info) {
     // mismatch means the slot was recycled for a newer record after our tail was read.
     if ((state != DescState::kCommitted && state != DescState::kFinalized) || (state_var & kDescIdMask) != id) {
       ++log.skipped_records;
+      ++not_live;
       continue;
     }
     const uint64_t begin = LoadU64(desc.data() + l.text_blk_lpos + l.lpos_begin);
     const uint64_t next = LoadU64(desc.data() + l.text_blk_lpos + l.lpos_next);
     if (Status s = infos.Read(index * l.info_size, record_info.data(), record_info.size()); !s.ok()) {
-      warnings.Add("info of descriptor " + std::to_string(id) + " unreadable: " + s.error().message);
+      warnings.AddLazily([&] { return "info of descriptor " + std::to_string(id) + " unreadable: " + s.error().message; });
       ++log.skipped_records;
       continue;
     }
@@ -371,6 +389,14 @@ Result<PrintkLog> ReadLockless(MemoryReader& memory, const VmcoreInfo& info) {
   }
   if (lost_text > 0) {
     warnings.Add(std::to_string(lost_text) + " records had no text stored (FAILED_LPOS); skipped");
+  }
+  // A live ring has at most a few such descriptors (the records CPUs were writing at the crash),
+  // and they are only counted. Many, or nothing else, means a zeroed or corrupt descriptor ring:
+  // say so, or an empty log would look like a quiet kernel.
+  if (not_live > 8 || (not_live > 0 && log.records.empty())) {
+    warnings.Add(std::to_string(not_live) + " of " + std::to_string(steps) +
+                 " descriptors between tail and head were not committed or finalized, or held another id: "
+                 "skipped (a zeroed or corrupt descriptor ring?)");
   }
   // Ids and sequence numbers grow together, so this is already in order on a sane ring; a corrupt
   // one still gets a deterministic order.

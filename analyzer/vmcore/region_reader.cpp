@@ -43,6 +43,7 @@ Status RegionReader::Read(uint64_t offset, void* out, size_t n) {
       n -= take;
       continue;
     }
+    if (offset >= unreadable_offset_ && offset < unreadable_page_end_) return Error{unreadable_error_};
     const uint64_t start = offset - offset % window_;
     if (!(failed_valid_ && failed_start_ == start)) {
       if (LoadWindow(start, std::min<uint64_t>(window_, size_ - start)).ok()) continue;
@@ -58,7 +59,12 @@ Status RegionReader::Read(uint64_t offset, void* out, size_t n) {
     if (LoadWindow(page_start, page_end - page_start).ok()) continue;
     const size_t take = static_cast<size_t>(std::min<uint64_t>(n, page_end - offset));
     Status status = memory_.ReadVirtual(base_ + offset, dest, take);
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      unreadable_offset_ = offset;
+      unreadable_page_end_ = page_end;
+      unreadable_error_ = status.error().message;
+      return status;
+    }
     dest += take;
     offset += take;
     n -= take;

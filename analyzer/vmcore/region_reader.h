@@ -44,6 +44,12 @@ class RegionReader {
   Result<uint16_t> U16(uint64_t offset);
   Result<uint8_t> U8(uint64_t offset);
 
+  // The end (region offset) of the known-unreadable bytes holding `offset`, or `offset` itself
+  // when none are known: a caller walking a table skips the entries of a missing page at once.
+  uint64_t UnreadableEnd(uint64_t offset) const {
+    return offset >= unreadable_offset_ && offset < unreadable_page_end_ ? unreadable_page_end_ : offset;
+  }
+
   uint64_t base() const { return base_; }
   uint64_t size() const { return size_; }
 
@@ -59,6 +65,12 @@ class RegionReader {
   bool buffer_valid_ = false;
   uint64_t failed_start_ = 0;      // the last window that could not be read as a whole
   bool failed_valid_ = false;
+  // The last bytes that could not be read at all: the rest of their page is not asked for again
+  // (a dump holds whole pages, so it is missing too), or a corrupt table claiming millions of
+  // entries in missing memory would cost three failed reads per entry (found by fuzzing).
+  uint64_t unreadable_offset_ = 0;
+  uint64_t unreadable_page_end_ = 0;  // 0: none
+  std::string unreadable_error_;
 };
 
 }  // namespace ktriage

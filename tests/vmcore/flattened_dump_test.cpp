@@ -130,6 +130,34 @@ TEST_F(FlattenedDumpTest, SmallReadChunksGiveTheSameData) {
   }
 }
 
+// The in-memory scan (fuzzing, tests) walks the records exactly as the file scan does, cut files included.
+TEST_F(FlattenedDumpTest, ScanOfBytesMatchesScanOfTheFile) {
+  FlatBuilder flat;
+  flat.Record(4096, "page-one").Record(0, "HEADER").Record(8192, std::string(300, 'z')).Record(2, "ad");
+  for (size_t keep : {flat.bytes.size(), flat.bytes.size() - 100, size_t{4096 + 20}, size_t{4095}}) {
+    const std::string bytes = flat.bytes.substr(0, keep);
+    auto collect = [](std::string& out) {
+      return [&out](uint64_t dest, const char* data, size_t size) -> Status {
+        out += std::to_string(dest) + ":" + std::string(data, size) + ";";
+        return Ok{};
+      };
+    };
+    std::string from_file, from_bytes;
+    auto file_scan = ScanFlattened(Write(bytes), "x.flat", collect(from_file), 64);
+    auto bytes_scan = ScanFlattened(std::string_view(bytes), "x.flat", collect(from_bytes), 64);
+    ASSERT_EQ(file_scan.ok(), bytes_scan.ok()) << keep;
+    EXPECT_EQ(from_bytes, from_file) << keep;
+    if (!file_scan.ok()) {
+      EXPECT_EQ(bytes_scan.error().message, file_scan.error().message);
+      continue;
+    }
+    EXPECT_EQ(bytes_scan->records, file_scan->records);
+    EXPECT_EQ(bytes_scan->truncation, file_scan->truncation) << keep;
+    EXPECT_EQ(bytes_scan->written, file_scan->written);
+    EXPECT_FALSE(bytes_scan->terminated);  // no end marker was written
+  }
+}
+
 TEST_F(FlattenedDumpTest, SparseRebuildOfAFarOffset) {
   FlatBuilder flat;
   const int64_t far = int64_t{1} << 36;  // 64 GiB: a hole, not disk blocks
