@@ -308,6 +308,7 @@ class Reader {
       if (body["modules"]) sc.modules = Strings(body["modules"], "system modules");
       if (body["state"]) {
         sc.state = String(body["state"], "system state").value_or("");
+        state_seen_ = true;
         if (!KnownStateFacts().count(sc.state)) {
           std::string list;
           for (const std::string& k : KnownStateFacts()) list += (list.empty() ? "" : ", ") + k;
@@ -382,6 +383,7 @@ class Reader {
   // Captures and report conditions seen since the last reset: for the summary's fields.
   std::set<std::string> captures_;
   bool report_seen_ = false;
+  bool state_seen_ = false;  // a system state condition: {state} and {state_count} are fields
 
  private:
   std::string file_;
@@ -443,6 +445,7 @@ void ReadRule(const YAML::Node& n, Reader& r, LoadedRules& out, std::map<std::st
   if (n["tags"]) rule.tags = r.Strings(n["tags"], "tags");
   r.captures_.clear();
   r.report_seen_ = false;
+  r.state_seen_ = false;
   if (n["match"]) {
     if (auto c = r.ReadCondition(n["match"])) rule.match = std::move(*c);
   }
@@ -458,7 +461,8 @@ void ReadRule(const YAML::Node& n, Reader& r, LoadedRules& out, std::map<std::st
   }
   // Every {field} of the summary must be something the rule can fill in.
   std::set<std::string> fields = r.captures_;
-  fields.insert({"release", "panic", "count", "state", "state_count"});
+  fields.insert({"release", "panic", "count"});
+  if (r.state_seen_) fields.insert({"state", "state_count"});
   if (rule.report_scoped) fields.insert(ReportFields().begin(), ReportFields().end());
   for (size_t i = rule.summary.find('{'); i != std::string::npos; i = rule.summary.find('{', i + 1)) {
     const size_t close = rule.summary.find('}', i);
