@@ -206,11 +206,16 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
     // A crash dump is recognised by its content, whatever its name: its facts come first, then
     // its kernel log goes through the text pipeline like any log, caller ids included.
     if (path != "-" && LooksLikeDump(path)) {
-      // The rules and the catalog are loaded first: opening a dump forks a child (DumpFile's
-      // crash isolation), and a fork while another thread holds a lock (an allocator's, under
-      // ASan) can leave the child hung. Logs keep the overlap.
+      // Opening a dump forks a child (DumpFile's crash isolation) while the rules may still be
+      // loading on another thread. glibc's malloc is fork-safe; ASan's allocator was seen to leave
+      // the child hung (docs/reliability.md), so sanitizer builds load the rules first.
+#if defined(__SANITIZE_ADDRESS__)
       if (std::optional<int> refused = ready()) return *refused;
       Result<VmcoreContents> dump = ReadVmcore({path});
+#else
+      Result<VmcoreContents> dump = ReadVmcore({path});
+      if (std::optional<int> refused = ready()) return *refused;
+#endif
       if (!dump.ok()) {
         input.opened = false;
         writer->BeginInput(path, nullptr);
