@@ -147,7 +147,8 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
   std::future<Result<std::shared_ptr<const LogAnalyzer>>> pending =
       std::async(std::launch::async, [] { return LogAnalyzer::Create(); });
   std::ostringstream rule_messages;
-  const CliContext rule_context{context.out, rule_messages, context.stdout_is_tty, context.no_color, context.debuginfod};
+  const CliContext rule_context{context.out, rule_messages, context.stdout_is_tty, context.no_color, context.debuginfod,
+                                context.cache_dir};
   std::future<Result<std::shared_ptr<const rules::RuleEngine>>> pending_rules =
       std::async(std::launch::async, [&] { return LoadRuleEngine(options.rules, rule_context); });
 
@@ -226,7 +227,8 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
         if (symbolizer && options.deep) {
           std::string note;
           input.deep = AnalyzeDumpDeeply(path, input.vmcore->osrelease, input.vmcore->build_id, options.symbols,
-                                         *symbolizer, ToReportSymbolizerOptions(options.symbols, context).search, &note);
+                                         *symbolizer, ToReportSymbolizerOptions(options.symbols, context).search,
+                                         context.cache_dir, &note);
           if (!note.empty()) input.symbol_notes.push_back(note);
         }
         writer->BeginInput(path, &*input.vmcore);

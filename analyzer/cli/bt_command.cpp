@@ -150,7 +150,8 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
     return kExitInputError;
   }
   const std::string vmlinux = *found;
-  Result<std::unique_ptr<kernel::KernelState>> state = kernel::KernelState::Open(**dump, vmlinux);
+  Result<std::unique_ptr<kernel::KernelState>> state =
+      kernel::KernelState::Open(**dump, vmlinux, TypesCacheDir(context.cache_dir));
   if (!state) {
     context.err << "ktriage: " << raw.paths[0] << ": " << state.error().message << '\n';
     return kExitInputError;

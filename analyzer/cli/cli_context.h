@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 
 namespace ktriage::cli {
 
@@ -18,6 +19,9 @@ struct CliContext {
   bool stdout_is_tty = false;
   bool no_color = false;  // NO_COLOR is set to a non-empty value (no-color.org)
   bool debuginfod = false;  // DEBUGINFOD_URLS is set and not empty: symbolization may ask those servers
+  // ${XDG_CACHE_HOME:-$HOME/.cache}/ktriage, or "" when neither is set: what is worth keeping
+  // between runs (the type index of each kernel build).
+  std::string cache_dir;
 };
 
 }  // namespace ktriage::cli

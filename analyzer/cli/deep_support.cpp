@@ -21,7 +21,8 @@ Result<std::string> FindDumpVmlinux(const std::string& osrelease, const std::str
 std::optional<kernel::DeepAnalysis> AnalyzeDumpDeeply(const std::string& path, const std::string& osrelease,
                                                       const std::string& build_id, const SymbolOptions& options,
                                                       ReportSymbolizer& symbolizer,
-                                                      const symbols::SearchPaths& search, std::string* note) {
+                                                      const symbols::SearchPaths& search, const std::string& cache_dir,
+                                                      std::string* note) {
   Result<std::string> vmlinux = FindDumpVmlinux(osrelease, build_id, options.vmlinux, options.release, search);
   if (!vmlinux) {
     *note = "deep analyses (stacks, namespaces) not run: " + vmlinux.error().message;
@@ -32,7 +33,8 @@ std::optional<kernel::DeepAnalysis> AnalyzeDumpDeeply(const std::string& path, c
     *note = "deep analyses not run: " + dump.error().message;
     return std::nullopt;
   }
-  Result<std::unique_ptr<kernel::KernelState>> state = kernel::KernelState::Open(**dump, *vmlinux);
+  Result<std::unique_ptr<kernel::KernelState>> state =
+      kernel::KernelState::Open(**dump, *vmlinux, TypesCacheDir(cache_dir));
   if (!state) {
     *note = "deep analyses not run: " + state.error().message;
     return std::nullopt;

@@ -24,7 +24,11 @@ Result<std::string> FindDumpVmlinux(const std::string& osrelease, const std::str
 std::optional<kernel::DeepAnalysis> AnalyzeDumpDeeply(const std::string& path, const std::string& osrelease,
                                                       const std::string& build_id, const SymbolOptions& options,
                                                       ReportSymbolizer& symbolizer,
-                                                      const symbols::SearchPaths& search, std::string* note);
+                                                      const symbols::SearchPaths& search, const std::string& cache_dir,
+                                                      std::string* note);
+
+// Where KernelState keeps the type index of each build: CliContext::cache_dir + "/types".
+inline std::string TypesCacheDir(const std::string& cache_dir) { return cache_dir.empty() ? "" : cache_dir + "/types"; }
 
 // Source lines and inline chains for every named frame, by name and offset (the symbolizer
 // checks sizes as kallsyms prints them, which is not ELF's st_size: the size is put back after).

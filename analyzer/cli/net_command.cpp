@@ -107,7 +107,8 @@ int NetCommand(const std::vector<std::string>& args, const CliContext& context) 
     context.err << "ktriage: " << raw.paths[0] << ": " << vmlinux.error().message << '\n';
     return kExitInputError;
   }
-  Result<std::unique_ptr<kernel::KernelState>> state = kernel::KernelState::Open(**dump, *vmlinux);
+  Result<std::unique_ptr<kernel::KernelState>> state =
+      kernel::KernelState::Open(**dump, *vmlinux, TypesCacheDir(context.cache_dir));
   if (!state) {
     context.err << "ktriage: " << raw.paths[0] << ": " << state.error().message << '\n';
     return kExitInputError;

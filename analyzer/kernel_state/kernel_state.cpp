@@ -5,7 +5,8 @@ namespace ktriage::kernel {
 
 KernelState::~KernelState() = default;
 
-Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std::string& vmlinux) {
+Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std::string& vmlinux,
+                                                        const std::string& cache_dir) {
   std::unique_ptr<KernelState> s(new KernelState());
   s->dump_ = &dump;
   s->vmlinux_ = vmlinux;
@@ -18,7 +19,9 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std
                  ": its types and addresses describe another kernel, so the deep analyses are not run"};
   }
   s->symbols_ = std::move(*symbols);
-  Result<std::unique_ptr<KernelTypes>> types = KernelTypes::Open(vmlinux);
+  const std::string& build = s->symbols_->build_id();
+  Result<std::unique_ptr<KernelTypes>> types =
+      KernelTypes::Open(vmlinux, cache_dir.empty() || build.empty() ? "" : cache_dir + "/" + build + ".types");
   if (!types) return types.error();
   s->types_ = std::move(*types);
   s->context_ = std::make_unique<KernelContext>(

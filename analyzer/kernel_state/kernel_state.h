@@ -20,7 +20,9 @@ class KernelState {
  public:
   // Errors: a vmlinux without DWARF or symbols, or one whose build-id is not the dump's
   // VMCOREINFO BUILD-ID (its types and addresses would describe another kernel).
-  static Result<std::unique_ptr<KernelState>> Open(DumpFile& dump, const std::string& vmlinux);
+  // `cache_dir`: where the type index of each build is kept between runs ("" for nowhere).
+  static Result<std::unique_ptr<KernelState>> Open(DumpFile& dump, const std::string& vmlinux,
+                                                   const std::string& cache_dir = "");
   ~KernelState();
 
   const KernelContext& context() const { return *context_; }

@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -101,7 +103,42 @@ bool FindMember(Dwarf_Die* aggregate, std::string_view name, Dwarf_Die* found, u
 
 KernelTypes::~KernelTypes() = default;
 
-Result<std::unique_ptr<KernelTypes>> KernelTypes::Open(const std::string& vmlinux) {
+namespace {
+
+constexpr const char* kIndexMagic = "ktriage-types-index 1";
+
+// The index as "name offset" lines after a header naming the vmlinux's size.
+bool LoadIndex(const std::string& path, uint64_t vmlinux_size, std::unordered_map<std::string, Dwarf_Off>& out) {
+  std::ifstream in(path);
+  std::string magic;
+  uint64_t size = 0;
+  if (!std::getline(in, magic) || magic != kIndexMagic || !(in >> size) || size != vmlinux_size) return false;
+  std::string name;
+  Dwarf_Off offset = 0;
+  while (in >> name >> offset) out.emplace(name, offset);
+  return !out.empty() && in.eof();
+}
+
+void SaveIndex(const std::string& path, uint64_t vmlinux_size, const std::unordered_map<std::string, Dwarf_Off>& index) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << kIndexMagic << '\n' << vmlinux_size << '\n';
+    for (const auto& [name, offset] : index) out << name << ' ' << offset << '\n';
+    if (!out) {
+      std::filesystem::remove(temp, ec);
+      return;  // a cache that cannot be written only costs the next run its half second
+    }
+  }
+  std::filesystem::rename(temp, path, ec);
+  if (ec) std::filesystem::remove(temp, ec);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KernelTypes>> KernelTypes::Open(const std::string& vmlinux, const std::string& index_cache) {
   std::unique_ptr<KernelTypes> types(new KernelTypes());
   types->path_ = vmlinux;
   types->impl_ = std::make_unique<Impl>();
@@ -110,6 +147,10 @@ Result<std::unique_ptr<KernelTypes>> KernelTypes::Open(const std::string& vmlinu
   if (impl.fd < 0) return Error{vmlinux + ": " + std::strerror(errno)};
   impl.dwarf = dwarf_begin(impl.fd, DWARF_C_READ);
   if (impl.dwarf == nullptr) return Error{vmlinux + ": no DWARF (" + dwarf_errmsg(-1) + ")"};
+  std::error_code ec;
+  const uint64_t vmlinux_size = std::filesystem::file_size(vmlinux, ec);
+  if (!index_cache.empty() && !ec && LoadIndex(index_cache, vmlinux_size, impl.aggregates)) return types;
+  impl.aggregates.clear();
   Dwarf_Off offset = 0, next = 0;
   size_t header_size = 0;
   while (dwarf_nextcu(impl.dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
@@ -125,6 +166,7 @@ Result<std::unique_ptr<KernelTypes>> KernelTypes::Open(const std::string& vmlinu
     offset = next;
   }
   if (impl.aggregates.empty()) return Error{vmlinux + ": no struct definitions in its DWARF (stripped?)"};
+  if (!index_cache.empty() && !ec) SaveIndex(index_cache, vmlinux_size, impl.aggregates);
   return types;
 }
 

@@ -22,8 +22,10 @@ struct MemberLayout {
 class KernelTypes {
  public:
   // Indexes the struct and union definitions of `vmlinux` (one pass over its compile units'
-  // top-level entries, about half a second for a distribution kernel).
-  static Result<std::unique_ptr<KernelTypes>> Open(const std::string& vmlinux);
+  // top-level entries, about half a second for a distribution kernel). `index_cache`: a file that
+  // keeps that index for the next run (named by the build-id by the caller; "" for none); one
+  // written for another file (by size) is ignored and rewritten.
+  static Result<std::unique_ptr<KernelTypes>> Open(const std::string& vmlinux, const std::string& index_cache = "");
   ~KernelTypes();
   KernelTypes(const KernelTypes&) = delete;
   KernelTypes& operator=(const KernelTypes&) = delete;

@@ -218,3 +218,41 @@ TEST(KernelState, BlockedTaskInModuleInitCode) {
 
 }  // namespace
 }  // namespace ktriage::kernel
+
+namespace ktriage::kernel {
+namespace {
+
+// The type index of a build is kept between runs: the second open reads it instead of the DWARF's
+// compile units and answers the same; an index written for another file is not trusted.
+TEST(KernelTypes, IndexCacheIsReusedAndCheckedAgainstTheFile) {
+  auto debuginfo = testing::DebuginfoCacheDir();
+  if (!debuginfo) GTEST_SKIP() << "needs `make debuginfo`";
+  const fs::path vmlinux = testing::DebuginfoDebugRoot(*debuginfo) / ("boot/vmlinux-" + testing::DebuginfoKernelAbi(*debuginfo));
+  const fs::path dir = fs::temp_directory_path() / ("ktriage-types-" + std::to_string(::getpid()));
+  const fs::path cache = dir / "build.types";
+  fs::remove_all(dir);
+  auto first = KernelTypes::Open(vmlinux.string(), cache.string());
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(fs::exists(cache));
+  auto second = KernelTypes::Open(vmlinux.string(), cache.string());
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  for (const char* type : {"task_struct", "net", "sock", "module"}) {
+    ASSERT_TRUE((*first)->SizeOf(type).ok()) << type;
+    EXPECT_EQ(*(*first)->SizeOf(type), *(*second)->SizeOf(type)) << type;
+  }
+  EXPECT_EQ(*(*first)->Offset("task_struct", "thread.sp"), *(*second)->Offset("task_struct", "thread.sp"));
+  // A stale index (another file's size) is ignored and rewritten; a garbage one too.
+  std::ofstream(cache, std::ios::trunc) << "ktriage-types-index 1\n12345\ntask_struct 1\n";
+  auto third = KernelTypes::Open(vmlinux.string(), cache.string());
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(*(*third)->SizeOf("task_struct"), *(*first)->SizeOf("task_struct"));
+  std::ifstream in(cache);
+  std::string magic, size;
+  std::getline(in, magic);
+  std::getline(in, size);
+  EXPECT_EQ(size, std::to_string(fs::file_size(vmlinux)));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ktriage::kernel
