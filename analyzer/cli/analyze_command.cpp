@@ -226,9 +226,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
         if (symbolizer) symbolizer->Annotate(*input.vmcore);
         if (symbolizer && options.deep) {
           std::string note;
-          input.deep = AnalyzeDumpDeeply(path, input.vmcore->osrelease, input.vmcore->build_id, options.symbols,
-                                         *symbolizer, ToReportSymbolizerOptions(options.symbols, context).search,
-                                         context.cache_dir, &note);
+          input.deep = AnalyzeDumpDeeply(path, options.symbols, *symbolizer, context, &note);
           if (!note.empty()) input.symbol_notes.push_back(note);
         }
         writer->BeginInput(path, &*input.vmcore);

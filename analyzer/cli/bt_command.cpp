@@ -136,26 +136,14 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
                 << "\nTry 'ktriage bt --help'.\n";
     return kExitUsage;
   }
-  Result<std::unique_ptr<DumpFile>> dump = DumpFile::Open(raw.paths);
-  if (!dump) {
-    context.err << "ktriage: " << dump.error().message << '\n';
+  Result<OpenedDump> opened = OpenDumpWithVmlinux(raw.paths, raw.symbols, context);
+  if (!opened) {
+    context.err << "ktriage: " << opened.error().message << '\n';
     return kExitInputError;
   }
-  const VmcoreInfo& info = (*dump)->vmcoreinfo();
+  const VmcoreInfo& info = opened->dump->vmcoreinfo();
+  const std::string& vmlinux = opened->vmlinux;
   ReportSymbolizerOptions symbol_options = ToReportSymbolizerOptions(raw.symbols, context);
-  Result<std::string> found =
-      FindDumpVmlinux(info.osrelease, info.build_id, raw.symbols.vmlinux, raw.symbols.release, symbol_options.search);
-  if (!found) {
-    context.err << "ktriage: " << raw.paths[0] << ": " << found.error().message << '\n';
-    return kExitInputError;
-  }
-  const std::string vmlinux = *found;
-  Result<std::unique_ptr<kernel::KernelState>> state =
-      kernel::KernelState::Open(**dump, vmlinux, TypesCacheDir(context.cache_dir));
-  if (!state) {
-    context.err << "ktriage: " << raw.paths[0] << ": " << state.error().message << '\n';
-    return kExitInputError;
-  }
   symbol_options.vmlinux = vmlinux;
   ReportSymbolizer symbolizer(symbol_options);
   kernel::DeepOptions deep;
@@ -163,7 +151,7 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   deep.cpus = raw.cpus;
   deep.pids = raw.pids;
   deep.net = false;
-  kernel::DeepAnalysis analysis = kernel::RunDeepAnalysis(**state, **dump, deep);
+  kernel::DeepAnalysis analysis = kernel::RunDeepAnalysis(*opened->state, *opened->dump, deep);
   SymbolizeStacks(analysis, symbolizer, info.osrelease, info.build_id);
 
   ordered_json doc;

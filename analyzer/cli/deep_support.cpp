@@ -18,29 +18,37 @@ Result<std::string> FindDumpVmlinux(const std::string& osrelease, const std::str
   return found.files.front();
 }
 
-std::optional<kernel::DeepAnalysis> AnalyzeDumpDeeply(const std::string& path, const std::string& osrelease,
-                                                      const std::string& build_id, const SymbolOptions& options,
-                                                      ReportSymbolizer& symbolizer,
-                                                      const symbols::SearchPaths& search, const std::string& cache_dir,
-                                                      std::string* note) {
-  Result<std::string> vmlinux = FindDumpVmlinux(osrelease, build_id, options.vmlinux, options.release, search);
-  if (!vmlinux) {
-    *note = "deep analyses (stacks, namespaces) not run: " + vmlinux.error().message;
-    return std::nullopt;
-  }
-  Result<std::unique_ptr<DumpFile>> dump = DumpFile::Open({path});
-  if (!dump) {
-    *note = "deep analyses not run: " + dump.error().message;
-    return std::nullopt;
-  }
+Result<OpenedDump> OpenDumpWithVmlinux(const std::vector<std::string>& paths, const SymbolOptions& options,
+                                       const CliContext& context) {
+  OpenedDump out;
+  Result<std::unique_ptr<DumpFile>> dump = DumpFile::Open(paths);
+  if (!dump) return dump.error();
+  out.dump = std::move(*dump);
+  const VmcoreInfo& info = out.dump->vmcoreinfo();
+  Result<std::string> vmlinux = FindDumpVmlinux(info.osrelease, info.build_id, options.vmlinux, options.release,
+                                                ToReportSymbolizerOptions(options, context).search);
+  if (!vmlinux) return Error{paths[0] + ": " + vmlinux.error().message};
+  out.vmlinux = *vmlinux;
   Result<std::unique_ptr<kernel::KernelState>> state =
-      kernel::KernelState::Open(**dump, *vmlinux, TypesCacheDir(cache_dir));
-  if (!state) {
-    *note = "deep analyses not run: " + state.error().message;
+      kernel::KernelState::Open(*out.dump, out.vmlinux, TypesCacheDir(context.cache_dir));
+  if (!state) return Error{paths[0] + ": " + state.error().message};
+  out.state = std::move(*state);
+  return out;
+}
+
+std::optional<kernel::DeepAnalysis> AnalyzeDumpDeeply(const std::string& path, const SymbolOptions& options,
+                                                      ReportSymbolizer& symbolizer, const CliContext& context,
+                                                      std::string* note) {
+  Result<OpenedDump> opened = OpenDumpWithVmlinux({path}, options, context);
+  if (!opened) {
+    std::string why = opened.error().message;
+    if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);
+    *note = "deep analyses (stacks, namespaces) not run: " + why;
     return std::nullopt;
   }
-  kernel::DeepAnalysis analysis = kernel::RunDeepAnalysis(**state, **dump);
-  SymbolizeStacks(analysis, symbolizer, osrelease, build_id);
+  kernel::DeepAnalysis analysis = kernel::RunDeepAnalysis(*opened->state, *opened->dump);
+  const VmcoreInfo& info = opened->dump->vmcoreinfo();
+  SymbolizeStacks(analysis, symbolizer, info.osrelease, info.build_id);
   return analysis;
 }
 

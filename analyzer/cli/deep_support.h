@@ -2,9 +2,12 @@
 // dump's own vmlinux, and symbolizing the stacks the deep analysis unwound.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "analyzer/cli/cli_context.h"
 #include "analyzer/cli/symbol_options.h"
 #include "analyzer/kernel_state/deep_analysis.h"
 #include "analyzer/symbolize/report_symbolizer.h"
@@ -19,12 +22,20 @@ Result<std::string> FindDumpVmlinux(const std::string& osrelease, const std::str
                                     const std::string& explicit_vmlinux, const std::string& release,
                                     const symbols::SearchPaths& search);
 
+// A dump (or split set) opened with its own vmlinux for the deep analyses. The error is one line
+// for "ktriage: " to prefix: the dump cannot be opened, no vmlinux is found, or it is another build.
+struct OpenedDump {
+  std::unique_ptr<DumpFile> dump;
+  std::string vmlinux;
+  std::unique_ptr<kernel::KernelState> state;
+};
+Result<OpenedDump> OpenDumpWithVmlinux(const std::vector<std::string>& paths, const SymbolOptions& options,
+                                       const CliContext& context);
+
 // The deep analyses of one dump (stacks, namespaces), symbolized; nullopt with `note` saying why
-// when they cannot run (no vmlinux with DWARF, or one of another build).
-std::optional<kernel::DeepAnalysis> AnalyzeDumpDeeply(const std::string& path, const std::string& osrelease,
-                                                      const std::string& build_id, const SymbolOptions& options,
-                                                      ReportSymbolizer& symbolizer,
-                                                      const symbols::SearchPaths& search, const std::string& cache_dir,
+// when they cannot run.
+std::optional<kernel::DeepAnalysis> AnalyzeDumpDeeply(const std::string& path, const SymbolOptions& options,
+                                                      ReportSymbolizer& symbolizer, const CliContext& context,
                                                       std::string* note);
 
 // Where KernelState keeps the type index of each build: CliContext::cache_dir + "/types".

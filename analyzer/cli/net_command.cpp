@@ -94,28 +94,14 @@ int NetCommand(const std::vector<std::string>& args, const CliContext& context) 
                 << "\nTry 'ktriage net --help'.\n";
     return kExitUsage;
   }
-  Result<std::unique_ptr<DumpFile>> dump = DumpFile::Open(raw.paths);
-  if (!dump) {
-    context.err << "ktriage: " << dump.error().message << '\n';
-    return kExitInputError;
-  }
-  const VmcoreInfo& info = (*dump)->vmcoreinfo();
-  const ReportSymbolizerOptions symbol_options = ToReportSymbolizerOptions(raw.symbols, context);
-  Result<std::string> vmlinux =
-      FindDumpVmlinux(info.osrelease, info.build_id, raw.symbols.vmlinux, raw.symbols.release, symbol_options.search);
-  if (!vmlinux) {
-    context.err << "ktriage: " << raw.paths[0] << ": " << vmlinux.error().message << '\n';
-    return kExitInputError;
-  }
-  Result<std::unique_ptr<kernel::KernelState>> state =
-      kernel::KernelState::Open(**dump, *vmlinux, TypesCacheDir(context.cache_dir));
-  if (!state) {
-    context.err << "ktriage: " << raw.paths[0] << ": " << state.error().message << '\n';
+  Result<OpenedDump> opened = OpenDumpWithVmlinux(raw.paths, raw.symbols, context);
+  if (!opened) {
+    context.err << "ktriage: " << opened.error().message << '\n';
     return kExitInputError;
   }
   kernel::DeepOptions options;
   options.stacks = false;
-  const kernel::DeepAnalysis deep = kernel::RunDeepAnalysis(**state, **dump, options);
+  const kernel::DeepAnalysis deep = kernel::RunDeepAnalysis(*opened->state, *opened->dump, options);
   if (!deep.net) {
     for (const std::string& p : deep.problems) context.err << "ktriage: " << raw.paths[0] << ": " << p << '\n';
     return kExitInputError;
@@ -126,7 +112,7 @@ int NetCommand(const std::vector<std::string>& args, const CliContext& context) 
     ordered_json doc;
     doc["schema"] = "ktriage.net/1";
     doc["dump"] = raw.paths[0];
-    doc["vmlinux"] = *vmlinux;
+    doc["vmlinux"] = opened->vmlinux;
     doc["jiffies"] = net.jiffies;
     doc["hz"] = net.hz ? ordered_json(*net.hz) : ordered_json(nullptr);
     doc["namespaces"] = ordered_json::array();
