@@ -9,6 +9,8 @@ namespace ktriage {
 struct InlinedCall {
   std::string function;  // "skb_tx_hash"
   std::string source;    // "net/core/dev.c:3288": the line inside `function`
+
+  bool operator==(const InlinedCall&) const = default;
 };
 
 }  // namespace ktriage

@@ -9,10 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libkdumpfile/kdumpfile.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,10 +19,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <mutex>
 #include <string_view>
 
+#include "analyzer/vmcore/child_process.h"
 #include "analyzer/vmcore/diskdump_header.h"
 #include "analyzer/vmcore/dump_arch.h"
 #include "analyzer/vmcore/flattened_dump.h"
@@ -95,7 +92,7 @@ struct AddrxlatSysRelease {
 void Quarantine(KdumpCtx ctx) {
   static std::mutex mutex;
   static auto* kept = new std::vector<kdump_ctx_t*>();
-  // try_lock: in ProbeInChild's child, another (copied, now gone) thread may hold the mutex.
+  // try_lock: in a RunInChild child, another (copied, now gone) thread may hold the mutex.
   std::unique_lock<std::mutex> lock(mutex, std::try_to_lock);
   kdump_ctx_t* leaked = ctx.release();
   if (lock) kept->push_back(leaked);
@@ -213,7 +210,7 @@ bool LooksLikeDump(const std::string& path) {
 namespace {
 
 // Everything libkdumpfile-side of an open dump; a plain struct so that the child process of
-// ProbeInChild can build and destroy one of its own.
+// the open's probe (RunInChild) can build and destroy one of its own.
 struct DumpState {
   std::vector<int> fds;  // owned by DumpFile::Impl
   std::vector<FileKind> kinds;
@@ -237,7 +234,16 @@ bool AnyDiskdump(const std::vector<FileKind>& kinds) {
 // The libkdumpfile part of Open: context, VMCOREINFO, architecture, facts.
 Status Load(DumpState& st, const std::string& label, const DumpOpenOptions& options) {
   const std::string truncated = st.truncation.empty() ? "" : " (" + st.truncation + ")";
-  auto ctx = OpenContext(st.fds, label, options.arch, AnyDiskdump(st.kinds));
+  // libkdumpfile 0.5.1 sets no arch.name for any diskdump file (it does not read the header's
+  // utsname.machine), and must know it while opening to read the CPU notes: taken from the header
+  // here, the file is opened once instead of twice.
+  std::string arch_up_front = options.arch;
+  std::optional<DerivedArch> from_header;
+  if (arch_up_front.empty() && std::all_of(st.kinds.begin(), st.kinds.end(), [](FileKind k) { return k == FileKind::kDiskdump; })) {
+    from_header = DeriveDumpArch(DiskdumpHeaderMachine(st.fds[0]), VmcoreInfo{});
+    if (from_header) arch_up_front = from_header->name;
+  }
+  auto ctx = OpenContext(st.fds, label, arch_up_front, AnyDiskdump(st.kinds));
   if (!ctx) {
     if (std::all_of(st.kinds.begin(), st.kinds.end(), [](FileKind k) { return k == FileKind::kUnknown; }) &&
         ctx.error().message.find("Unknown file format") != std::string::npos)
@@ -258,7 +264,11 @@ Status Load(DumpState& st, const std::string& label, const DumpOpenOptions& opti
   st.vmcoreinfo = std::move(*info);
 
   std::optional<std::string> arch = StringAttr(st.ctx.get(), KDUMP_ATTR_ARCH_NAME);
-  if (!arch) {
+  if (from_header) {
+    st.facts.arch_derived = true;
+    st.facts.warnings.push_back("arch.name missing from the " + st.format + " header; derived " + from_header->name +
+                                " from " + from_header->source);
+  } else if (!arch) {
     const std::string machine = st.format == "diskdump" ? DiskdumpHeaderMachine(st.fds[0]) : "";
     auto derived = DeriveDumpArch(machine, st.vmcoreinfo);
     if (!derived)
@@ -375,68 +385,9 @@ Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t si
 // corrupt VMCOREINFO lines). So the open, a first read and the free run once in a child process:
 // a crash there becomes an error here instead of taking every other input of the run with it.
 // Later reads are not isolated: none crashed in those experiments, truncated files included.
-// Cost: a fork and a second open (headers, bitmap, notes: 2-25 ms on the test dumps).
-constexpr int kProbeTimeoutMs = 120'000;
-
-Status ProbeInChild(const std::function<Status()>& attempt, const std::string& label) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Ok{};  // no isolation, but no reason to fail either
-  ScopedFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
-  const pid_t pid = ::fork();
-  if (pid < 0) return Ok{};
-  if (pid == 0) {
-    read_end.Reset();
-    // Die of the signal itself, whatever handlers the process installed (sanitizers report and
-    // exit with status 1; a crash reporter might do anything).
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(sig, SIG_DFL);
-    Status status = attempt();
-    int code = 0;
-    if (!status) {
-      const std::string& m = status.error().message;
-      for (size_t off = 0; off < m.size();) {
-        ssize_t put = ::write(write_end.get(), m.data() + off, m.size() - off);
-        if (put <= 0) break;
-        off += static_cast<size_t>(put);
-      }
-      code = 3;
-    }
-    ::_exit(code);  // no atexit handlers, no flushing of the parent's buffers
-  }
-  write_end.Reset();
-  std::string message;
-  char buf[4096];
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kProbeTimeoutMs);
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd pfd{read_end.get(), POLLIN, 0};
-    const int ready = left.count() > 0 ? ::poll(&pfd, 1, static_cast<int>(left.count())) : 0;
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) {  // a hang (a deadlock in the child, say) must not hang the whole run
-      ::kill(pid, SIGKILL);
-      int ignored = 0;
-      while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
-      }
-      return Error{label + ": libkdumpfile did not finish opening this dump in " +
-                   std::to_string(kProbeTimeoutMs / 1000) + " s"};
-    }
-    ssize_t got = ::read(read_end.get(), buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    if (message.size() < 65536) message.append(buf, static_cast<size_t>(got));
-  }
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0) {
-    if (errno != EINTR) return Ok{};
-  }
-  if (WIFSIGNALED(wstatus))
-    return Error{label + ": libkdumpfile crashed reading this dump (" + std::string(strsignal(WTERMSIG(wstatus))) +
-                 "): the file is corrupt"};
-  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 3) return Error{message};
-  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return Ok{};
-  return Error{label + ": reading this dump failed in a child process (exit status " +
-               std::to_string(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) + ")" +
-               (message.empty() ? "" : ": " + message)};
-}
+// Cost: a fork and a second open (headers, bitmap, notes: 2-25 ms on the test dumps); ReadVmcore,
+// which needs nothing after its reads, does all of them in one child instead.
+constexpr std::chrono::milliseconds kProbeTimeout{120'000};
 
 }  // namespace
 
@@ -448,10 +399,14 @@ struct DumpFile::Impl {
 DumpFile::DumpFile() : impl_(std::make_unique<Impl>()) {}
 DumpFile::~DumpFile() = default;
 
-Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>& paths) {
+DumpOpenOptions DefaultDumpOpenOptions() {
   DumpOpenOptions options;
   if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir && *tmpdir) options.temp_dir = tmpdir;
-  return Open(paths, options);
+  return options;
+}
+
+Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>& paths) {
+  return Open(paths, DefaultDumpOpenOptions());
 }
 
 Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>& paths, const DumpOpenOptions& options) {
@@ -533,22 +488,22 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
   }
 
   if (options.isolate) {
-    Status probe = ProbeInChild(
-        [&]() -> Status {
+    Result<std::string> probe = RunInChild(
+        [&]() -> Result<std::string> {
           DumpState trial;
           trial.fds = st.fds;
           trial.kinds = st.kinds;
           trial.flattened = st.flattened;
           trial.guard = st.guard;
           trial.truncation = st.truncation;
-          if (Status loaded = Load(trial, label, options); !loaded) return loaded;
+          if (Status loaded = Load(trial, label, options); !loaded) return loaded.error();
           if (auto uts = trial.vmcoreinfo.Symbol("init_uts_ns")) {
             char release[65];
             (void)ReadKernelMemory(trial, *uts, release, sizeof release);
           }
-          return Ok{};
+          return std::string();
         },
-        label);
+        label, kProbeTimeout);
     if (!probe) return probe.error();
   }
   if (Status loaded = Load(st, label, options); !loaded) return loaded.error();

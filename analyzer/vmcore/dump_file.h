@@ -46,6 +46,9 @@ struct DumpOpenOptions {
   bool isolate = true;
 };
 
+// The options of the one-argument Open: temp_dir from $TMPDIR (else /tmp), the rest as declared.
+DumpOpenOptions DefaultDumpOpenOptions();
+
 // Is this file a dump (by content: ELF core with notes, "KDUMP   " / "DISKDUMP" signature,
 // makedumpfile's flattened signature)? Reads a few bytes; false for logs and archives.
 bool LooksLikeDump(const std::string& path);

@@ -20,6 +20,8 @@ struct PrintkRecord {
   uint8_t facility = 0;
   Caller caller;              // T<pid> / C<cpu>: every record carries one in 5.10+ (CONFIG_PRINTK_CALLER or not)
   std::string text;           // may hold '\n' for multi-line records; never a trailing '\n'
+
+  bool operator==(const PrintkRecord&) const = default;
 };
 
 struct PrintkLog {
@@ -30,6 +32,8 @@ struct PrintkLog {
   uint64_t skipped_records = 0;
   // Things a reader should know (a corrupt descriptor, a data block out of range...), one line each.
   std::vector<std::string> warnings;
+
+  bool operator==(const PrintkLog&) const = default;
 };
 
 // Detects the layout from VMCOREINFO (SYMBOL(prb) vs SYMBOL(log_buf)) and reads every record.

@@ -2,10 +2,13 @@
 // that one damaged structure never hides the others.
 #include "analyzer/vmcore/vmcore_analysis.h"
 
+#include <chrono>
 #include <cstdio>
 
+#include "analyzer/vmcore/child_process.h"
 #include "analyzer/vmcore/dump_file.h"
 #include "analyzer/vmcore/kallsyms.h"
+#include "analyzer/vmcore/vmcore_wire.h"
 
 namespace ktriage {
 namespace {
@@ -26,10 +29,64 @@ const char* LayoutName(PrintkLog::Layout l) {
   return "";
 }
 
-}  // namespace
+constexpr std::string_view kPanic = "Kernel panic - not syncing: ";
 
-Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const VmcoreReadOptions& options) {
-  auto dump = DumpFile::Open(paths);
+// The last panic record: "---[ end Kernel panic - not syncing: ... ]---" repeats the message
+// with a trailer and is not one.
+std::optional<size_t> FindPanicRecord(const PrintkLog& log) {
+  for (size_t i = log.records.size(); i-- > 0;) {
+    const std::string& text = log.records[i].text;
+    if (text.find(kPanic) != std::string::npos && text.rfind("---[ end", 0) != 0) return i;
+  }
+  return std::nullopt;
+}
+
+// The CPU of dump_stack()'s header, "CPU: 1 PID: 1 Comm: init ..." ("CPU: 1 UID: 0 PID: 1 ..."
+// since 6.12), when it names task `pid`.
+std::optional<int> CpuOfStackHeader(std::string_view text, uint32_t pid) {
+  auto number = [](std::string_view& s) -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    size_t n = 0;
+    for (; n < s.size() && n < 10 && s[n] >= '0' && s[n] <= '9'; ++n) v = v * 10 + static_cast<uint64_t>(s[n] - '0');
+    if (n == 0) return std::nullopt;
+    s.remove_prefix(n);
+    return v;
+  };
+  if (!text.starts_with("CPU: ")) return std::nullopt;
+  text.remove_prefix(5);
+  const std::optional<uint64_t> cpu = number(text);
+  const size_t at = text.find(" PID: ");
+  if (!cpu || at == std::string_view::npos || at > 16) return std::nullopt;
+  text.remove_prefix(at + 6);
+  const std::optional<uint64_t> task = number(text);
+  if (!task || *task != pid || *cpu >= 8192) return std::nullopt;
+  return static_cast<int>(*cpu);
+}
+
+// panic() prints its message on the CPU that won panic_cpu, so the record's caller id names it:
+// C<cpu> directly; T<pid> through the "CPU: N PID: pid" header the same task printed with the
+// stack right after (panic's dump_stack) or before (the oops that led to the panic). Not through
+// the NT_PRSTATUS pr_pid: QEMU writes its vCPU number + 1 there, not a Linux pid.
+std::optional<int> PanicCpuOfRecord(const PrintkLog& log, size_t panic) {
+  const Caller caller = log.records[panic].caller;
+  if (caller.kind == Caller::Kind::kCpu) return static_cast<int>(caller.id);
+  if (caller.kind != Caller::Kind::kThread) return std::nullopt;
+  constexpr size_t kAfter = 64, kBefore = 512;  // a stack dump, an oops report
+  for (size_t i = panic + 1; i < log.records.size() && i <= panic + kAfter; ++i) {
+    if (log.records[i].caller != caller) continue;
+    if (auto cpu = CpuOfStackHeader(log.records[i].text, caller.id)) return cpu;
+  }
+  for (size_t i = panic; i-- > 0 && panic - i <= kBefore;) {
+    if (log.records[i].caller != caller) continue;
+    if (auto cpu = CpuOfStackHeader(log.records[i].text, caller.id)) return cpu;
+  }
+  return std::nullopt;
+}
+
+Result<VmcoreContents> ReadInThisProcess(const std::vector<std::string>& paths, const VmcoreReadOptions& options) {
+  DumpOpenOptions open_options = DefaultDumpOpenOptions();
+  open_options.isolate = false;  // the caller isolates the whole read, or wants no isolation
+  auto dump = DumpFile::Open(paths, open_options);
   if (!dump.ok()) return dump.error();
   DumpFile& d = **dump;
   VmcoreContents out;
@@ -47,6 +104,21 @@ Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const V
   f.vmcoreinfo = vi.text;
   f.warnings = d.facts().warnings;
 
+  if (auto log = ReadPrintkLog(d, vi); log.ok()) {
+    f.log_layout = LayoutName(log->layout);
+    f.log_records = log->records.size();
+    f.log_skipped = log->skipped_records;
+    for (const auto& w : log->warnings) f.warnings.push_back("printk log: " + w);
+    if (std::optional<size_t> panic = FindPanicRecord(*log)) {
+      const std::string& text = log->records[*panic].text;
+      f.panic_message = text.substr(text.find(kPanic) + kPanic.size());
+      f.panic_cpu = PanicCpuOfRecord(*log, *panic);
+    }
+    out.log = std::move(*log);
+  } else {
+    f.warnings.push_back("printk log: " + log.error().message);
+  }
+
   std::optional<Kallsyms> syms;
   if (!options.symbols) {
     // Asked not to: no warning, the caller knows.
@@ -58,8 +130,11 @@ Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const V
   }
 
   // panic_cpu is an atomic_t set by the CPU that entered panic(); -1 (PANIC_CPU_INVALID) otherwise.
-  if (syms) {
-    if (auto addr = syms->AddressOf("panic_cpu")) {
+  // Finding it by name reads every kallsyms name, so only when the log did not tell.
+  if (syms && !f.panic_cpu) {
+    if (auto found = syms->AddressOfOrError("panic_cpu"); !found.ok()) {
+      f.warnings.push_back("kallsyms: panic_cpu: " + found.error().message);
+    } else if (auto addr = *found) {
       if (auto v = d.ReadU32(*addr); v.ok()) {
         int32_t cpu = static_cast<int32_t>(*v);
         if (cpu >= 0 && static_cast<size_t>(cpu) < 8192) f.panic_cpu = cpu;
@@ -75,31 +150,37 @@ Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const V
     vc.pid = c.pid;
     vc.pc = c.pc;
     if (syms && c.pc) {
-      if (auto s = syms->Lookup(*c.pc)) vc.symbol = SymbolText(*s);
+      if (auto s = syms->LookupOrError(*c.pc); !s.ok()) {
+        f.warnings.push_back("kallsyms: CPU " + std::to_string(c.cpu) + ": " + s.error().message);
+      } else if (*s) {
+        vc.symbol = SymbolText(**s);
+      }
     }
     vc.panicked = f.panic_cpu && *f.panic_cpu == c.cpu;
     f.cpus.push_back(std::move(vc));
   }
-
-  if (auto log = ReadPrintkLog(d, vi); log.ok()) {
-    f.log_layout = LayoutName(log->layout);
-    f.log_records = log->records.size();
-    f.log_skipped = log->skipped_records;
-    for (const auto& w : log->warnings) f.warnings.push_back("printk log: " + w);
-    constexpr std::string_view kPanic = "Kernel panic - not syncing: ";
-    for (auto it = log->records.rbegin(); it != log->records.rend(); ++it) {
-      size_t at = it->text.find(kPanic);
-      // "---[ end Kernel panic - not syncing: ... ]---" repeats the message with a trailer.
-      if (at != std::string::npos && it->text.rfind("---[ end", 0) != 0) {
-        f.panic_message = it->text.substr(at + kPanic.size());
-        break;
-      }
-    }
-    out.log = std::move(*log);
-  } else {
-    f.warnings.push_back("printk log: " + log.error().message);
-  }
   return out;
+}
+
+// A child process has its own copy of everything, so nothing it reads can outlive it: generous.
+constexpr std::chrono::milliseconds kReadTimeout{300'000};
+
+}  // namespace
+
+Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const VmcoreReadOptions& options) {
+  if (paths.empty()) return Error{"no dump file given"};
+  if (!options.isolate) return ReadInThisProcess(paths, options);
+  const std::string label =
+      paths.size() == 1 ? paths[0] : paths[0] + " (and " + std::to_string(paths.size() - 1) + " more split files)";
+  Result<std::string> bytes = RunInChild(
+      [&]() -> Result<std::string> {
+        Result<VmcoreContents> contents = ReadInThisProcess(paths, options);
+        if (!contents.ok()) return contents.error();
+        return EncodeVmcoreContents(*contents);
+      },
+      label, kReadTimeout);
+  if (!bytes.ok()) return bytes.error();
+  return DecodeVmcoreContents(*bytes);
 }
 
 }  // namespace ktriage

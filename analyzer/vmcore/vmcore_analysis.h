@@ -21,6 +21,8 @@ struct VmcoreCpu {
   std::string source;             // "net/core/dev.c:4214" from debuginfo; "" when not symbolized
   std::vector<InlinedCall> inlined;  // from debuginfo, innermost first
   bool panicked = false;          // this CPU called panic()
+
+  bool operator==(const VmcoreCpu&) const = default;
 };
 
 struct VmcoreFacts {
@@ -34,6 +36,8 @@ struct VmcoreFacts {
   std::optional<int64_t> kernel_offset;
   std::optional<int64_t> crash_time;
   std::vector<VmcoreCpu> cpus;
+  // The CPU that called panic(): the caller id of the panic record (C<cpu>, or T<pid> of the task
+  // one CPU's note shows running), else the kernel's panic_cpu variable found through kallsyms.
   std::optional<int> panic_cpu;
   std::string panic_message;      // text of the last "Kernel panic - not syncing: " record
   std::string log_layout;         // "lockless", "structured", "structured-old", "" when unread
@@ -42,17 +46,25 @@ struct VmcoreFacts {
   size_t kallsyms_symbols = 0;
   std::string vmcoreinfo;         // the whole note
   std::vector<std::string> warnings;  // what could not be read, one line each
+
+  bool operator==(const VmcoreFacts&) const = default;
 };
 
 struct VmcoreContents {
   VmcoreFacts facts;
   std::optional<PrintkLog> log;   // absent when the log could not be read (see facts.warnings)
+
+  bool operator==(const VmcoreContents&) const = default;
 };
 
 struct VmcoreReadOptions {
-  // Decode kallsyms (to name each CPU's PC and find panic_cpu): tens of milliseconds on a 6.1
-  // kernel, not needed to print the log.
+  // Name each CPU's PC from kallsyms (a few pages of the dump each), and find panic_cpu by name
+  // when the log does not tell (all of kallsyms_names: ~14 ms); not needed to print the log.
   bool symbols = true;
+  // Read the whole dump in a child process (RunInChild) and take the result from it: a crash or
+  // hang of libkdumpfile on a corrupt dump becomes an error, and the dump is opened once. Off
+  // only where the caller wants the crash itself (fuzzers) or compares the two ways (tests).
+  bool isolate = true;
 };
 
 // Opens the dump (one file or a split set) and reads what it can. An error only when the file is

@@ -10,6 +10,8 @@
 
 #include "analyzer/ingest/input_source.h"
 #include "analyzer/report/log_analysis.h"
+#include "analyzer/vmcore/dump_file.h"
+#include "analyzer/vmcore/kallsyms.h"
 #include "tests/vmcore/dump_cache.h"
 
 namespace ktriage::testing {
@@ -72,6 +74,22 @@ TEST_P(RealDump, FactsOfTheDump) {
   EXPECT_EQ(missing, 0) << missing << " of " << checked << " console lines are not in the dump's log";
 }
 
+// The default read runs in a child process and sends its result back encoded: it must be the
+// very result of reading in this process.
+TEST_P(RealDump, IsolatedReadEqualsTheReadInThisProcess) {
+  KTRIAGE_REQUIRE_DUMPS(dir);
+  const auto path = dir / GetParam();
+  VmcoreReadOptions here;
+  here.isolate = false;
+  auto in_process = ReadVmcore({path.string()}, here);
+  auto isolated = ReadVmcore({path.string()});
+  ASSERT_TRUE(in_process.ok()) << in_process.error().message;
+  ASSERT_TRUE(isolated.ok()) << isolated.error().message;
+  ASSERT_TRUE(isolated->log.has_value());
+  EXPECT_GT(isolated->log->records.size(), 300u);
+  EXPECT_TRUE(*isolated == *in_process);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Formats, RealDump,
     ::testing::Values("sysrq-nokaslr/vmcore.elf", "sysrq-nokaslr/vmcore.kdump-zlib", "sysrq-nokaslr/vmcore.kdump-zlib.flat",
@@ -110,6 +128,35 @@ TEST(RealDumpLog, SoftLockupReportsAreSeparatedByCallerId) {
   }
   EXPECT_GE(lockups, 2);
   EXPECT_EQ(cpus, (std::set<int>{0, 1}));
+}
+
+// ReadVmcore takes the panic CPU from the caller id of the panic record; the kernel's own
+// panic_cpu variable (found by name through kallsyms, the slow way) must agree on every scenario.
+TEST(RealDumpLog, PanicCpuOfTheLogIsTheKernelsPanicCpu) {
+  KTRIAGE_REQUIRE_DUMPS(dir);
+  int compared = 0;
+  for (const auto& scenario : std::filesystem::directory_iterator(dir)) {
+    const auto path = scenario.path() / "vmcore.kdump-zlib";
+    if (!std::filesystem::exists(path)) continue;
+    SCOPED_TRACE(path.string());
+    auto contents = ReadVmcore({path.string()});
+    ASSERT_TRUE(contents.ok()) << contents.error().message;
+    auto dump = DumpFile::Open({path.string()});
+    ASSERT_TRUE(dump.ok()) << dump.error().message;
+    auto syms = Kallsyms::Load(**dump, (*dump)->vmcoreinfo());
+    ASSERT_TRUE(syms.ok()) << syms.error().message;
+    auto address = syms->AddressOfOrError("panic_cpu");
+    ASSERT_TRUE(address.ok()) << address.error().message;
+    ASSERT_TRUE(address->has_value());
+    auto value = (*dump)->ReadU32(**address);
+    ASSERT_TRUE(value.ok()) << value.error().message;
+    const int32_t kernels = static_cast<int32_t>(*value);
+    ASSERT_GE(kernels, 0) << "every scenario panics";
+    ASSERT_TRUE(contents->facts.panic_cpu.has_value());
+    EXPECT_EQ(*contents->facts.panic_cpu, kernels);
+    ++compared;
+  }
+  EXPECT_GE(compared, 8);
 }
 
 TEST(RealDumpLog, SeedVlanLinesAreInTheDump) {
