@@ -7,19 +7,66 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "triage/member_name.h"
 
 namespace ktriage::triage {
 namespace {
 
-// The callback's buffer: libarchive's filters read ahead at most this much from the enclosing
-// stream, so memory per nesting level stays small.
-constexpr size_t kCallbackBytes = 256 * 1024;
+// The callback's blocks: libarchive's filters read ahead at most this much from the enclosing
+// stream, so memory per nesting level stays small; large enough that most members of a tar lie
+// whole in one block (and go to their worker as a slice of it).
+constexpr size_t kCallbackBytes = 4 * 1024 * 1024;
+// Blocks kept alive by members waiting for a worker, at most: past it, members are copied out,
+// so memory stays bounded whatever their sizes (a small member would otherwise hold a whole block).
+constexpr size_t kMaxSharedBlocks = 8;
+// Blocks kept for reuse: a fresh megabyte costs page faults on every use.
+constexpr size_t kFreeBlocks = 4;
+
+// The zeros of a sparse member's holes, handed out like data.
+constexpr char kZeros[4096] = {};
 
 std::string Bytes(uint64_t n) { return std::to_string(n) + " bytes"; }
 
 }  // namespace
+
+// The read callback's blocks. A block comes back here when its last holder lets go: the reader,
+// or the last member read from it (on a worker thread, hence the lock).
+class BlockPool : public std::enable_shared_from_this<BlockPool> {
+ public:
+  std::shared_ptr<std::vector<char>> Get() {
+    std::unique_ptr<std::vector<char>> block;
+    {
+      std::lock_guard lock(mu_);
+      ++outstanding_;
+      if (!free_.empty()) {
+        block = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    if (!block) block = std::make_unique<std::vector<char>>(kCallbackBytes);
+    std::shared_ptr<BlockPool> self = shared_from_this();
+    return std::shared_ptr<std::vector<char>>(block.release(), [self](std::vector<char>* b) { self->Put(b); });
+  }
+
+  size_t outstanding() {
+    std::lock_guard lock(mu_);
+    return outstanding_;
+  }
+
+ private:
+  void Put(std::vector<char>* b) {
+    std::unique_ptr<std::vector<char>> block(b);
+    std::lock_guard lock(mu_);
+    --outstanding_;
+    if (free_.size() < kFreeBlocks) free_.push_back(std::move(block));
+  }
+
+  std::mutex mu_;
+  std::vector<std::unique_ptr<std::vector<char>>> free_;
+  size_t outstanding_ = 0;
+};
 
 Result<size_t> FileByteSource::Read(char* buffer, size_t size) {
   for (;;) {
@@ -44,14 +91,17 @@ la_ssize_t ArchiveReader::ReadCallback(archive* a, void* self, const void** buff
     archive_set_error(a, EINTR, "interrupted");
     return -1;
   }
-  Result<size_t> got = r->gzip_.Read(r->buffer_.data(), r->buffer_.size());
+  // libarchive is done with the previous block when it asks for the next (it copies what it
+  // still needs): the block is reused unless members read from it are still held.
+  if (!r->block_ || r->block_.use_count() > 1) r->block_ = r->pool_->Get();
+  Result<size_t> got = r->gzip_.Read(r->block_->data(), r->block_->size());
   if (!got) {
     r->source_error_ = got.error().message;
     archive_set_error(a, EIO, "%s", r->source_error_.c_str());
     return -1;
   }
   r->consumed_ = r->gzip_.consumed();
-  *buffer = r->buffer_.data();
+  *buffer = r->block_->data();
   return static_cast<la_ssize_t>(*got);
 }
 
@@ -62,7 +112,7 @@ Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(InputSource& source, 
     return Error{r->name_ + ": archive nested " + std::to_string(depth) + " levels deep, over the limit of " +
                  std::to_string(budget.limits->max_depth) + " (--max-depth); not read"};
   }
-  r->buffer_.resize(kCallbackBytes);
+  r->pool_ = std::make_shared<BlockPool>();
   r->archive_ = archive_read_new();
   if (r->archive_ == nullptr) return Error{r->name_ + ": out of memory opening the archive"};
   archive* a = r->archive_;
@@ -163,6 +213,10 @@ Result<bool> ArchiveReader::Next(ArchiveMember& member) {
   member_display_ = member.display;
   member_size_ = member.size;
   member_read_ = 0;
+  pending_ = {};
+  hole_ = 0;
+  position_ = 0;
+  member_done_ = false;
   return true;
 }
 
@@ -185,19 +239,65 @@ Status ArchiveReader::CheckLimits(uint64_t upcoming) {
   return Ok{};
 }
 
-Result<size_t> ArchiveReader::ReadData(char* buffer, size_t size) {
+// libarchive's archive_read_data copies each block out; this hands out the blocks themselves,
+// and fills the holes of sparse members as archive_read_data does (so the two must not be mixed:
+// everything here reads through ReadChunk).
+Result<MemberChunk> ArchiveReader::ReadChunk(size_t max) {
   if (Cancelled()) return Error{member_display_ + ": interrupted"};
-  const la_ssize_t got = archive_read_data(archive_, buffer, size);
-  if (got < 0) {
-    stopped_ = true;
-    return Error{LibarchiveError(member_display_ + ": corrupt or truncated data")};
+  if (pending_.empty() && hole_ == 0 && !member_done_) {
+    const void* data = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    const int r = archive_read_data_block(archive_, &data, &size, &offset);
+    if (r == ARCHIVE_EOF) {
+      member_done_ = true;
+    } else if (r < ARCHIVE_WARN) {
+      stopped_ = true;
+      return Error{LibarchiveError(member_display_ + ": corrupt or truncated data")};
+    } else {
+      if (offset < 0 || static_cast<uint64_t>(offset) < position_) {
+        stopped_ = true;
+        return Error{member_display_ + ": corrupt data (sparse blocks out of order)"};
+      }
+      hole_ = static_cast<uint64_t>(offset) - position_;
+      pending_ = std::string_view(static_cast<const char*>(data), size);
+      const uint64_t n = hole_ + size;
+      member_read_ += n;
+      expanded_ += n;
+      budget_.expanded += n;
+      if (auto s = CheckLimits(0); !s) return s.error();
+    }
   }
-  const auto n = static_cast<uint64_t>(got);
-  member_read_ += n;
-  expanded_ += n;
-  budget_.expanded += n;
-  if (auto s = CheckLimits(0); !s) return s.error();
-  return static_cast<size_t>(got);
+  MemberChunk chunk;
+  if (hole_ > 0) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>({hole_, max, sizeof kZeros}));
+    hole_ -= n;
+    position_ += n;
+    chunk.bytes = std::string_view(kZeros, n);
+    return chunk;
+  }
+  const size_t n = std::min(max, pending_.size());
+  chunk.bytes = pending_.substr(0, n);
+  pending_.remove_prefix(n);
+  position_ += n;
+  const char* begin = block_ ? block_->data() : nullptr;
+  if (n > 0 && begin != nullptr && chunk.bytes.data() >= begin && chunk.bytes.data() + n <= begin + block_->size() &&
+      pool_->outstanding() <= kMaxSharedBlocks) {
+    chunk.owner = block_;
+  }
+  return chunk;
+}
+
+Result<size_t> ArchiveReader::ReadData(char* buffer, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    Result<MemberChunk> chunk = ReadChunk(size - done);
+    if (!chunk) return chunk.error();
+    if (chunk->bytes.empty()) break;
+    std::memcpy(buffer + done, chunk->bytes.data(), chunk->bytes.size());
+    done += chunk->bytes.size();
+  }
+  return done;
 }
 
 Status ArchiveReader::SkipData() {
@@ -207,6 +307,9 @@ Status ArchiveReader::SkipData() {
   }
   const uint64_t rest = member_size_ && *member_size_ > member_read_ ? *member_size_ - member_read_ : 0;
   if (budget_.expanded + rest > budget_.limits->max_expanded_bytes) return CheckLimits(rest);
+  pending_ = {};
+  hole_ = 0;
+  member_done_ = true;
   if (archive_read_data_skip(archive_) != ARCHIVE_OK) {
     stopped_ = true;
     return Error{LibarchiveError(member_display_ + ": corrupt or truncated data")};

@@ -17,6 +17,7 @@
 #include "analyzer/ingest/input_source.h"
 #include "base/result.h"
 #include "triage/limits.h"
+#include "triage/shared_bytes.h"
 
 namespace ktriage::triage {
 
@@ -42,6 +43,15 @@ class FileByteSource final : public InputSource {
   int fd_;
   std::string name_;
 };
+
+// A stretch of the current member. With an owner, the bytes are a slice of a decompressed block
+// that stays alive as long as someone holds them; without, they are valid until the next read.
+struct MemberChunk {
+  std::shared_ptr<const void> owner;
+  std::string_view bytes;
+};
+
+class BlockPool;
 
 struct ArchiveMember {
   std::string raw_name;               // as stored: untrusted
@@ -71,8 +81,10 @@ class ArchiveReader {
 
   // The next member; false at the end. After an error the archive cannot be read further.
   Result<bool> Next(ArchiveMember& member);
-  // The current member's bytes; 0 at its end. Errors name the member; limits() tells whether
-  // the error was a limit (then the rest of the top-level input is not read).
+  // The current member's next bytes, at most `max`, in place: no copy. Empty at its end. Errors
+  // name the member; stopped() tells whether the rest of the archive cannot be read.
+  Result<MemberChunk> ReadChunk(size_t max);
+  // The same, copied into `buffer` (as many as fit, fewer only at the end); 0 at its end.
   Result<size_t> ReadData(char* buffer, size_t size);
   // Skips the rest of the current member (its declared size counts against the limits).
   Status SkipData();
@@ -93,7 +105,8 @@ class ArchiveReader {
   ExpansionBudget& budget_;
   const std::atomic<bool>* cancel_;
   archive* archive_ = nullptr;
-  std::vector<char> buffer_;
+  std::shared_ptr<BlockPool> pool_;
+  std::shared_ptr<std::vector<char>> block_;  // what the read callback last gave libarchive
   uint64_t consumed_ = 0;     // compressed bytes taken from the source (gzip_.consumed())
   uint64_t expanded_ = 0;     // member bytes of this archive (for its ratio)
   bool raw_ = false;
@@ -103,7 +116,13 @@ class ArchiveReader {
   std::string source_error_;  // why the source failed, when it did
   std::string member_display_;
   std::optional<uint64_t> member_size_;
-  uint64_t member_read_ = 0;
+  uint64_t member_read_ = 0;   // bytes of the member taken from libarchive (limits count these)
+  // The member's data block libarchive last returned, not yet handed out, and the zeros of a
+  // sparse member's hole before it.
+  std::string_view pending_;
+  uint64_t hole_ = 0;
+  uint64_t position_ = 0;      // bytes of the member handed out
+  bool member_done_ = false;
 };
 
 }  // namespace ktriage::triage

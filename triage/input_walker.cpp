@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -17,6 +18,7 @@
 #include "triage/content_hash.h"
 #include "triage/host_from_path.h"
 #include "triage/member_name.h"
+#include "triage/shared_bytes.h"
 #include "triage/temp_file.h"
 
 namespace ktriage::triage {
@@ -51,9 +53,10 @@ class MemberSource final : public InputSource {
 // Reads from `reader` until `out` holds `want` bytes or the member ends. Returns whether it ended.
 Result<bool> ReadUpTo(ArchiveReader& reader, std::string& out, size_t want) {
   while (out.size() < want) {
-    // Grown a step at a time: a member of a few KiB must not cost the whole buffer limit.
+    // Grown a step at a time: a member of a few KiB must not cost the whole buffer limit. Room
+    // the caller reserved (the member's declared size) is filled first, without reallocating.
     const size_t old = out.size();
-    out.resize(std::min(want, old + std::max<size_t>(old, 64 * 1024)));
+    out.resize(std::min(want, std::max(out.capacity(), old + std::max<size_t>(old, 64 * 1024))));
     Result<size_t> got = reader.ReadData(out.data() + old, out.size() - old);
     if (!got) {
       out.resize(old);
@@ -343,15 +346,29 @@ class Walker {
           continue;
         }
       }
-      std::string head;
-      Result<bool> ended = ReadUpTo(reader, head, kSniffBytes);
-      if (!ended) {
-        if (!Cancelled()) Fail(member.display, ended.error().message, kdump);
+      Result<SharedBytes> head = ReadHead(reader, member);
+      if (!head) {
+        if (!Cancelled()) Fail(member.display, head.error().message, kdump);
         if (reader.stopped()) return;
         continue;
       }
-      if (!WalkMember(reader, member, kdump, std::move(head), *ended, budget)) return;
+      const bool ended = head->bytes.empty() || (member.size && head->bytes.size() == *member.size);
+      if (!WalkMember(reader, member, kdump, std::move(*head), ended, budget)) return;
     }
+  }
+
+  // The member's first bytes, at least kSniffBytes of them unless it is shorter. Usually its first
+  // block from libarchive, shared rather than copied: for most members of a tar, all of it.
+  Result<SharedBytes> ReadHead(ArchiveReader& reader, const ArchiveMember& member) {
+    Result<MemberChunk> first = reader.ReadChunk(SIZE_MAX);
+    if (!first) return first.error();
+    const bool whole = member.size && first->bytes.size() == *member.size;
+    if (first->owner && (whole || first->bytes.size() >= kSniffBytes)) return SharedBytes{first->owner, first->bytes};
+    std::string head(first->bytes);
+    if (first->bytes.empty() || whole) return SharedBytes::Own(std::move(head));
+    Result<bool> ended = ReadUpTo(reader, head, kSniffBytes);
+    if (!ended) return ended.error();
+    return SharedBytes::Own(std::move(head));
   }
 
   // After skipping a member: report a limit or a corrupt archive; false when the archive is done.
@@ -364,11 +381,12 @@ class Walker {
   }
 
   // One member whose first bytes are `head` (`ended`: that is all of it). False: stop the archive.
-  bool WalkMember(ArchiveReader& reader, const ArchiveMember& member, const KdumpPart& kdump, std::string head,
+  bool WalkMember(ArchiveReader& reader, const ArchiveMember& member, const KdumpPart& kdump, SharedBytes shared_head,
                   bool ended, ExpansionBudget& budget) {
     const std::string compression = reader.raw() ? reader.compression() : "none";
+    const std::string_view head = shared_head.bytes;
     if (SniffContainer(head) != ContainerKind::kNone) {
-      MemberSource source(std::move(head), reader, member.display, compression);
+      MemberSource source(std::string(head), reader, member.display, compression);
       Result<std::unique_ptr<ArchiveReader>> inner =
           ArchiveReader::Open(source, member.display, reader.depth() + 1, budget, options_.cancel);
       if (!inner) {
@@ -382,7 +400,7 @@ class Walker {
     }
     if (!Mine(member.display)) return Continue(reader, member, reader.SkipData());
     if (HasDumpMagic(head)) {
-      CopyDump(reader, std::move(head), member.display, member.mtime, kdump);
+      CopyDump(reader, std::string(head), member.display, member.mtime, kdump);
       return !reader.stopped() && !Cancelled();
     }
     if (LooksBinary(head) || (!IsKernelLogName(member.display) && !LooksLikeKernelLog(head))) {
@@ -398,11 +416,26 @@ class Walker {
     item.mtime = member.mtime;
     item.kdump = kdump;
     item.compression = compression;
-    // Small members go to a worker; a large one is analysed here as it streams.
-    std::string buffer = std::move(head);
+    // Small members go to a worker; a large one is analysed here as it streams. A member that was
+    // whole in its first block goes as it is, without a copy on this thread, the one every worker
+    // waits for.
+    if (ended) {
+      sink_.ReserveBuffer(head.size());
+      item.kind = ItemKind::kLogBuffer;
+      item.buffered_bytes = head.size();
+      item.buffer = std::move(shared_head);
+      sink_.Submit(std::move(item));
+      return !reader.stopped();
+    }
+    std::string buffer;
     const size_t limit = static_cast<size_t>(options_.limits->member_buffer_bytes);
+    // The declared size (+1 to see the end) in one allocation: growing by steps would copy the
+    // member a few times.
+    buffer.reserve(member.size && *member.size < limit ? static_cast<size_t>(*member.size) + 1 : head.size());
+    buffer.append(head);
+    shared_head = {};  // lets its block go back to the reader
     std::string read_error;
-    if (!ended) {
+    {
       Result<bool> all = ReadUpTo(reader, buffer, limit + 1);
       if (!all) {
         if (Cancelled()) return false;
@@ -412,11 +445,12 @@ class Walker {
       }
     }
     if (ended || !read_error.empty()) {
-      buffer.shrink_to_fit();
+      // Only when much is unused: shrinking copies the whole member.
+      if (buffer.capacity() - buffer.size() > buffer.size() / 4 + 4096) buffer.shrink_to_fit();
       sink_.ReserveBuffer(buffer.size());
       item.kind = ItemKind::kLogBuffer;
       item.buffered_bytes = buffer.size();
-      item.buffer = std::move(buffer);
+      item.buffer = SharedBytes::Own(std::move(buffer));
       item.read_error = std::move(read_error);
       sink_.Submit(std::move(item));
       return !reader.stopped();

@@ -217,7 +217,7 @@ std::unique_ptr<ItemOutcome> ItemAnalyzer::Analyze(WorkItem& item) const {
     case ItemKind::kDumpTemp:
       return AnalyzeDump(item, "/proc/self/fd/" + std::to_string(item.temp.get()));
     case ItemKind::kLogBuffer: {
-      auto source = MemoryInput(item.buffer, item.name);
+      auto source = MemoryInput(item.buffer.bytes, item.name);
       auto o = AnalyzeLog(item, *source, item.compression);
       if (!item.read_error.empty() && o->status == OutcomeStatus::kAnalysed) {
         o->status = OutcomeStatus::kFailed;

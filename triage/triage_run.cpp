@@ -73,7 +73,13 @@ class Run final : public WalkSink {
   void Submit(WorkItem item) override {
     const bool counts_as_input = item.kind != ItemKind::kUnitBegin && item.kind != ItemKind::kUnitEnd;
     std::unique_lock lock(mu_);
-    while (next_seq_ - reduced_ >= window_ && !Cancelled()) space_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    if (next_seq_ - reduced_ >= window_) {
+      // A full window: wait until half of it is reduced, not for each item, so that the walker
+      // wakes once per window_/2 items (each wake-up costs both threads a context switch).
+      walker_waiting_ = true;
+      while (next_seq_ - reduced_ > window_ / 2 && !Cancelled()) space_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      walker_waiting_ = false;
+    }
     item.seq = next_seq_++;
     if (counts_as_input) ++found_;
     if (NeedsWorker(item.kind)) {
@@ -83,8 +89,9 @@ class Run final : public WalkSink {
     } else {
       const uint64_t seq = item.seq;
       finished_.emplace(seq, std::move(item));
+      const bool wake = ReducerMayGo();
       lock.unlock();
-      result_cv_.notify_one();
+      if (wake) result_cv_.notify_one();
     }
   }
 
@@ -156,19 +163,20 @@ class Run final : public WalkSink {
       }
       std::unique_ptr<ItemOutcome> outcome = Guarded(item.name, [&] { return items_.Analyze(item); });
       const uint64_t freed = item.buffered_bytes;
-      item.buffer.clear();
-      item.buffer.shrink_to_fit();
+      item.buffer = {};  // may give a decompressed block back to the walker
       item.temp.Reset();
       item.kind = ItemKind::kDone;
       item.outcome = std::move(outcome);
+      bool wake = false;
       {
         std::lock_guard lock(mu_);
         buffered_ -= freed;
         const uint64_t seq = item.seq;
         finished_.emplace(seq, std::move(item));
+        wake = ReducerMayGo();
       }
       budget_cv_.notify_all();
-      result_cv_.notify_one();
+      if (wake) result_cv_.notify_one();
     }
   }
 
@@ -178,9 +186,11 @@ class Run final : public WalkSink {
       WorkItem item;
       {
         std::unique_lock lock(mu_);
-        const bool ready = result_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
-          return finished_.count(reduced_) != 0 || (walk_done_ && reduced_ == next_seq_);
-        });
+        // Once the next item is there, the rest of a batch is taken without waiting again.
+        const bool ready = finished_.count(reduced_) != 0 ||
+                           result_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+                             return (finished_.count(reduced_) != 0 && ReducerMayGo()) || (walk_done_ && reduced_ == next_seq_);
+                           });
         if (!ready) {
           lock.unlock();
           MaybeProgress(last_progress);
@@ -192,15 +202,25 @@ class Run final : public WalkSink {
         finished_.erase(it);
       }
       Reduce(std::move(item));
+      bool wake = false;
       {
         std::lock_guard lock(mu_);
         ++reduced_;
+        wake = walker_waiting_ && next_seq_ - reduced_ <= window_ / 2;
       }
-      space_cv_.notify_one();
+      if (wake) space_cv_.notify_one();
       MaybeProgress(last_progress);
     }
     std::lock_guard lock(mu_);
     if (!walker_problem_.empty()) result_.problems.push_back(walker_problem_);
+  }
+
+  // Whether the reducer, waiting for the next item, should be woken now (under mu_): not for each
+  // finished item but for a batch of them, or when nothing more may come (the walk is over, or the
+  // walker waits for room); the next item itself must be among them, which the reducer checks.
+  bool ReducerMayGo() const {
+    constexpr size_t kBatch = 8;
+    return finished_.size() >= kBatch || walk_done_ || walker_waiting_ || Cancelled();
   }
 
   TriageProgress Progress(bool final) {
@@ -397,6 +417,7 @@ class Run final : public WalkSink {
 
   std::mutex mu_;
   std::condition_variable work_cv_, space_cv_, result_cv_, budget_cv_;
+  bool walker_waiting_ = false;  // for room in the window (Submit)
   std::deque<WorkItem> work_;
   std::map<uint64_t, WorkItem> finished_;
   uint64_t next_seq_ = 0;

@@ -12,6 +12,7 @@
 
 #include "analyzer/vmcore/scoped_fd.h"
 #include "triage/input_kind.h"
+#include "triage/shared_bytes.h"
 #include "triage/spill_buffer.h"
 #include "triage/summary.h"
 
@@ -92,7 +93,7 @@ struct WorkItem {
   std::string name;                  // display name
   std::string path;                  // on disk (kLogFile, kDumpFile)
   std::string fallback_log;          // kDumpFile
-  std::string buffer;                // kLogBuffer
+  SharedBytes buffer;                // kLogBuffer
   std::string read_error;            // kLogBuffer: the member failed after these bytes
   std::string compression;           // kLogBuffer
   ScopedFd temp;                     // kDumpTemp

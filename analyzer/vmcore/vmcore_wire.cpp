@@ -1,9 +1,13 @@
-// Encoding of VmcoreContents: each field in declaration order, integers as 8 little-endian bytes,
-// strings and vectors with their length first. Simple on purpose: both ends are this binary.
+// Encoding of VmcoreContents: one list of fields per struct (Visit), walked by a Writer to encode
+// and by a Reader to decode, so the two sides cannot disagree on the order. Integers travel as 8
+// little-endian bytes, strings and vectors with their length first: both ends are this binary.
 #include "analyzer/vmcore/vmcore_wire.h"
 
+#include <concepts>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
+#include <vector>
 
 namespace ktriage {
 namespace {
@@ -11,23 +15,109 @@ namespace {
 // Guards against a truncated or garbled stream allocating without bound.
 constexpr uint64_t kMaxCount = uint64_t{1} << 32;
 
+template <typename T, typename U>
+concept Is = std::same_as<std::remove_const_t<T>, U>;
+
+template <typename Io, typename T> requires Is<T, InlinedCall>
+void Visit(Io& io, T& c) {
+  io(c.function);
+  io(c.source);
+}
+
+template <typename Io, typename T> requires Is<T, VmcoreCpu>
+void Visit(Io& io, T& c) {
+  io(c.cpu);
+  io(c.pid);
+  io(c.pc);
+  io(c.symbol);
+  io(c.source);
+  io(c.inlined);
+  io(c.panicked);
+}
+
+template <typename Io, typename T> requires Is<T, VmcoreFacts>
+void Visit(Io& io, T& f) {
+  io(f.format);
+  io(f.compression);
+  io(f.arch);
+  io(f.arch_derived);
+  io(f.osrelease);
+  io(f.build_id);
+  io(f.page_size);
+  io(f.kernel_offset);
+  io(f.crash_time);
+  io(f.cpus);
+  io(f.panic_cpu);
+  io(f.panic_message);
+  io(f.log_layout);
+  io(f.log_records);
+  io(f.log_skipped);
+  io(f.kallsyms_symbols);
+  io(f.vmcoreinfo);
+  io(f.warnings);
+}
+
+template <typename Io, typename T> requires Is<T, Caller>
+void Visit(Io& io, T& c) {
+  io(c.kind);
+  io(c.id);
+}
+
+template <typename Io, typename T> requires Is<T, PrintkRecord>
+void Visit(Io& io, T& r) {
+  io(r.sequence);
+  io(r.timestamp_ns);
+  io(r.level);
+  io(r.facility);
+  io(r.caller);
+  io(r.text);
+}
+
+template <typename Io, typename T> requires Is<T, PrintkLog>
+void Visit(Io& io, T& log) {
+  io(log.layout);
+  io(log.records);
+  io(log.skipped_records);
+  io(log.warnings);
+}
+
+template <typename Io, typename T> requires Is<T, VmcoreContents>
+void Visit(Io& io, T& c) {
+  io(c.facts);
+  io(c.log);
+}
+
 class Writer {
  public:
-  void Put(uint64_t v) {
+  template <typename T> requires std::integral<T> || std::is_enum_v<T>
+  void operator()(T v) {
+    uint64_t u;
+    if constexpr (std::is_enum_v<T>) {
+      u = static_cast<uint64_t>(static_cast<std::underlying_type_t<T>>(v));
+    } else {
+      u = static_cast<uint64_t>(v);
+    }
     char bytes[8];
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(u >> (8 * i));
     out_.append(bytes, 8);
   }
-  void Put(int64_t v) { Put(static_cast<uint64_t>(v)); }
-  void Put(bool v) { Put(uint64_t{v}); }
-  void Put(const std::string& s) {
-    Put(uint64_t{s.size()});
+  void operator()(const std::string& s) {
+    (*this)(uint64_t{s.size()});
     out_ += s;
   }
   template <typename T>
-  void Put(const std::optional<T>& v) {
-    Put(v.has_value());
-    if (v) Put(static_cast<int64_t>(*v));
+  void operator()(const std::optional<T>& v) {
+    (*this)(v.has_value());
+    if (v) (*this)(*v);
+  }
+  template <typename T>
+  void operator()(const std::vector<T>& v) {
+    (*this)(uint64_t{v.size()});
+    for (const T& e : v) (*this)(e);
+  }
+  template <typename T> requires std::is_class_v<T>
+  void operator()(const T& v) {
+    Visit(*this, v);
   }
   std::string Take() { return std::move(out_); }
 
@@ -41,170 +131,72 @@ class Reader {
   bool ok() const { return ok_; }
   bool at_end() const { return in_.empty(); }
 
-  uint64_t U64() {
+  template <typename T> requires std::integral<T> || std::is_enum_v<T>
+  void operator()(T& v) {
+    uint64_t u = 0;
     if (in_.size() < 8) return Fail();
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<unsigned char>(in_[i])} << (8 * i);
+    for (int i = 0; i < 8; ++i) u |= uint64_t{static_cast<unsigned char>(in_[i])} << (8 * i);
     in_.remove_prefix(8);
-    return v;
+    if constexpr (std::is_same_v<T, bool>) {
+      v = u != 0;
+    } else if constexpr (std::is_enum_v<T>) {
+      v = static_cast<T>(static_cast<std::underlying_type_t<T>>(u));
+    } else {
+      v = static_cast<T>(u);
+    }
   }
-  int64_t I64() { return static_cast<int64_t>(U64()); }
-  bool Bool() { return U64() != 0; }
-  std::string String() {
-    const uint64_t n = U64();
-    if (n > in_.size()) return Fail(), std::string();
-    std::string s(in_.substr(0, n));
+  void operator()(std::string& s) {
+    uint64_t n = 0;
+    (*this)(n);
+    if (n > in_.size()) return Fail();
+    s.assign(in_.substr(0, n));
     in_.remove_prefix(n);
-    return s;
   }
   template <typename T>
-  std::optional<T> Optional() {
-    if (!Bool()) return std::nullopt;
-    return static_cast<T>(I64());
+  void operator()(std::optional<T>& v) {
+    bool present = false;
+    (*this)(present);
+    v.reset();
+    if (!present || !ok_) return;
+    v.emplace();
+    (*this)(*v);
   }
-  uint64_t Count() {
-    const uint64_t n = U64();
+  template <typename T>
+  void operator()(std::vector<T>& v) {
+    uint64_t n = 0;
+    (*this)(n);
     // Every element takes at least 8 bytes: a count beyond that is garbage.
     if (n > kMaxCount || n > in_.size() / 8) return Fail();
-    return n;
+    v.clear();
+    v.reserve(n);
+    for (; n > 0 && ok_; --n) (*this)(v.emplace_back());
+  }
+  template <typename T> requires std::is_class_v<T>
+  void operator()(T& v) {
+    Visit(*this, v);
   }
 
  private:
-  uint64_t Fail() {
+  void Fail() {
     ok_ = false;
     in_ = {};
-    return 0;
   }
   std::string_view in_;
   bool ok_ = true;
 };
 
-void PutFacts(Writer& w, const VmcoreFacts& f) {
-  w.Put(f.format);
-  w.Put(f.compression);
-  w.Put(f.arch);
-  w.Put(f.arch_derived);
-  w.Put(f.osrelease);
-  w.Put(f.build_id);
-  w.Put(f.page_size);
-  w.Put(f.kernel_offset);
-  w.Put(f.crash_time);
-  w.Put(uint64_t{f.cpus.size()});
-  for (const VmcoreCpu& c : f.cpus) {
-    w.Put(int64_t{c.cpu});
-    w.Put(c.pid);
-    w.Put(c.pc);
-    w.Put(c.symbol);
-    w.Put(c.source);
-    w.Put(uint64_t{c.inlined.size()});
-    for (const InlinedCall& call : c.inlined) {
-      w.Put(call.function);
-      w.Put(call.source);
-    }
-    w.Put(c.panicked);
-  }
-  w.Put(f.panic_cpu);
-  w.Put(f.panic_message);
-  w.Put(f.log_layout);
-  w.Put(f.log_records);
-  w.Put(f.log_skipped);
-  w.Put(uint64_t{f.kallsyms_symbols});
-  w.Put(f.vmcoreinfo);
-  w.Put(uint64_t{f.warnings.size()});
-  for (const std::string& warning : f.warnings) w.Put(warning);
-}
-
-VmcoreFacts GetFacts(Reader& r) {
-  VmcoreFacts f;
-  f.format = r.String();
-  f.compression = r.String();
-  f.arch = r.String();
-  f.arch_derived = r.Bool();
-  f.osrelease = r.String();
-  f.build_id = r.String();
-  f.page_size = r.U64();
-  f.kernel_offset = r.Optional<int64_t>();
-  f.crash_time = r.Optional<int64_t>();
-  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) {
-    VmcoreCpu c;
-    c.cpu = static_cast<int>(r.I64());
-    c.pid = r.Optional<int>();
-    c.pc = r.Optional<uint64_t>();
-    c.symbol = r.String();
-    c.source = r.String();
-    for (uint64_t m = r.Count(); m > 0 && r.ok(); --m) {
-      InlinedCall call;
-      call.function = r.String();
-      call.source = r.String();
-      c.inlined.push_back(std::move(call));
-    }
-    c.panicked = r.Bool();
-    f.cpus.push_back(std::move(c));
-  }
-  f.panic_cpu = r.Optional<int>();
-  f.panic_message = r.String();
-  f.log_layout = r.String();
-  f.log_records = r.U64();
-  f.log_skipped = r.U64();
-  f.kallsyms_symbols = r.U64();
-  f.vmcoreinfo = r.String();
-  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) f.warnings.push_back(r.String());
-  return f;
-}
-
-void PutLog(Writer& w, const PrintkLog& log) {
-  w.Put(uint64_t{static_cast<uint8_t>(log.layout)});
-  w.Put(uint64_t{log.records.size()});
-  for (const PrintkRecord& record : log.records) {
-    w.Put(record.sequence);
-    w.Put(record.timestamp_ns);
-    // Level, facility and caller kind share one word: a log has 10^5 records.
-    w.Put(uint64_t{record.level} | uint64_t{record.facility} << 8 |
-          uint64_t{static_cast<uint8_t>(record.caller.kind)} << 16 | uint64_t{record.caller.id} << 32);
-    w.Put(record.text);
-  }
-  w.Put(log.skipped_records);
-  w.Put(uint64_t{log.warnings.size()});
-  for (const std::string& warning : log.warnings) w.Put(warning);
-}
-
-PrintkLog GetLog(Reader& r) {
-  PrintkLog log;
-  log.layout = static_cast<PrintkLog::Layout>(r.U64());
-  const uint64_t records = r.Count();
-  log.records.reserve(records);
-  for (uint64_t n = records; n > 0 && r.ok(); --n) {
-    PrintkRecord record;
-    record.sequence = r.U64();
-    record.timestamp_ns = r.U64();
-    const uint64_t packed = r.U64();
-    record.level = static_cast<uint8_t>(packed);
-    record.facility = static_cast<uint8_t>(packed >> 8);
-    record.caller.kind = static_cast<Caller::Kind>(static_cast<uint8_t>(packed >> 16));
-    record.caller.id = static_cast<uint32_t>(packed >> 32);
-    record.text = r.String();
-    log.records.push_back(std::move(record));
-  }
-  log.skipped_records = r.U64();
-  for (uint64_t n = r.Count(); n > 0 && r.ok(); --n) log.warnings.push_back(r.String());
-  return log;
-}
-
 }  // namespace
 
 std::string EncodeVmcoreContents(const VmcoreContents& contents) {
   Writer w;
-  PutFacts(w, contents.facts);
-  w.Put(contents.log.has_value());
-  if (contents.log) PutLog(w, *contents.log);
+  w(contents);
   return w.Take();
 }
 
 Result<VmcoreContents> DecodeVmcoreContents(std::string_view bytes) {
   Reader r(bytes);
   VmcoreContents contents;
-  contents.facts = GetFacts(r);
-  if (r.Bool()) contents.log = GetLog(r);
+  r(contents);
   if (!r.ok() || !r.at_end()) return Error{"the dump reader's child process sent an incomplete result"};
   return contents;
 }
