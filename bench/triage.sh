@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Batch triage benchmark: `ktriage triage --no-db` over a generated fleet archive (>= 10,000
 # kernel logs, >= 1 GB expanded) with 1 and 2 workers, against `tar -xOzf | grep -c 'Call Trace'`
-# over the same archive in the same run (the anchor: the same gzip stream and bytes, read once).
+# over the same archive in the same run (the anchor: the same gzip stream and bytes, read once),
+# and `zgrep -c` over it too.
 #
 #   bench/triage.sh [--ktriage PATH] [--hosts N] [--cache-dir DIR] [--runs N] [--smoke]
 #
@@ -23,7 +24,7 @@ cache_dir="${XDG_CACHE_HOME:-${HOME}/.cache}/ktriage/bench"
 runs=3
 smoke=0
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ktriage) ktriage="$2"; shift 2 ;;
@@ -38,7 +39,7 @@ done
 [[ "${hosts}" =~ ^[1-9][0-9]*$ ]] || { echo "triage.sh: --hosts needs a positive integer" >&2; exit 2; }
 [[ "${runs}" =~ ^[1-9][0-9]*$ ]] || { echo "triage.sh: --runs needs a positive integer" >&2; exit 2; }
 [[ -x "${ktriage}" ]] || { echo "triage.sh: no ktriage binary at ${ktriage} (run 'make build')" >&2; exit 2; }
-for tool in /usr/bin/time sha256sum awk grep tar gzip perl; do
+for tool in /usr/bin/time sha256sum awk grep tar gzip zgrep perl; do
   command -v "${tool}" >/dev/null || { echo "triage.sh: ${tool} is missing (scripts/install-deps.sh)" >&2; exit 2; }
 done
 
@@ -181,6 +182,8 @@ read -r j2_t j2_rss j2_st < <(measure j2 "${ktriage}" triage --no-db --jobs 2 "$
 # The anchor: one pass over the same gzip stream, every member's bytes through grep (GNU tar runs
 # gzip -d as a child; grep -c into a file, not /dev/null, which GNU grep treats like -q).
 read -r g_t g_rss g_st < <(measure grep bash -c 'tar -xOzf "$1" | LC_ALL=C grep -c "Call Trace"; exit "${PIPESTATUS[0]}"' _ "${archive}")
+# The issue's own wording of the anchor: zgrep -c over the same file (the tar stream's lines).
+read -r zg_t zg_rss zg_st < <(measure zgrep zgrep -c "Call Trace" "${archive}")
 # Not a goal: inflating the gzip stream alone, which one walker thread must do serially, so
 # --jobs 1 time over this is the most that more workers can gain on one archive.
 read -r z_t z_rss z_st < <(measure gunzip gzip -dc "${archive}")
@@ -191,6 +194,8 @@ for st in "${j1_st}" "${j2_st}"; do
 done
 [[ ${g_st} -eq 0 ]] || { echo "triage.sh: tar exited ${g_st}" >&2; exit 1; }
 [[ ${z_st} -eq 0 ]] || { echo "triage.sh: gzip exited ${z_st}" >&2; exit 1; }
+[[ ${zg_st} -eq 0 ]] || { echo "triage.sh: zgrep exited ${zg_st}" >&2; exit 1; }
+[[ "$(head -n 1 "${tmp}/zgrep.out.0")" == "$(head -n 1 "${tmp}/grep.out.0")" ]] || { echo "triage.sh: zgrep and tar | grep counted differently" >&2; exit 1; }
 calltraces=$(head -n 1 "${tmp}/grep.out.0")
 same=$(cmp -s "${tmp}/j1.out.0" "${tmp}/j2.out.0" && echo yes || echo NO)
 summary="${tmp}/j1.out.0"
@@ -212,6 +217,7 @@ printf '%-44s %9s %10s %10s %13s\n' "command (best of ${runs})" "wall s" "inputs
 printf '%-44s %9s %10s %10s %13s\n' "ktriage triage --no-db --jobs 1" "${j1_t}" "$(rate "${members}" "${j1_t}")" "$(rate "${mb}" "${j1_t}")" "$(mib "${j1_rss}")"
 printf '%-44s %9s %10s %10s %13s\n' "ktriage triage --no-db --jobs 2" "${j2_t}" "$(rate "${members}" "${j2_t}")" "$(rate "${mb}" "${j2_t}")" "$(mib "${j2_rss}")"
 printf '%-44s %9s %10s %10s %13s\n' "tar -xOzf | grep -c 'Call Trace' (anchor)" "${g_t}" "$(rate "${members}" "${g_t}")" "$(rate "${mb}" "${g_t}")" "$(mib "${g_rss}")"
+printf '%-44s %9s %10s %10s %13s\n' "zgrep -c 'Call Trace' (same count)" "${zg_t}" "$(rate "${members}" "${zg_t}")" "$(rate "${mb}" "${zg_t}")" "$(mib "${zg_rss}")"
 printf '%-44s %9s %10s %10s %13s\n' "gzip -dc (the serial part of one archive)" "${z_t}" "$(rate "${members}" "${z_t}")" "$(rate "${mb}" "${z_t}")" "$(mib "${z_rss}")"
 echo "ktriage: ${logs:-?} logs, ${findings:-?} findings from ${rules_hit:-?} rules, unknown crashes ${unknown:-?}, ${failed} failed inputs (exit ${j1_st})"
 echo "grep found ${calltraces} 'Call Trace' lines; summaries of --jobs 1 and 2 identical: ${same}"
@@ -219,7 +225,7 @@ echo "ratio ktriage --jobs 1 / anchor (MB/s): $(awk -v a="${g_t}" -v b="${j1_t}"
 echo "goal speed-up --jobs 1 -> 2 >= 1.7x: ${speedup}x $(goal "${speedup}" 1.7 '>=')"
 echo "  (most any number of workers can gain on one gzip archive: --jobs 1 / gzip -dc = $(awk -v a="${j1_t}" -v b="${z_t}" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }')x)"
 echo "goal peak RSS < 256 MB: ${peak_rss} MB $(goal "${peak_rss}" 256 '<')"
-echo "result: members=${members} expanded_mb=${mb} j1_s=${j1_t} j2_s=${j2_t} speedup=${speedup} j1_mb_per_s=$(rate "${mb}" "${j1_t}") j2_mb_per_s=$(rate "${mb}" "${j2_t}") peak_rss_mb=${peak_rss} anchor_s=${g_t} anchor_mb_per_s=$(rate "${mb}" "${g_t}") gunzip_s=${z_t} findings=${findings:-?}"
+echo "result: members=${members} expanded_mb=${mb} j1_s=${j1_t} j2_s=${j2_t} speedup=${speedup} j1_mb_per_s=$(rate "${mb}" "${j1_t}") j2_mb_per_s=$(rate "${mb}" "${j2_t}") peak_rss_mb=${peak_rss} anchor_s=${g_t} anchor_mb_per_s=$(rate "${mb}" "${g_t}") zgrep_s=${zg_t} gunzip_s=${z_t} findings=${findings:-?}"
 
 if [[ ${smoke} -eq 1 ]]; then
   for v in "${j1_t}" "${j2_t}" "${g_t}" "${speedup}" "${peak_rss}" "${logs}" "${findings}"; do
