@@ -25,6 +25,8 @@
 #include "analyzer/vmcore/child_process.h"
 #include "analyzer/vmcore/diskdump_header.h"
 #include "analyzer/vmcore/dump_arch.h"
+#include "analyzer/vmcore/elf_core.h"
+#include "analyzer/vmcore/file_bytes.h"
 #include "analyzer/vmcore/flattened_dump.h"
 #include "analyzer/vmcore/scoped_fd.h"
 #include "analyzer/vmcore/truncation_guard.h"
@@ -37,12 +39,6 @@ enum class FileKind { kUnknown, kElfCore, kDiskdump, kFlattened };
 // Enough for the ELF64 header (64 bytes) and the flattened signature.
 constexpr size_t kSniffSize = 64;
 constexpr uint16_t kEtCore = 4;
-
-uint64_t LoadUnsigned(const unsigned char* p, size_t n, bool little_endian) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= uint64_t{p[little_endian ? i : n - 1 - i]} << (8 * i);
-  return v;
-}
 
 // By content only: ELF ET_CORE with program headers, the diskdump signatures, the flattened one.
 FileKind Sniff(const unsigned char* p, size_t n) {
@@ -57,21 +53,6 @@ FileKind Sniff(const unsigned char* p, size_t n) {
     if (type == kEtCore && phnum > 0) return FileKind::kElfCore;
   }
   return FileKind::kUnknown;
-}
-
-Result<size_t> PreadFull(int fd, void* buffer, size_t size, uint64_t offset) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::pread(fd, static_cast<char*>(buffer) + done, size - done, static_cast<off_t>(offset + done));
-    if (got < 0) {
-      const int err = errno;
-      if (err == EINTR) continue;
-      return Error{std::string("pread: ") + std::strerror(err)};
-    }
-    if (got == 0) break;
-    done += static_cast<size_t>(got);
-  }
-  return done;
 }
 
 struct KdumpCtxFree {
@@ -209,6 +190,36 @@ bool LooksLikeDump(const std::string& path) {
 
 namespace {
 
+// QEMU's dump-guest-memory writes a "QEMU" note (its own CPU state) beside each CPU's
+// NT_PRSTATUS and fills pr_pid with the vCPU number + 1: in such a dump no note names a task.
+constexpr uint64_t kMaxNoteArea = 1 << 20;  // a note area of thousands of CPUs; more is corrupt
+
+bool AreaHasQemuNote(int fd, uint64_t offset, uint64_t size, bool little_endian) {
+  std::string area(static_cast<size_t>(std::min(size, kMaxNoteArea)), '\0');
+  Result<size_t> got = PreadFull(fd, area.data(), area.size(), offset);
+  if (!got) return false;
+  area.resize(*got);
+  for (const ElfNote& note : ParseElfNotes(area, little_endian)) {
+    if (note.name == "QEMU") return true;
+  }
+  return false;
+}
+
+bool ElfHasQemuNotes(int fd) {
+  std::optional<ElfLayout> layout = ReadElfLayout(fd);
+  if (!layout) return false;
+  for (const ElfSegment& s : layout->segments) {
+    if (s.type == kPtNote && AreaHasQemuNote(fd, s.offset, s.filesz, layout->little_endian)) return true;
+  }
+  return false;
+}
+
+bool DiskdumpHasQemuNotes(int fd, const DiskdumpHeader& header) {
+  // The ELF notes sit in the kdump sub header's note area from header version 4.
+  return header.header_version >= 4 && header.note_size > 0 &&
+         AreaHasQemuNote(fd, header.note_offset, header.note_size, header.little_endian);
+}
+
 // Everything libkdumpfile-side of an open dump; a plain struct so that the child process of
 // the open's probe (RunInChild) can build and destroy one of its own.
 struct DumpState {
@@ -225,6 +236,7 @@ struct DumpState {
   uint64_t page_size = 4096;
   VmcoreInfo vmcoreinfo;
   DumpFacts facts;
+  bool qemu_notes = false;  // written by QEMU: the NT_PRSTATUS pr_pid are not pids
 };
 
 bool AnyDiskdump(const std::vector<FileKind>& kinds) {
@@ -307,6 +319,9 @@ Status Load(DumpState& st, const std::string& label, const DumpOpenOptions& opti
     return Error{label + ": the dump has no valid page size (arch.page_size = " + std::to_string(st.facts.page_size) + ")"};
   st.page_size = st.facts.page_size;
   st.facts.cpus = ReadCpus(st.ctx.get());
+  if (st.qemu_notes) {
+    for (CpuState& cpu : st.facts.cpus) cpu.pid.reset();
+  }
   if (st.facts.cpus.empty()) st.facts.warnings.push_back(label + ": no CPU registers (NT_PRSTATUS notes) in the dump");
   return Ok{};
 }
@@ -461,6 +476,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
     if (kind == FileKind::kDiskdump) {
       if (std::optional<DiskdumpHeader> header = ReadDiskdumpHeader(fd.get())) {
         compression = header->Compression();
+        st.qemu_notes = st.qemu_notes || DiskdumpHasQemuNotes(fd.get(), *header);
         if (header->split && paths.size() == 1) {
           warnings.push_back(path + ": one file of a split dump set (makedumpfile --split), PFNs " +
                              HexString(header->start_pfn) + "-" + HexString(header->end_pfn) +
@@ -468,6 +484,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
         }
       }
     }
+    if (kind == FileKind::kElfCore) st.qemu_notes = st.qemu_notes || ElfHasQemuNotes(fd.get());
     if (paths.size() == 1) {
       if (kind == FileKind::kElfCore) st.guard = TruncationGuard::ForElf(fd.get(), present, cut_flattened);
       if (kind == FileKind::kDiskdump) st.guard = TruncationGuard::ForDiskdump(fd.get(), present, cut_flattened);
@@ -496,6 +513,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
           trial.flattened = st.flattened;
           trial.guard = st.guard;
           trial.truncation = st.truncation;
+          trial.qemu_notes = st.qemu_notes;
           if (Status loaded = Load(trial, label, options); !loaded) return loaded.error();
           if (auto uts = trial.vmcoreinfo.Symbol("init_uts_ns")) {
             char release[65];

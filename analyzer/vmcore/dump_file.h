@@ -18,7 +18,7 @@ namespace ktriage {
 
 struct CpuState {
   int cpu = 0;
-  std::optional<int> pid;                       // pr_pid of the NT_PRSTATUS note
+  std::optional<int> pid;                       // pr_pid of the NT_PRSTATUS note; none in QEMU's dumps (vCPU + 1 there)
   std::map<std::string, uint64_t> registers;    // "rip", "rsp", ... as libkdumpfile names them (cpu.N.reg.*)
   std::optional<uint64_t> pc;                   // rip / pc, for convenience
 };

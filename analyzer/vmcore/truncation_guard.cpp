@@ -3,9 +3,8 @@
 #include "analyzer/vmcore/truncation_guard.h"
 
 #include "analyzer/vmcore/diskdump_header.h"
-
-#include <errno.h>
-#include <unistd.h>
+#include "analyzer/vmcore/elf_core.h"
+#include "analyzer/vmcore/file_bytes.h"
 
 #include <algorithm>
 #include <bit>
@@ -14,27 +13,6 @@ namespace ktriage {
 namespace {
 
 constexpr size_t kDescSize = 24;  // struct page_desc { off_t offset; u32 size; u32 flags; u64 page_flags; }
-
-uint64_t Load(const unsigned char* p, size_t n, bool little_endian) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= uint64_t{p[little_endian ? i : n - 1 - i]} << (8 * i);
-  return v;
-}
-
-// Bytes read (short only at the end of the file); nullopt on an I/O error.
-std::optional<size_t> ReadAt(int fd, void* buffer, size_t size, uint64_t offset) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::pread(fd, static_cast<char*>(buffer) + done, size - done, static_cast<off_t>(offset + done));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return std::nullopt;
-    }
-    if (got == 0) break;
-    done += static_cast<size_t>(got);
-  }
-  return done;
-}
 
 }  // namespace
 
@@ -51,39 +29,19 @@ std::optional<uint64_t> TruncationGuard::FirstMissing(uint64_t offset, uint64_t 
 }
 
 std::optional<TruncationGuard> TruncationGuard::ForElf(int fd, Extents present, bool known_truncated) {
-  unsigned char eh[64];
-  auto got = ReadAt(fd, eh, sizeof eh, 0);
-  if (!got || *got < 52) return std::nullopt;
-  const bool le = eh[5] == 1, is64 = eh[4] == 2;
-  if (is64 && *got < 64) return std::nullopt;
-  const uint64_t phoff = is64 ? Load(eh + 32, 8, le) : Load(eh + 28, 4, le);
-  const uint64_t phentsize = Load(eh + (is64 ? 54 : 42), 2, le);
-  const uint64_t phnum = Load(eh + (is64 ? 56 : 44), 2, le);
-  const size_t need = is64 ? 56 : 32;
-  if (phentsize < need || phnum == 0xffff) return std::nullopt;  // PN_XNUM: libkdumpfile judges those
-
+  std::optional<ElfLayout> layout = ReadElfLayout(fd);
+  if (!layout) return std::nullopt;
   TruncationGuard guard;
   guard.fd_ = fd;
   guard.elf_ = true;
   guard.present_ = std::move(present);
   const uint64_t file_size = guard.file_size();
-  for (uint64_t i = 0; i < phnum; ++i) {
-    unsigned char ph[56];
-    auto n = ReadAt(fd, ph, need, phoff + i * phentsize);
-    if (!n || *n < need) {
-      guard.expected_size_ = std::max(guard.expected_size_, phoff + (i + 1) * phentsize);
-      break;
-    }
-    const uint64_t type = Load(ph, 4, le);
-    if (type != 1 /* PT_LOAD */ && type != 4 /* PT_NOTE */) continue;
-    const uint64_t offset = is64 ? Load(ph + 8, 8, le) : Load(ph + 4, 4, le);
-    const uint64_t paddr = is64 ? Load(ph + 24, 8, le) : Load(ph + 12, 4, le);
-    const uint64_t filesz = is64 ? Load(ph + 32, 8, le) : Load(ph + 16, 4, le);
-    if (offset + filesz < offset) continue;  // corrupt: libkdumpfile judges it
-    guard.expected_size_ = std::max(guard.expected_size_, offset + filesz);
-    if (type == 1) guard.segments_.push_back({paddr, offset, filesz});
-    if (type == 4 && guard.FirstMissing(offset, filesz)) guard.notes_missing_ = true;
+  for (const ElfSegment& s : layout->segments) {
+    guard.expected_size_ = std::max(guard.expected_size_, s.offset + s.filesz);
+    if (s.type == kPtLoad) guard.segments_.push_back({s.paddr, s.offset, s.filesz});
+    if (s.type == kPtNote && guard.FirstMissing(s.offset, s.filesz)) guard.notes_missing_ = true;
   }
+  if (layout->headers_cut_at) guard.expected_size_ = std::max(guard.expected_size_, *layout->headers_cut_at);
   if (guard.expected_size_ <= file_size && !known_truncated) return std::nullopt;
   return guard;
 }
@@ -128,9 +86,9 @@ std::optional<TruncationGuard> TruncationGuard::ForDiskdump(int fd, Extents pres
   uint64_t total = 0;
   for (uint64_t b = 0; b < bitmap_size / block_size; ++b) {
     guard.rank_.push_back(total);
-    auto n = ReadAt(fd, block.data(), block_size, bitmap_offset + b * block_size);
+    auto n = PreadFull(fd, block.data(), block_size, bitmap_offset + b * block_size);
     if (!n || *n < block_size) return std::nullopt;
-    for (size_t i = 0; i < block_size; i += 8) total += std::popcount(Load(block.data() + i, 8, true));
+    for (size_t i = 0; i < block_size; i += 8) total += std::popcount(LoadUnsigned(block.data() + i, 8, true));
   }
   guard.expected_size_ = guard.descs_offset_ + total * kDescSize;
   if (guard.expected_size_ > file_size) return guard;
@@ -144,12 +102,12 @@ std::optional<TruncationGuard> TruncationGuard::ForDiskdump(int fd, Extents pres
   for (uint64_t end = total, scanned = 0; end > 0 && scanned < (1 << 20) / kDescSize;) {
     const uint64_t count = std::min(end, kChunk);
     const uint64_t first = end - count;
-    auto n = ReadAt(fd, descs.data(), count * kDescSize, guard.descs_offset_ + first * kDescSize);
+    auto n = PreadFull(fd, descs.data(), count * kDescSize, guard.descs_offset_ + first * kDescSize);
     if (!n || *n < count * kDescSize) return std::nullopt;
     bool found_data_page = false;
     for (uint64_t i = 0; i < count; ++i) {
       const unsigned char* d = descs.data() + i * kDescSize;
-      const uint64_t offset = Load(d, 8, le), size = Load(d + 8, 4, le);
+      const uint64_t offset = LoadUnsigned(d, 8, le), size = LoadUnsigned(d + 8, 4, le);
       if (offset + size < offset) continue;  // corrupt: libkdumpfile judges it
       guard.expected_size_ = std::max(guard.expected_size_, offset + size);
       found_data_page |= offset > data_start;
@@ -184,7 +142,7 @@ std::optional<uint64_t> TruncationGuard::DiskdumpMissingAt(uint64_t paddr, size_
   const uint64_t block = pfn / bits_per_block;
   if (block != cached_block_) {
     if (block_.size() != block_size_) block_.resize(block_size_);
-    auto n = ReadAt(fd_, block_.data(), block_size_, bitmap_offset_ + block * block_size_);
+    auto n = PreadFull(fd_, block_.data(), block_size_, bitmap_offset_ + block * block_size_);
     if (!n || *n < block_size_) return bitmap_offset_ + block * block_size_;
     cached_block_ = block;
   }
@@ -196,10 +154,10 @@ std::optional<uint64_t> TruncationGuard::DiskdumpMissingAt(uint64_t paddr, size_
   const uint64_t desc_at = descs_offset_ + index * kDescSize;
   if (auto missing = FirstMissing(desc_at, kDescSize)) return missing;
   unsigned char d[kDescSize];
-  auto n = ReadAt(fd_, d, sizeof d, desc_at);
+  auto n = PreadFull(fd_, d, sizeof d, desc_at);
   if (!n || *n < sizeof d) return desc_at;
   const bool le = little_endian_;
-  const uint64_t offset = Load(d, 8, le), length = Load(d + 8, 4, le);
+  const uint64_t offset = LoadUnsigned(d, 8, le), length = LoadUnsigned(d + 8, 4, le);
   if (offset + length < offset) return std::nullopt;  // corrupt: libkdumpfile says so
   return FirstMissing(offset, length);
 }

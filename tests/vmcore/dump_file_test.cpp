@@ -164,7 +164,8 @@ TEST_P(RealDumpFile, OpensWithFactsVmcoreinfoAndReadableMemory) {
     EXPECT_GE(*cpu.pc, 0xffffffff80000000u) << "not a kernel text address";
     EXPECT_GE(cpu.registers.at("rsp"), 0xffff800000000000u);
     EXPECT_EQ(cpu.registers.at("cs"), 0x10u);  // __KERNEL_CS
-    EXPECT_TRUE(cpu.pid.has_value());          // QEMU writes the CPU index + 1
+    // QEMU writes the vCPU number + 1 as pr_pid, beside its own "QEMU" note: not a pid, dropped.
+    EXPECT_FALSE(cpu.pid.has_value());
   }
 
   const VmcoreInfo& info = (*dump)->vmcoreinfo();
@@ -388,6 +389,30 @@ TEST(BadDump, FlattenedCutInTheMiddleOfARecord) {
   }
   // Nothing was left in the temp dir besides the cut copy.
   EXPECT_EQ(std::distance(fs::directory_iterator(scratch.path()), fs::directory_iterator()), 1);
+}
+
+// The same dumps with QEMU's own notes renamed read like a kexec dump, whose pr_pid is the pid of
+// the task each CPU ran: kept. Here they hold QEMU's vCPU + 1, which is what a kept pid shows.
+TEST(RealDumpFormats, PrStatusPidsAreKeptWithoutQemuNotes) {
+  KTRIAGE_REQUIRE_DUMPS(dumps);
+  ScratchDir scratch;
+  for (const char* file : {"vmcore.elf", "vmcore.kdump-zlib"}) {
+    SCOPED_TRACE(file);
+    const fs::path from = dumps / "sysrq-nokaslr" / file;
+    const fs::path copy = scratch.path() / file;
+    CopyPrefix(from, copy, fs::file_size(from));
+    // Two CPUs, two notes: each Patch renames the first "QEMU" note name it finds.
+    Patch(copy, std::string("QEMU\0", 5), std::string("QEMX\0", 5), 1 << 20);
+    Patch(copy, std::string("QEMU\0", 5), std::string("QEMX\0", 5), 1 << 20);
+    auto dump = DumpFile::Open({copy.string()});
+    ASSERT_TRUE(dump) << dump.error().message;
+    const auto& cpus = (*dump)->facts().cpus;
+    ASSERT_EQ(cpus.size(), 2u);
+    for (const CpuState& cpu : cpus) {
+      ASSERT_TRUE(cpu.pid.has_value()) << "cpu " << cpu.cpu;
+      EXPECT_EQ(*cpu.pid, cpu.cpu + 1);
+    }
+  }
 }
 
 TEST(BadDump, NoVmcoreinfoIsAClearError) {

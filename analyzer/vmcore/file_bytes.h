@@ -1,0 +1,18 @@
+// Reads of a dump file's own structures (headers, notes, page descriptors) that ktriage parses
+// besides libkdumpfile: integers of either byte order, and pread that retries until done.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "base/result.h"
+
+namespace ktriage {
+
+// The n-byte unsigned integer at p (n <= 8).
+uint64_t LoadUnsigned(const unsigned char* p, size_t n, bool little_endian);
+
+// `size` bytes at `offset`, fewer only at the end of the file; an error names the failing call.
+Result<size_t> PreadFull(int fd, void* buffer, size_t size, uint64_t offset);
+
+}  // namespace ktriage
