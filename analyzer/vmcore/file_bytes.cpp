@@ -1,4 +1,4 @@
-// LoadUnsigned and PreadFull.
+// PreadFull.
 #include "analyzer/vmcore/file_bytes.h"
 
 #include <errno.h>
@@ -8,12 +8,6 @@
 #include <string>
 
 namespace ktriage {
-
-uint64_t LoadUnsigned(const unsigned char* p, size_t n, bool little_endian) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= uint64_t{p[little_endian ? i : n - 1 - i]} << (8 * i);
-  return v;
-}
 
 Result<size_t> PreadFull(int fd, void* buffer, size_t size, uint64_t offset) {
   size_t done = 0;
