@@ -12,7 +12,8 @@
 # host's name, made of the real corpora (QEMU console logs, syzkaller report logs, ABRT oops logs, the
 # samples) between host chatter: every kern.log holds one corpus log, every kern.log.1 only
 # chatter; the hosts' clocks, boot stamps and file mtimes are shifted; fixed seed.
-# Figures are the best wall time of --runs (default 3); peak RSS from /usr/bin/time -f %M.
+# Figures are the best wall time of --runs (default 5: this 2-core VM varies by a few per cent
+# run to run); peak RSS from /usr/bin/time -f %M.
 # Goals (issue 6): speed-up from --jobs 1 to --jobs 2 >= 1.7x; peak RSS < 256 MB.
 # --smoke: 200 hosts, one run, and a failure unless every figure is a number.
 set -euo pipefail
@@ -21,10 +22,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ktriage="${root}/build/analyzer/cli/ktriage"
 hosts=5000
 cache_dir="${XDG_CACHE_HOME:-${HOME}/.cache}/ktriage/bench"
-runs=3
+runs=5
 smoke=0
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ktriage) ktriage="$2"; shift 2 ;;
