@@ -242,7 +242,7 @@ Status ArchiveReader::CheckLimits(uint64_t upcoming) {
 // libarchive's archive_read_data copies each block out; this hands out the blocks themselves,
 // and fills the holes of sparse members as archive_read_data does (so the two must not be mixed:
 // everything here reads through ReadChunk).
-Result<MemberChunk> ArchiveReader::ReadChunk(size_t max) {
+Result<SharedBytes> ArchiveReader::ReadChunk(size_t max) {
   if (Cancelled()) return Error{member_display_ + ": interrupted"};
   if (pending_.empty() && hole_ == 0 && !member_done_) {
     const void* data = nullptr;
@@ -268,7 +268,7 @@ Result<MemberChunk> ArchiveReader::ReadChunk(size_t max) {
       if (auto s = CheckLimits(0); !s) return s.error();
     }
   }
-  MemberChunk chunk;
+  SharedBytes chunk;
   if (hole_ > 0) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>({hole_, max, sizeof kZeros}));
     hole_ -= n;
@@ -291,7 +291,7 @@ Result<MemberChunk> ArchiveReader::ReadChunk(size_t max) {
 Result<size_t> ArchiveReader::ReadData(char* buffer, size_t size) {
   size_t done = 0;
   while (done < size) {
-    Result<MemberChunk> chunk = ReadChunk(size - done);
+    Result<SharedBytes> chunk = ReadChunk(size - done);
     if (!chunk) return chunk.error();
     if (chunk->bytes.empty()) break;
     std::memcpy(buffer + done, chunk->bytes.data(), chunk->bytes.size());

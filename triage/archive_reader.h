@@ -44,13 +44,6 @@ class FileByteSource final : public InputSource {
   std::string name_;
 };
 
-// A stretch of the current member. With an owner, the bytes are a slice of a decompressed block
-// that stays alive as long as someone holds them; without, they are valid until the next read.
-struct MemberChunk {
-  std::shared_ptr<const void> owner;
-  std::string_view bytes;
-};
-
 class BlockPool;
 
 struct ArchiveMember {
@@ -81,9 +74,11 @@ class ArchiveReader {
 
   // The next member; false at the end. After an error the archive cannot be read further.
   Result<bool> Next(ArchiveMember& member);
-  // The current member's next bytes, at most `max`, in place: no copy. Empty at its end. Errors
+  // The current member's next bytes, at most `max`, in place: no copy. With an owner they are a
+  // slice of a decompressed block that lives as long as someone holds it; without, they are valid
+  // until the next read. Empty at the member's end. Errors
   // name the member; stopped() tells whether the rest of the archive cannot be read.
-  Result<MemberChunk> ReadChunk(size_t max);
+  Result<SharedBytes> ReadChunk(size_t max);
   // The same, copied into `buffer` (as many as fit, fewer only at the end); 0 at its end.
   Result<size_t> ReadData(char* buffer, size_t size);
   // Skips the rest of the current member (its declared size counts against the limits).

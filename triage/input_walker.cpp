@@ -360,10 +360,10 @@ class Walker {
   // The member's first bytes, at least kSniffBytes of them unless it is shorter. Usually its first
   // block from libarchive, shared rather than copied: for most members of a tar, all of it.
   Result<SharedBytes> ReadHead(ArchiveReader& reader, const ArchiveMember& member) {
-    Result<MemberChunk> first = reader.ReadChunk(SIZE_MAX);
+    Result<SharedBytes> first = reader.ReadChunk(SIZE_MAX);
     if (!first) return first.error();
     const bool whole = member.size && first->bytes.size() == *member.size;
-    if (first->owner && (whole || first->bytes.size() >= kSniffBytes)) return SharedBytes{first->owner, first->bytes};
+    if (first->owner && (whole || first->bytes.size() >= kSniffBytes)) return std::move(*first);
     std::string head(first->bytes);
     if (first->bytes.empty() || whole) return SharedBytes::Own(std::move(head));
     Result<bool> ended = ReadUpTo(reader, head, kSniffBytes);

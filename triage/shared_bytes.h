@@ -10,7 +10,9 @@
 namespace ktriage::triage {
 
 struct SharedBytes {
-  std::shared_ptr<const void> owner;  // null only when `bytes` is empty
+  // Null: `bytes` are borrowed, valid only until their source reads on (ArchiveReader::ReadChunk
+  // outside the walker's own blocks); a WorkItem's always have an owner, or are empty.
+  std::shared_ptr<const void> owner;
   std::string_view bytes;
 
   static SharedBytes Own(std::string s) {

@@ -414,6 +414,11 @@ struct DumpFile::Impl {
 DumpFile::DumpFile() : impl_(std::make_unique<Impl>()) {}
 DumpFile::~DumpFile() = default;
 
+std::string DumpLabel(const std::vector<std::string>& paths) {
+  if (paths.size() <= 1) return paths.empty() ? std::string() : paths[0];
+  return paths[0] + " (and " + std::to_string(paths.size() - 1) + " more split files)";
+}
+
 DumpOpenOptions DefaultDumpOpenOptions() {
   DumpOpenOptions options;
   if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir && *tmpdir) options.temp_dir = tmpdir;
@@ -429,8 +434,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
   std::unique_ptr<DumpFile> dump(new DumpFile());
   Impl& impl = *dump->impl_;
   DumpState& st = impl.state;
-  const std::string label =
-      paths.size() == 1 ? paths[0] : paths[0] + " (and " + std::to_string(paths.size() - 1) + " more split files)";
+  const std::string label = DumpLabel(paths);
 
   std::vector<std::string> warnings;
   std::string compression;  // of the diskdump pages; the same in every file of a set

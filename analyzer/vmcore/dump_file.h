@@ -46,6 +46,9 @@ struct DumpOpenOptions {
   bool isolate = true;
 };
 
+// How messages name a dump: its path, or the first file of a split set and how many more.
+std::string DumpLabel(const std::vector<std::string>& paths);
+
 // The options of the one-argument Open: temp_dir from $TMPDIR (else /tmp), the rest as declared.
 DumpOpenOptions DefaultDumpOpenOptions();
 

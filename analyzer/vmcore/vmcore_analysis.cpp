@@ -170,8 +170,7 @@ constexpr std::chrono::milliseconds kReadTimeout{300'000};
 Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const VmcoreReadOptions& options) {
   if (paths.empty()) return Error{"no dump file given"};
   if (!options.isolate) return ReadInThisProcess(paths, options);
-  const std::string label =
-      paths.size() == 1 ? paths[0] : paths[0] + " (and " + std::to_string(paths.size() - 1) + " more split files)";
+  const std::string label = DumpLabel(paths);
   Result<std::string> bytes = RunInChild(
       [&]() -> Result<std::string> {
         Result<VmcoreContents> contents = ReadInThisProcess(paths, options);

@@ -15,8 +15,6 @@
 namespace ktriage::kernel {
 namespace {
 
-constexpr uint64_t kIffUp = 1;
-
 // A dump opened with its vmlinux: what every walk needs, kept alive together.
 struct OpenDump {
   std::unique_ptr<DumpFile> dump;

@@ -56,7 +56,7 @@ TEST(ArchiveReaderTest, MembersWholeInABlockAreSharedNotCopied) {
   OpenArchive a(dir.path() / "a.tar.gz");
   ASSERT_NE(a.reader, nullptr);
   std::map<std::string, std::string> got;
-  std::vector<MemberChunk> held;  // held like members waiting for a worker
+  std::vector<SharedBytes> held;  // held like members waiting for a worker
   size_t shared = 0;
   for (;;) {
     ArchiveMember m;
@@ -64,13 +64,13 @@ TEST(ArchiveReaderTest, MembersWholeInABlockAreSharedNotCopied) {
     ASSERT_TRUE(has.ok()) << has.error().message;
     if (!*has) break;
     if (!m.regular) continue;
-    Result<MemberChunk> first = a.reader->ReadChunk(SIZE_MAX);
+    Result<SharedBytes> first = a.reader->ReadChunk(SIZE_MAX);
     ASSERT_TRUE(first.ok()) << first.error().message;
     std::string bytes(first->bytes);
     if (first->owner && m.size && first->bytes.size() == *m.size) ++shared;
     if (first->owner) held.push_back(*first);
     for (;;) {
-      Result<MemberChunk> more = a.reader->ReadChunk(SIZE_MAX);
+      Result<SharedBytes> more = a.reader->ReadChunk(SIZE_MAX);
       ASSERT_TRUE(more.ok()) << more.error().message;
       if (more->bytes.empty()) break;
       bytes += more->bytes;
@@ -82,7 +82,7 @@ TEST(ArchiveReaderTest, MembersWholeInABlockAreSharedNotCopied) {
   // 1.3 MB of members in 4 MiB blocks: at most one straddles each block boundary.
   EXPECT_GE(shared, 38u);
   // The held slices still read as their members after everything else was read.
-  for (const MemberChunk& c : held) {
+  for (const SharedBytes& c : held) {
     const std::string text(c.bytes.substr(0, 20));
     EXPECT_EQ(text.rfind("line ", 0), 0u) << text;
   }
@@ -103,7 +103,7 @@ TEST(ArchiveReaderTest, ChunksAndCopiesMixWithoutLosingAByte) {
   std::vector<char> buffer(7919);
   for (int turn = 0;; ++turn) {
     if (turn % 2 == 0) {
-      Result<MemberChunk> c = a.reader->ReadChunk(5003);
+      Result<SharedBytes> c = a.reader->ReadChunk(5003);
       ASSERT_TRUE(c.ok()) << c.error().message;
       if (c->bytes.empty()) break;
       EXPECT_LE(c->bytes.size(), 5003u);
