@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/vmcore/scoped_fd.h"
-#include "triage/input_walker.h"
+#include "base/scoped_fd.h"
+#include "analyzer/triage/input_walker.h"
 
 namespace {
 
@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (put <= 0) return 0;
     done += static_cast<size_t>(put);
   }
-  TriageLimits limits;
+  InputLimits limits;
   limits.max_expanded_bytes = 32 << 20;
   limits.ratio_floor_bytes = 1 << 20;
   limits.max_members = 2000;

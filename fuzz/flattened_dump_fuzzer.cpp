@@ -13,7 +13,7 @@
 
 #include "analyzer/vmcore/diskdump_header.h"
 #include "analyzer/vmcore/flattened_dump.h"
-#include "analyzer/vmcore/scoped_fd.h"
+#include "base/scoped_fd.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ktriage;

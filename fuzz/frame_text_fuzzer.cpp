@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "analyzer/cli/stacktrace_line.h"
+#include "analyzer/symbolize/stacktrace_line.h"
 #include "analyzer/output/analysis_output.h"
 #include "analyzer/report/frame_parser.h"
 #include "fuzz/fuzz_input.h"
@@ -26,14 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string json;
     AppendFrameJson(json, *frame);
     if (!nlohmann::json::accept(json)) std::abort();  // the JSON output's frame spelling
-    (void)cli::DecodeStacktraceLine(line, *frame);
+    (void)DecodeStacktraceLine(line, *frame);
     // As debuginfo would answer: a source line and one inlined caller.
     frame->source = "net/core/dev.c:4214";
     frame->inlined.push_back(InlinedCall{});
     frame->inlined.back().function = "skb_tx_hash";
     frame->inlined.back().source = "include/linux/netdevice.h:3027";
     frame->symbolized = true;
-    (void)cli::DecodeStacktraceLine(line, *frame);
+    (void)DecodeStacktraceLine(line, *frame);
   });
   return 0;
 }

@@ -1,6 +1,6 @@
-// Fuzz target: arbitrary bytes as a log through the whole text pipeline (decompression when the
-// bytes start with a compressor's magic, transport detection, line decoding, report segmentation,
-// frames, titles, signatures) and both output writers. The JSON written must parse back: the
+// Fuzz target: arbitrary bytes as a log through the whole pipeline (decompression when the bytes
+// start with a compressor's magic, transport detection, line decoding, report segmentation,
+// frames, titles, signatures, the shipped rules) and both output writers. The JSON written must parse back: the
 // document is a contract, whatever bytes the log held.
 #include <nlohmann/json.hpp>
 #include <sys/mman.h>
@@ -16,21 +16,25 @@
 
 #include "analyzer/ingest/input_source.h"
 #include "analyzer/output/analysis_output.h"
-#include "analyzer/report/log_analysis.h"
-#include "analyzer/vmcore/scoped_fd.h"
+#include "analyzer/pipeline/input_pipeline.h"
+#include "analyzer/pipeline/rule_set.h"
+#include "base/scoped_fd.h"
 
 namespace {
 
 using namespace ktriage;
 
-const LogAnalyzer& Analyzer() {
-  // The catalog is compiled once: compiling it per input would be all the fuzzer measured.
-  static const std::shared_ptr<const LogAnalyzer> analyzer = [] {
+const pipeline::Tools& Tools() {
+  // The catalog and the shipped rules are built once: building them per input would be all the
+  // fuzzer measured.
+  static const pipeline::Tools tools = [] {
     Result<std::shared_ptr<const LogAnalyzer>> created = LogAnalyzer::Create();
     if (!created) std::abort();
-    return *created;
+    pipeline::LoadedRuleSet rules = pipeline::LoadRuleSet({});
+    if (!rules.engine) std::abort();
+    return pipeline::Tools{*created, *rules.engine};
   }();
-  return *analyzer;
+  return tools;
 }
 
 // Ends a decompressed stream after `limit` bytes: `analyze` reads whatever it is given, and a
@@ -72,19 +76,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ScopedFd fd;
   std::unique_ptr<InputSource> source = Open(bytes, fd);
   uint64_t kernel_lines = 0;
-  LogAnalysisResult result = Analyzer().Analyze(*source, nullptr, [&](const LogLine& line) {
+  pipeline::InputHooks hooks;
+  hooks.line = [&](const LogLine& line) {
     if (line.kernel) ++kernel_lines;
-  });
-  const LogAnalysis& analysis = result.analysis;
+  };
+  pipeline::InputOptions options;
+  options.keep_reports = true;
+  pipeline::Input input;
+  input.name = "fuzz.log";
+  input.log = source.get();
+  std::vector<InputResult> inputs;
+  inputs.push_back(pipeline::AnalyzeInput(input, Tools(), options, hooks));
+  const LogAnalysis& analysis = inputs[0].analysis;
   if (analysis.stats.kernel_lines != kernel_lines) std::abort();
+  if (analysis.reports.size() != inputs[0].report_count) std::abort();
   for (const CrashReport& report : analysis.reports) {
     if (report.line_start > report.line_end || report.line_end > analysis.stats.lines) std::abort();
   }
-
-  std::vector<InputResult> inputs(1);
-  inputs[0].path = "fuzz.log";
-  inputs[0].analysis = std::move(result.analysis);
-  if (result.error) inputs[0].errors.push_back(result.error->message);
+  for (const rules::Finding& f : inputs[0].findings) {
+    if (f.report && *f.report >= analysis.reports.size()) std::abort();
+  }
   std::ostringstream json;
   WriteJson(json, inputs);
   if (!nlohmann::json::accept(json.str())) std::abort();

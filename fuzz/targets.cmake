@@ -8,15 +8,12 @@ set(KTRIAGE_FUZZ_TARGETS
   archive_walker
   frame_text)
 
-set(KTRIAGE_FUZZ_LIBS_log_analysis ktriage_report ktriage_ingest ktriage_output nlohmann_json::nlohmann_json)
+set(KTRIAGE_FUZZ_LIBS_log_analysis ktriage_pipeline ktriage_output nlohmann_json::nlohmann_json)
 set(KTRIAGE_FUZZ_LIBS_printk_ringbuffer ktriage_vmcore)
 set(KTRIAGE_FUZZ_LIBS_flattened_dump ktriage_vmcore)
 set(KTRIAGE_FUZZ_LIBS_rule_loader ktriage_rules ktriage_report ktriage_ingest)
 set(KTRIAGE_FUZZ_LIBS_archive_walker ktriage_triage)
-set(KTRIAGE_FUZZ_LIBS_frame_text ktriage_report ktriage_output nlohmann_json::nlohmann_json)
-# DecodeStacktraceLine lives in the CLI library, which would pull in every command: its one
-# source file is compiled in instead.
-set(KTRIAGE_FUZZ_SOURCES_frame_text ${PROJECT_SOURCE_DIR}/analyzer/cli/stacktrace_line.cpp)
+set(KTRIAGE_FUZZ_LIBS_frame_text ktriage_report ktriage_symbolize ktriage_output nlohmann_json::nlohmann_json)
 
 # Adds executable `name` from fuzz/<target>_fuzzer.cpp plus `extra` sources, with its libraries.
 function(ktriage_add_fuzz_executable name target)

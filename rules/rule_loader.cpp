@@ -603,4 +603,37 @@ LoadedRules LoadRulesFromText(const std::string& text, const std::string& name) 
   return out;
 }
 
+namespace {
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::vector<std::string> SimilarRuleIds(const std::string& id, const std::vector<Rule>& rules) {
+  std::vector<std::pair<size_t, std::string>> close;
+  for (const Rule& r : rules) {
+    const size_t d = EditDistance(id, r.id);
+    const bool part = !id.empty() && (r.id.find(id) != std::string::npos || id.find(r.id) != std::string::npos);
+    if (part || d <= std::max<size_t>(2, id.size() / 3)) close.emplace_back(part ? 0 : d, r.id);
+  }
+  std::sort(close.begin(), close.end());
+  if (close.size() > 8) close.resize(8);
+  std::vector<std::string> ids;
+  for (auto& [distance, name] : close) ids.push_back(std::move(name));
+  return ids;
+}
+
 }  // namespace ktriage::rules

@@ -32,4 +32,8 @@ LoadedRules LoadRules(const std::vector<std::string>& paths);
 // The same from text (tests, `rules test` on inline rules); `name` stands for the file.
 LoadedRules LoadRulesFromText(const std::string& text, const std::string& name);
 
+// The ids of `rules` that `id` was probably meant to be (a typo away, or containing it, or
+// contained in it), closest first, at most 8: for "no rule 'X'" messages.
+std::vector<std::string> SimilarRuleIds(const std::string& id, const std::vector<Rule>& rules);
+
 }  // namespace ktriage::rules

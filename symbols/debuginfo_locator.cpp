@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 
 namespace ktriage::symbols {
@@ -103,9 +102,8 @@ std::string DebuginfoLocator::ByBuildId(const std::string& build_id, std::string
     if (searched) *searched += (searched->empty() ? "" : ", ") + path;
     if (IsFile(path)) return path;
   }
-  if (!paths_.debuginfod) return "";
-  if (searched) *searched += std::string(searched->empty() ? "" : ", ") + "debuginfod (" +
-                             (std::getenv("DEBUGINFOD_URLS") ? std::getenv("DEBUGINFOD_URLS") : "") + ")";
+  if (paths_.debuginfod_urls.empty()) return "";
+  if (searched) *searched += std::string(searched->empty() ? "" : ", ") + "debuginfod (" + paths_.debuginfod_urls + ")";
   if (!debuginfod_) debuginfod_ = std::make_unique<Debuginfod>();
   if (!debuginfod_->client) {
     if (searched) *searched += " (libdebuginfod.so.1 could not be loaded)";

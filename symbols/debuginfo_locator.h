@@ -14,7 +14,9 @@ struct SearchPaths {
   std::vector<std::string> module_dirs;                     // searched first, recursively
   std::vector<std::string> debug_roots{"/usr/lib/debug"};   // .build-id/, boot/vmlinux-R, lib/modules/R/
   std::vector<std::string> module_roots{"/lib/modules"};    // R/kernel/...: installed modules
-  bool debuginfod = false;  // ask the servers of DEBUGINFOD_URLS (libdebuginfod reads it) by build-id
+  // The servers of DEBUGINFOD_URLS ("" for none), asked by build-id; libdebuginfod reads the
+  // variable itself, this copy is for saying what was searched.
+  std::string debuginfod_urls;
 };
 
 struct Located {

@@ -1,19 +1,12 @@
-// `ktriage analyze`: options, help, and the loop that streams each input through the pipeline.
+// `ktriage analyze`: options and help; the run itself is pipeline::AnalyzePaths.
 #include "analyzer/cli/analyze_command.h"
 
 #include <boost/program_options.hpp>
-#include <future>
-#include <optional>
 #include <sstream>
 
 #include "analyzer/cli/command_line.h"
-#include "analyzer/cli/deep_support.h"
-#include "analyzer/ingest/input_source.h"
 #include "analyzer/output/analysis_output.h"
-#include "analyzer/report/log_analysis.h"
-#include "analyzer/vmcore/dump_file.h"
-#include "analyzer/vmcore/vmcore_analysis.h"
-#include "triage/input_analysis.h"
+#include "analyzer/pipeline/analysis_run.h"
 
 namespace ktriage::cli {
 namespace {
@@ -53,18 +46,6 @@ po::options_description VisibleOptions(RawAnalyzeOptions& raw) {
   AddRuleOptions(rules, raw.rules);
   visible.add(rules);
   return visible;
-}
-
-// An input's errors are stored and printed as "NAME: reason". Library messages usually name the
-// input already; repeating the name would read badly. Standard input is "<stdin>", as the
-// ingest library calls it, because "ktriage: -: ..." reads like a typo.
-std::string InputMessage(const std::string& path, const std::string& message) {
-  const std::string name = path == "-" ? "<stdin>" : path;
-  if (message.size() > name.size() + 2 && message.compare(0, name.size(), name) == 0 &&
-      message.compare(name.size(), 2, ": ") == 0) {
-    return message;
-  }
-  return name + ": " + message;
 }
 
 }  // namespace
@@ -141,143 +122,38 @@ std::string AnalyzeHelp() {
 }
 
 int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
-  // Compiling the report catalog and loading the rules are the expensive part of start-up: done
-  // once for all inputs, on other threads, so that they overlap the reading of a dump. The rules'
-  // diagnostics are kept until the main thread prints them.
-  std::future<Result<std::shared_ptr<const LogAnalyzer>>> pending =
-      std::async(std::launch::async, [] { return LogAnalyzer::Create(); });
-  std::ostringstream rule_messages;
-  const CliContext rule_context{context.out, rule_messages, context.stdout_is_tty, context.no_color, context.debuginfod,
-                                context.cache_dir};
-  std::future<Result<std::shared_ptr<const rules::RuleEngine>>> pending_rules =
-      std::async(std::launch::async, [&] { return LoadRuleEngine(options.rules, rule_context); });
-
-  // Nothing is written before both are ready: a broken rule set is refused (unless
-  // --skip-bad-rules) with no output at all.
-  std::unique_ptr<AnalysisWriter> writer;
-  std::shared_ptr<const LogAnalyzer> analyzer;
-  std::shared_ptr<const rules::RuleEngine> engine;
-  auto ready = [&]() -> std::optional<int> {
-    if (writer) return std::nullopt;
-    Result<std::shared_ptr<const rules::RuleEngine>> loaded = pending_rules.get();
-    context.err << rule_messages.str();
-    if (!loaded.ok()) {
-      context.err << "ktriage: " << loaded.error().message << '\n';
-      return kExitUsage;
-    }
-    engine = *loaded;
-    Result<std::shared_ptr<const LogAnalyzer>> compiled = pending.get();
-    if (!compiled.ok()) {
-      context.err << "ktriage: " << compiled.error().message << '\n';
-      return kExitInputError;
-    }
-    analyzer = *compiled;
-    if (options.format == AnalyzeOptions::Format::kJson) {
-      writer = MakeJsonWriter(context.out);
-    } else {
-      TextOutputOptions text;
-      text.color = options.color == AnalyzeOptions::Color::kAlways ||
-                   (options.color == AnalyzeOptions::Color::kAuto && context.stdout_is_tty && !context.no_color);
-      text.show_all_frames = options.all_frames;
-      writer = MakeTextWriter(context.out, text);
-    }
-    return std::nullopt;
+  pipeline::AnalysisRunOptions run;
+  run.paths = options.paths;
+  run.rules = options.rules;
+  if (!options.symbols.off) run.symbols = ToReportSymbolizerOptions(options.symbols, context);
+  run.deep = options.deep;
+  run.dump = DumpSessionOptionsOf(context);
+  pipeline::AnalysisRunEvents events;
+  events.message = [&](const std::string& m) { context.err << "ktriage: " << m << '\n'; };
+  events.error = [&](const std::string& e) { context.err << "ktriage: " << e << '\n'; };
+  events.make_sink = [&]() -> std::unique_ptr<AnalysisSink> {
+    if (options.format == AnalyzeOptions::Format::kJson) return MakeJsonWriter(context.out);
+    TextOutputOptions text;
+    text.color = options.color == AnalyzeOptions::Color::kAlways ||
+                 (options.color == AnalyzeOptions::Color::kAuto && context.stdout_is_tty && !context.no_color);
+    text.show_all_frames = options.all_frames;
+    return MakeTextWriter(context.out, text);
   };
-
-  // Debuginfo is looked for only when a frame needs it, and loaded once for all inputs.
-  std::optional<ReportSymbolizer> symbolizer;
-  if (!options.symbols.off) symbolizer.emplace(ToReportSymbolizerOptions(options.symbols, context));
-  auto finish_symbols = [&](InputResult& input) {
-    if (!symbolizer) return;
-    input.debuginfo = symbolizer->TakeDebuginfo();
-    std::vector<std::string> notes = symbolizer->TakeNotes();
-    input.symbol_notes.insert(input.symbol_notes.begin(), notes.begin(), notes.end());
-  };
-
-  bool all_read = true;
-  for (const std::string& path : options.paths) {
-    InputResult input;
-    input.path = path;
-    auto fail = [&](const Error& error) {
-      std::string message = InputMessage(path, error.message);
-      context.err << "ktriage: " << message << '\n';
-      input.errors.push_back(std::move(message));
-      all_read = false;
-    };
-    // A crash dump is recognised by its content, whatever its name: its facts come first, then
-    // its kernel log goes through the text pipeline like any log, caller ids included.
-    if (path != "-" && LooksLikeDump(path)) {
-      // Opening a dump forks a child (DumpFile's crash isolation) while the rules may still be
-      // loading on another thread. glibc's malloc is fork-safe; ASan's allocator was seen to leave
-      // the child hung (docs/reliability.md), so sanitizer builds load the rules first.
-#if defined(__SANITIZE_ADDRESS__)
-      if (std::optional<int> refused = ready()) return *refused;
-      Result<VmcoreContents> dump = ReadVmcore({path});
-#else
-      Result<VmcoreContents> dump = ReadVmcore({path});
-      if (std::optional<int> refused = ready()) return *refused;
-#endif
-      if (!dump.ok()) {
-        input.opened = false;
-        writer->BeginInput(path, nullptr);
-        fail(dump.error());
-      } else {
-        input.vmcore = dump->facts;
-        if (symbolizer) symbolizer->Annotate(*input.vmcore);
-        if (symbolizer && options.deep) {
-          std::string note;
-          input.deep = AnalyzeDumpDeeply(path, options.symbols, *symbolizer, context, &note);
-          if (!note.empty()) input.symbol_notes.push_back(note);
-        }
-        writer->BeginInput(path, &*input.vmcore);
-        const std::string& build_id = input.vmcore->build_id;
-        triage::ReportHooks hooks;
-        hooks.prepare = [&](CrashReport& report) {
-          if (symbolizer) symbolizer->Annotate(report, build_id);
-        };
-        hooks.emit = [&](const CrashReport& report) { writer->WriteReport(report); };
-        std::vector<rules::StateFact> state;
-        if (input.deep) {
-          for (const std::string& line : input.deep->pinned_namespaces) state.push_back({"netns-pinned", line});
-        }
-        triage::StreamClassification c = triage::ClassifyDumpLog(*dump, path, *analyzer, engine, hooks, std::move(state));
-        input.analysis = std::move(c.analysis);
-        input.findings = std::move(c.findings);
-      }
-      finish_symbols(input);
-      writer->EndInput(input);
-      continue;
-    }
-    if (std::optional<int> refused = ready()) return *refused;
-    writer->BeginInput(path, nullptr);
-    Result<std::unique_ptr<InputSource>> source = OpenInputFile(path);
-    if (!source.ok()) {
-      input.opened = false;
-      fail(source.error());
-    } else {
-      // Reports go straight to the writer: memory stays bounded whatever the input size.
-      triage::ReportHooks hooks;
-      hooks.prepare = [&](CrashReport& report) {
-        if (symbolizer) symbolizer->Annotate(report);
-      };
-      hooks.emit = [&](const CrashReport& report) { writer->WriteReport(report); };
-      triage::StreamClassification c = triage::ClassifyStream(**source, *analyzer, engine, hooks);
-      input.analysis = std::move(c.analysis);
-      input.findings = std::move(c.findings);
-      if (c.error) fail(*c.error);
-    }
-    finish_symbols(input);
-    writer->EndInput(input);
+  const pipeline::AnalysisRunOutcome outcome = pipeline::AnalyzePaths(run, events);
+  if (outcome.rules_refused) {
+    context.err << "ktriage: " << outcome.rules_refused->message << '\n';
+    return kExitUsage;
   }
-  if (std::optional<int> refused = ready()) return *refused;  // no PATH was analysed: still refuse
-  writer->Finish();
-
+  if (outcome.failed) {
+    context.err << "ktriage: " << outcome.failed->message << '\n';
+    return kExitInputError;
+  }
   context.out.flush();
   if (!context.out) {
     context.err << "ktriage: error writing the output\n";
     return kExitInputError;
   }
-  return all_read ? kExitOk : kExitInputError;
+  return outcome.all_read ? kExitOk : kExitInputError;
 }
 
 int AnalyzeCommand(const std::vector<std::string>& args, const CliContext& context) {

@@ -1,20 +1,17 @@
-// The dump commands parse their options, call the vmcore library and print; nothing else.
+// The dump commands parse their options, open the dump (pipeline::DumpSession) and hand it to a writer.
 #include "analyzer/cli/dump_commands.h"
 
 #include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "analyzer/cli/command_line.h"
-#include "analyzer/output/analysis_output.h"
-#include "analyzer/vmcore/vmcore_analysis.h"
-#include "base/text.h"
+#include "analyzer/output/dump_output.h"
+#include "analyzer/pipeline/dump_session.h"
 
 namespace ktriage::cli {
 namespace {
 
 namespace po = boost::program_options;
-using nlohmann::ordered_json;
 
 struct DumpOptions {
   std::string format = "text";
@@ -80,29 +77,17 @@ int DmesgCommand(const std::vector<std::string>& args, const CliContext& context
     context.out << DmesgHelp();
     return kExitOk;
   }
-  VmcoreReadOptions read;
+  pipeline::DumpSessionOptions read = DumpSessionOptionsOf(context);
   read.symbols = false;  // the log needs no symbols
-  Result<VmcoreContents> dump = ReadVmcore(o.paths, read);
+  Result<std::unique_ptr<pipeline::DumpSession>> dump = pipeline::DumpSession::Open(o.paths, read);
   if (!dump.ok()) {
     context.err << "ktriage: " << dump.error().message << '\n';
     return kExitInputError;
   }
-  PrintWarnings(dump->facts, context);
-  if (!dump->log) return kExitInputError;  // the warning said why
-  if (o.format == "text") {
-    context.out << FormatPrintkLog(*dump->log, o.caller);
-  } else {
-    for (const PrintkRecord& r : dump->log->records) {
-      ordered_json j;
-      j["sequence"] = r.sequence;
-      j["timestamp_ns"] = r.timestamp_ns;
-      j["level"] = r.level;
-      j["facility"] = r.facility;
-      j["caller"] = r.caller.known() ? ordered_json(CallerName(r.caller)) : ordered_json(nullptr);
-      j["text"] = SanitizeUtf8(r.text);
-      context.out << j.dump() << '\n';
-    }
-  }
+  const VmcoreContents& contents = (*dump)->contents();
+  PrintWarnings(contents.facts, context);
+  if (!contents.log) return kExitInputError;  // the warning said why
+  WriteDmesg(context.out, *contents.log, o.format == "json", o.caller);
   return kExitOk;
 }
 
@@ -138,37 +123,12 @@ int VmcoreCommand(const std::vector<std::string>& args, const CliContext& contex
     context.out << VmcoreHelp();
     return kExitOk;
   }
-  Result<VmcoreContents> dump = ReadVmcore(o.paths);
+  Result<std::unique_ptr<pipeline::DumpSession>> dump = pipeline::DumpSession::Open(o.paths, DumpSessionOptionsOf(context));
   if (!dump.ok()) {
     context.err << "ktriage: " << dump.error().message << '\n';
     return kExitInputError;
   }
-  const VmcoreFacts& f = dump->facts;
-  if (o.format == "json") {
-    // The same "vmcore" object as in `analyze --format json` (docs/json.md), plus the note itself.
-    context.out << "{\"schema\":\"ktriage.vmcore-info/1\",\"vmcore\":" << VmcoreFactsJson(f)
-                << ",\"vmcoreinfo\":" << ordered_json(SanitizeUtf8(f.vmcoreinfo)).dump() << "}\n";
-    return kExitOk;
-  }
-  auto row = [&](const char* k, const std::string& v) { context.out << k << std::string(14 - std::string(k).size(), ' ') << v << '\n'; };
-  row("format", f.format);
-  row("arch", f.arch + (f.arch_derived ? " (derived: the header does not say)" : ""));
-  row("OSRELEASE", f.osrelease);
-  row("BUILD-ID", f.build_id);
-  row("PAGESIZE", std::to_string(f.page_size));
-  if (f.kernel_offset) row("KERNELOFFSET", HexString(static_cast<uint64_t>(*f.kernel_offset)));
-  if (f.crash_time) row("CRASHTIME", std::to_string(*f.crash_time));
-  row("panic", f.panic_message.empty() ? "-" : f.panic_message);
-  row("panic CPU", f.panic_cpu ? std::to_string(*f.panic_cpu) : "-");
-  for (const auto& c : f.cpus) {
-    row(("CPU " + std::to_string(c.cpu)).c_str(),
-        (c.pc ? HexString(*c.pc) : std::string("-")) + (c.symbol.empty() ? "" : " " + c.symbol) + (c.pid ? "  PID " + std::to_string(*c.pid) : "") +
-            (c.panicked ? "  <- panic" : ""));
-  }
-  row("log", f.log_layout + ", " + std::to_string(f.log_records) + " records, " + std::to_string(f.log_skipped) +
-                 " skipped");
-  row("kallsyms", std::to_string(f.kallsyms_symbols) + " symbols");
-  for (const auto& w : f.warnings) row("warning", w);
+  WriteVmcoreInfo(context.out, (*dump)->facts(), o.format == "json");
   return kExitOk;
 }
 

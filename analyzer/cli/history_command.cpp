@@ -1,4 +1,4 @@
-// `ktriage history`: options, then triage::HistoryQuery, printed as text or JSON.
+// `ktriage history`: options, then history::HistoryQuery, printed as text or JSON.
 #include "analyzer/cli/history_command.h"
 
 #include <boost/program_options.hpp>
@@ -9,8 +9,8 @@
 
 #include "analyzer/cli/command_line.h"
 #include "analyzer/cli/triage_command.h"
-#include "triage/history_query.h"
-#include "triage/summary.h"
+#include "analyzer/history/history_query.h"
+#include "analyzer/triage/summary.h"
 
 namespace ktriage::cli {
 namespace {
@@ -37,7 +37,7 @@ po::options_description VisibleOptions(RawHistoryOptions& raw) {
   return visible;
 }
 
-std::string HostList(const triage::SignatureFacts& f, size_t shown) {
+std::string HostList(const history::SignatureFacts& f, size_t shown) {
   if (f.hosts.empty()) return "unknown";
   std::string out;
   for (size_t i = 0; i < f.hosts.size() && i < shown; ++i) {
@@ -47,7 +47,7 @@ std::string HostList(const triage::SignatureFacts& f, size_t shown) {
   return out;
 }
 
-std::string Text(const triage::SignatureFacts& f, bool detailed) {
+std::string Text(const history::SignatureFacts& f, bool detailed) {
   std::string out = "  " + std::to_string(f.count) + " x " + f.title + " [" + f.kind + "]\n";
   out += "      signature " + f.signature + "; first seen " + triage::FormatTime(f.first_seen) + ", last seen " +
          triage::FormatTime(f.last_seen) + "\n";
@@ -57,7 +57,7 @@ std::string Text(const triage::SignatureFacts& f, bool detailed) {
   return out;
 }
 
-nlohmann::ordered_json Json(const triage::SignatureFacts& f) {
+nlohmann::ordered_json Json(const history::SignatureFacts& f) {
   nlohmann::ordered_json j;
   j["signature"] = f.signature;
   j["title"] = f.title;
@@ -123,7 +123,7 @@ int HistoryCommand(const std::vector<std::string>& args, const CliContext& conte
   } else if (what == "new") {
     if (raw.words.size() != 1) return Usage(context, "history new takes no argument but --since DATE");
     if (raw.since.empty()) return Usage(context, "history new needs --since DATE");
-    Result<int64_t> t = triage::ParseSince(raw.since);
+    Result<int64_t> t = history::ParseSince(raw.since);
     if (!t) return Usage(context, t.error().message);
     since = *t;
   } else if (what == "signature") {
@@ -135,7 +135,7 @@ int HistoryCommand(const std::vector<std::string>& args, const CliContext& conte
 
   std::string db = raw.db;
   if (db.empty()) {
-    Result<std::string> path = DefaultHistoryPath();
+    Result<std::string> path = history::DefaultHistoryPath(context.data_dir);
     if (!path) {
       context.err << "ktriage: " << path.error().message << '\n';
       return kExitUsage;
@@ -147,14 +147,14 @@ int HistoryCommand(const std::vector<std::string>& args, const CliContext& conte
     context.err << "ktriage: " << db << ": no history there (run 'ktriage triage' first, or give --db FILE)\n";
     return kExitUsage;
   }
-  Result<std::unique_ptr<triage::HistoryQuery>> q = triage::HistoryQuery::Open(db);
+  Result<std::unique_ptr<history::HistoryQuery>> q = history::HistoryQuery::Open(db);
   if (!q) {
     context.err << "ktriage: " << q.error().message << '\n';
     return kExitUsage;
   }
   const bool json = raw.format == "json";
   if (what == "signature") {
-    Result<triage::SignatureFacts> f = (*q)->Signature(raw.words[1]);
+    Result<history::SignatureFacts> f = (*q)->Signature(raw.words[1]);
     if (!f) {
       context.err << "ktriage: " << f.error().message << '\n';
       return kExitInputError;
@@ -170,14 +170,14 @@ int HistoryCommand(const std::vector<std::string>& args, const CliContext& conte
     }
     return kExitOk;
   }
-  Result<std::vector<triage::SignatureFacts>> rows = what == "top" ? (*q)->Top(top) : (*q)->NewSince(since);
+  Result<std::vector<history::SignatureFacts>> rows = what == "top" ? (*q)->Top(top) : (*q)->NewSince(since);
   if (!rows) {
     context.err << "ktriage: " << rows.error().message << '\n';
     return kExitInputError;
   }
   if (json) {
     nlohmann::ordered_json a = nlohmann::ordered_json::array();
-    for (const triage::SignatureFacts& f : *rows) a.push_back(Json(f));
+    for (const history::SignatureFacts& f : *rows) a.push_back(Json(f));
     context.out << a.dump(2) << '\n';
     return kExitOk;
   }
@@ -186,7 +186,7 @@ int HistoryCommand(const std::vector<std::string>& args, const CliContext& conte
   } else {
     context.out << rows->size() << " signatures first seen since " << triage::FormatTime(since) << ":\n";
   }
-  for (const triage::SignatureFacts& f : *rows) context.out << Text(f, false);
+  for (const history::SignatureFacts& f : *rows) context.out << Text(f, false);
   return kExitOk;
 }
 

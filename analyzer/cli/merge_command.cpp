@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "analyzer/cli/command_line.h"
-#include "triage/history_merge.h"
-#include "triage/merge.h"
+#include "analyzer/history/history_merge.h"
+#include "analyzer/triage/merge.h"
 
 namespace ktriage::cli {
 namespace {
@@ -111,7 +111,7 @@ int MergeCommand(const std::vector<std::string>& args, const CliContext& context
   for (const std::string& p : merged->problems) context.err << "ktriage: " << p << '\n';
   bool failed = !merged->problems.empty() || merged->summary.failed > 0;
   if (!raw.db.empty()) {
-    if (auto s = triage::MergeHistories(raw.from_db, raw.db, static_cast<int64_t>(std::time(nullptr))); !s) {
+    if (auto s = history::MergeHistories(raw.from_db, raw.db, static_cast<int64_t>(std::time(nullptr))); !s) {
       context.err << "ktriage: " << s.error().message << '\n';
       failed = true;
     }

@@ -3,17 +3,13 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
 #include "analyzer/cli/command_line.h"
-#include "analyzer/ingest/input_source.h"
+#include "analyzer/output/rules_output.h"
+#include "analyzer/pipeline/rule_tools.h"
 #include "analyzer/report/log_analysis.h"
-#include "analyzer/vmcore/dump_file.h"
-#include "analyzer/vmcore/vmcore_analysis.h"
-#include "base/text.h"
-#include "rules/log_classifier.h"
 #include "rules/rule_engine.h"
 #include "rules/rule_loader.h"
 
@@ -21,7 +17,6 @@ namespace ktriage::cli {
 namespace {
 
 namespace po = boost::program_options;
-using nlohmann::ordered_json;
 
 struct RawRulesOptions {
   std::string rule;
@@ -67,42 +62,18 @@ int Usage(const CliContext& context, const std::string& message) {
   return kExitUsage;
 }
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// An unknown rule id, with the ids it was probably meant to be: a typo away, or containing it.
+// An unknown rule id, with the ids it was probably meant to be.
 int UnknownRule(const CliContext& context, const std::string& id, const std::vector<rules::Rule>& rules) {
-  std::vector<std::pair<size_t, std::string>> close;
-  for (const rules::Rule& r : rules) {
-    const size_t d = EditDistance(id, r.id);
-    const bool part = !id.empty() && (r.id.find(id) != std::string::npos || id.find(r.id) != std::string::npos);
-    if (part || d <= std::max<size_t>(2, id.size() / 3)) close.emplace_back(part ? 0 : d, r.id);
-  }
-  std::sort(close.begin(), close.end());
-  if (close.size() > 8) close.resize(8);
+  const std::vector<std::string> close = rules::SimilarRuleIds(id, rules);
   context.err << "ktriage: rules: no rule '" << id << "' among the " << rules.size() << " loaded";
   if (close.empty()) {
     context.err << "; 'ktriage rules list' shows them all\n";
   } else {
     context.err << "; close ids:\n";
-    for (const auto& [distance, name] : close) context.err << "  " << name << '\n';
+    for (const std::string& name : close) context.err << "  " << name << '\n';
   }
   return kExitUsage;
 }
-
-std::string Plural(size_t n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 // Prints the errors of a rule set: lint's output (warnings too), or on stderr as analyze prints
 // them when another subcommand refuses or leaves rules out. Returns the number of errors.
@@ -117,7 +88,7 @@ size_t PrintDiagnostics(const rules::LoadedRules& loaded, std::ostream& out, boo
 }
 
 int RunLint(const RulesOptions& options, const CliContext& context) {
-  rules::LoadedRules loaded = rules::LoadRules(RulePaths(options.rules));
+  rules::LoadedRules loaded = rules::LoadRules(pipeline::RulePaths(options.rules));
   size_t errors = PrintDiagnostics(loaded, context.out, /*lint=*/true);
   const size_t warnings = loaded.diagnostics.size() - errors;
   const size_t rule_count = loaded.rules.size() + loaded.skipped;
@@ -133,7 +104,7 @@ int RunLint(const RulesOptions& options, const CliContext& context) {
 }
 
 int RunTest(const RulesOptions& options, const CliContext& context) {
-  rules::LoadedRules loaded = rules::LoadRules(RulePaths(options.rules));
+  rules::LoadedRules loaded = rules::LoadRules(pipeline::RulePaths(options.rules));
   if (const size_t errors = PrintDiagnostics(loaded, context.err, /*lint=*/false); errors > 0) {
     context.err << "ktriage: rules test: the rule set has " << Plural(errors, "error")
                 << "; no test was run (fix them: ktriage rules lint)\n";
@@ -144,99 +115,27 @@ int RunTest(const RulesOptions& options, const CliContext& context) {
     if (options.rule_id.empty() || r.id == options.rule_id) selected.push_back(r);
   }
   if (selected.empty() && !options.rule_id.empty()) return UnknownRule(context, options.rule_id, loaded.rules);
+  pipeline::Tools tools;
   Result<std::shared_ptr<const LogAnalyzer>> analyzer = LogAnalyzer::Create();
   if (!analyzer.ok()) {
     context.err << "ktriage: " << analyzer.error().message << '\n';
     return kExitInputError;
   }
-  // The whole set is compiled, as analyze compiles it: a test then also sees the effect of the
-  // other rules' patterns on the shared RE2::Set.
+  tools.reports = *analyzer;
   Result<std::shared_ptr<const rules::RuleEngine>> engine = rules::RuleEngine::Create(loaded.rules);
   if (!engine.ok()) {
     context.err << "ktriage: rules test: " << engine.error().message << '\n';
     return kExitInputError;
   }
-  const std::vector<rules::RuleTestResult> results = rules::RunRuleTests(selected, **analyzer, *engine);
-  size_t failed = 0;
-  for (const rules::RuleTestResult& r : results) {
-    if (r.passed) {
-      context.out << "PASS " << r.rule_id << ": " << r.name << '\n';
-    } else {
-      ++failed;
-      context.out << "FAIL " << r.rule_id << ": " << r.name << " (" << r.where.file << ":" << r.where.line
-                  << "): " << SanitizeUtf8(r.message) << '\n';
-    }
-  }
-  std::vector<std::string> untested;
-  for (const rules::Rule& r : selected) {
-    if (r.tests.empty()) untested.push_back(r.id);
-  }
-  context.out << Plural(results.size(), "test") << " of " << Plural(selected.size(), "rule") << ": "
-              << results.size() - failed << " passed, " << failed << " failed";
-  if (!untested.empty()) {
-    context.out << "; without tests:";
-    for (const std::string& id : untested) context.out << ' ' << id;
-  }
-  context.out << '\n';
-  return failed > 0 ? kExitInputError : kExitOk;
-}
-
-// The input read the way `analyze` reads it (a dump's log with its facts, symbolized frames), so
-// that the verdicts explained are the ones analyze reaches.
-struct Scanned {
-  std::unique_ptr<rules::RuleScanner> scanner;
-  size_t reports = 0;
-  uint64_t lines = 0;
-  bool vmcore = false;
-  std::optional<Error> error;  // the input failed mid-way: what came before was scanned
-};
-
-Result<Scanned> Scan(const std::string& path, const LogAnalyzer& analyzer,
-                     std::shared_ptr<const rules::RuleEngine> engine, std::optional<ReportSymbolizer>& symbolizer) {
-  Scanned out;
-  out.scanner = std::make_unique<rules::RuleScanner>(std::move(engine));
-  rules::RuleScanner& scanner = *out.scanner;
-  rules::SystemFacts system;
-  std::string build_id;
-  std::string log_text;  // a dump's log, which the memory input reads in place
-  std::unique_ptr<InputSource> source;
-  if (path != "-" && LooksLikeDump(path)) {
-    VmcoreReadOptions read;
-    read.symbols = false;  // the CPUs' PCs play no part in rules
-    Result<VmcoreContents> dump = ReadVmcore({path}, read);
-    if (!dump.ok()) return dump.error();
-    if (!dump->log) return Error{path + ": the crash dump's kernel log could not be read"};
-    log_text = FormatPrintkLog(*dump->log, /*with_caller=*/true);
-    source = MemoryInput(log_text, path);
-    system.release = dump->facts.osrelease;
-    system.panic_message = dump->facts.panic_message;
-    system.vmcore = true;
-    build_id = dump->facts.build_id;
-    out.vmcore = true;
-  } else {
-    Result<std::unique_ptr<InputSource>> opened = OpenInputFile(path);
-    if (!opened.ok()) return opened.error();
-    source = std::move(*opened);
-  }
-  LogAnalysisResult result = analyzer.Analyze(
-      *source,
-      [&](CrashReport&& report) {
-        if (symbolizer) symbolizer->Annotate(report, build_id);
-        scanner.OnReport(report);
-        ++out.reports;
-        if (system.panic_message.empty()) system.panic_message = report.panic_message;
-      },
-      [&](const LogLine& line) { scanner.OnLine(line); });
-  if (system.release.empty()) system.release = result.analysis.system.kernel_release;
-  system.hardware = result.analysis.system.hardware;
-  scanner.SetSystem(std::move(system));
-  out.lines = result.analysis.stats.lines;
-  out.error = std::move(result.error);
-  return out;
+  tools.rules = *engine;
+  const std::vector<pipeline::RuleTestResult> results = pipeline::RunRuleTests(selected, tools);
+  WriteRuleTestResults(context.out, results, selected);
+  const bool failed = std::any_of(results.begin(), results.end(), [](const auto& r) { return !r.passed; });
+  return failed ? kExitInputError : kExitOk;
 }
 
 int RunExplain(const RulesOptions& options, const CliContext& context) {
-  rules::LoadedRules loaded = rules::LoadRules(RulePaths(options.rules));
+  rules::LoadedRules loaded = rules::LoadRules(pipeline::RulePaths(options.rules));
   if (loaded.has_errors() && !options.rules.skip_bad) {
     const size_t errors = PrintDiagnostics(loaded, context.err, /*lint=*/false);
     context.err << "ktriage: rules explain: the rule set has " << Plural(errors, "error")
@@ -250,99 +149,46 @@ int RunExplain(const RulesOptions& options, const CliContext& context) {
   if (loaded.has_errors()) {
     context.err << "ktriage: skipping " << Plural(loaded.skipped, "rule") << " with errors (ktriage rules lint)\n";
   }
+  pipeline::Tools tools;
   Result<std::shared_ptr<const rules::RuleEngine>> engine = rules::RuleEngine::Create(std::move(loaded.rules));
   if (!engine.ok()) {
     context.err << "ktriage: rules explain: " << engine.error().message << '\n';
     return kExitInputError;
   }
+  tools.rules = *engine;
   Result<std::shared_ptr<const LogAnalyzer>> analyzer = LogAnalyzer::Create();
   if (!analyzer.ok()) {
     context.err << "ktriage: " << analyzer.error().message << '\n';
     return kExitInputError;
   }
+  tools.reports = *analyzer;
+  // The input is read as analyze reads it: symbolized, a dump with its deep analyses, so that the
+  // verdicts explained are the ones analyze reaches.
   std::optional<ReportSymbolizer> symbolizer;
   if (!options.symbols.off) symbolizer.emplace(ToReportSymbolizerOptions(options.symbols, context));
-  Result<Scanned> scanned = Scan(options.input, **analyzer, *engine, symbolizer);
+  pipeline::InputOptions read;
+  read.symbolizer = symbolizer ? &*symbolizer : nullptr;
+  read.deep = true;
+  read.dump = DumpSessionOptionsOf(context);
+  Result<InputResult> result = pipeline::ExplainRule(explained.id, options.input, tools, read);
   const std::string name = options.input == "-" ? "<stdin>" : options.input;
-  if (!scanned.ok()) {
-    const std::string& m = scanned.error().message;
+  if (!result.ok()) {
+    const std::string& m = result.error().message;
     context.err << "ktriage: " << (m.rfind(name + ": ", 0) == 0 ? m : name + ": " + m) << '\n';
     return kExitInputError;
   }
-  if (scanned->error) context.err << "ktriage: " << scanned->error->message << " (explaining what was read before)\n";
-
-  std::ostream& out = context.out;
-  out << "rule " << explained.id << " (" << explained.where.ToString() << "), "
-      << (explained.report_scoped ? "report-scoped: evaluated on each report" : "log-scoped: evaluated on the whole log")
-      << '\n';
-  out << "input " << name << ": " << (scanned->vmcore ? "crash dump, " : "") << Plural(scanned->lines, "line") << ", "
-      << Plural(scanned->reports, "report") << "\n\n";
-  for (const rules::TraceStep& s : scanned->scanner->Explain(explained.id)) {
-    const std::string indent(static_cast<size_t>(s.depth) * 2, ' ');
-    out << indent << (s.held ? "held   " : "failed ") << SanitizeUtf8(s.what) << "  [" << s.where.ToString() << "]\n";
-    if (!s.detail.empty()) out << indent << "       " << SanitizeUtf8(s.detail) << '\n';
-  }
-  std::vector<rules::Finding> mine;
-  for (rules::Finding& f : scanned->scanner->Evaluate()) {
-    if (f.rule_id == explained.id) mine.push_back(std::move(f));
-  }
-  out << '\n';
-  if (mine.empty()) {
-    out << "result: the rule did not fire\n";
-  } else {
-    out << "result: the rule fired: " << Plural(mine.size(), "finding") << '\n';
-    for (const rules::Finding& f : mine) {
-      out << "  " << SanitizeUtf8(f.summary);
-      if (f.report) out << " (report #" << *f.report << ")";
-      if (f.corroborated) out << " (corroborated)";
-      out << '\n';
-      for (const rules::EvidenceLine& e : f.evidence) out << "    line " << e.line << ": " << SanitizeUtf8(e.text) << '\n';
-    }
-  }
-  return scanned->error ? kExitInputError : kExitOk;
+  for (const std::string& e : result->errors) context.err << "ktriage: " << e << " (explaining what was read before)\n";
+  WriteExplanation(context.out, explained, name, *result);
+  return result->errors.empty() ? kExitOk : kExitInputError;
 }
 
 int RunList(const RulesOptions& options, const CliContext& context) {
-  rules::LoadedRules loaded = rules::LoadRules(RulePaths(options.rules));
+  rules::LoadedRules loaded = rules::LoadRules(pipeline::RulePaths(options.rules));
   const size_t errors = PrintDiagnostics(loaded, context.err, /*lint=*/false);
   if (errors > 0) {
     context.err << "ktriage: rules list: " << Plural(loaded.skipped, "rule") << " with errors left out (ktriage rules lint)\n";
   }
-  std::vector<const rules::Rule*> sorted;
-  for (const rules::Rule& r : loaded.rules) sorted.push_back(&r);
-  std::sort(sorted.begin(), sorted.end(), [](const rules::Rule* a, const rules::Rule* b) { return a->id < b->id; });
-  if (options.format == RulesOptions::Format::kJson) {
-    ordered_json doc;
-    doc["schema"] = "ktriage.rules-list/1";
-    doc["rules"] = ordered_json::array();
-    for (const rules::Rule* r : sorted) {
-      ordered_json j;
-      j["id"] = r->id;
-      j["severity"] = rules::SeverityName(r->severity);
-      j["title"] = SanitizeUtf8(r->title);
-      j["tags"] = ordered_json::array();
-      for (const std::string& t : r->tags) j["tags"].push_back(SanitizeUtf8(t));
-      j["tests"] = r->tests.size();
-      j["scope"] = r->report_scoped ? "report" : "log";
-      j["where"] = r->where.ToString();
-      doc["rules"].push_back(std::move(j));
-    }
-    context.out << doc.dump(2) << '\n';
-  } else {
-    size_t width = 2;
-    for (const rules::Rule* r : sorted) width = std::max(width, r->id.size());
-    for (const rules::Rule* r : sorted) {
-      std::string id = r->id, severity = rules::SeverityName(r->severity);
-      id.resize(width, ' ');
-      severity.resize(8, ' ');
-      std::string tests = std::to_string(r->tests.size()) + (r->tests.size() == 1 ? " test " : " tests");
-      std::string tags;
-      for (const std::string& t : r->tags) tags += (tags.empty() ? "" : ",") + t;
-      context.out << id << "  " << severity << "  " << tests << "  " << SanitizeUtf8(r->title)
-                  << (tags.empty() ? "" : "  [" + SanitizeUtf8(tags) + "]") << '\n';
-    }
-    context.out << Plural(sorted.size(), "rule") << " in " << Plural(loaded.files.size(), "file") << '\n';
-  }
+  WriteRuleList(context.out, loaded.rules, loaded.files.size(), options.format == RulesOptions::Format::kJson);
   return errors > 0 ? kExitInputError : kExitOk;
 }
 
@@ -408,7 +254,7 @@ std::string RulesHelp() {
        "\n"
        "Tools for writing the rules that name known problems (the language: docs/rules.md).\n"
        "PATH is a rule file or a directory searched recursively for *.yaml and *.yml; the\n"
-       "default is the shipped rules (" << ShippedRulesDir() << ").\n"
+       "default is the shipped rules (" << pipeline::ShippedRulesDir() << ").\n"
        "\n"
        "  lint     every problem of the rule files as FILE:LINE:COL: error|warning: rule ID: message\n"
        "           (syntax, unknown keys, wrong types, patterns RE2 rejects, duplicate ids, summary\n"

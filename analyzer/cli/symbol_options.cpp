@@ -28,7 +28,7 @@ ReportSymbolizerOptions ToReportSymbolizerOptions(const SymbolOptions& raw, cons
   o.release = raw.release;
   o.search.module_dirs = raw.module_dirs;
   if (!raw.debug_roots.empty()) o.search.debug_roots = raw.debug_roots;
-  o.search.debuginfod = context.debuginfod;
+  o.search.debuginfod_urls = context.debuginfod_urls;
   return o;
 }
 

@@ -23,8 +23,9 @@
 
 #include "analyzer/cli/command_line.h"
 #include "analyzer/report/log_analysis.h"
-#include "triage/html_report.h"
-#include "triage/triage.h"
+#include "analyzer/history/history_db.h"
+#include "analyzer/triage/html_report.h"
+#include "analyzer/triage/triage.h"
 
 namespace ktriage::cli {
 namespace {
@@ -83,7 +84,7 @@ struct RawTriageOptions {
 };
 
 po::options_description VisibleOptions(RawTriageOptions& raw) {
-  const triage::TriageLimits defaults;
+  const InputLimits defaults;
   po::options_description visible("Options", 100, 50);
   visible.add_options()
       ("jobs,j", po::value(&raw.jobs)->value_name("N"), "workers analysing inputs; default: the number of CPUs")
@@ -160,23 +161,6 @@ std::string HumanBytes(uint64_t n) {
 }
 
 }  // namespace
-
-// ${XDG_DATA_HOME:-$HOME/.local/share}/ktriage/history.sqlite, its directory created.
-Result<std::string> DefaultHistoryPath() {
-  std::filesystem::path base;
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg == '/') {
-    base = xdg;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    base = std::filesystem::path(home) / ".local/share";
-  } else {
-    return Error{"no place for the history: neither XDG_DATA_HOME nor HOME is set; give --db FILE or --no-db"};
-  }
-  const std::filesystem::path dir = base / "ktriage";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error{"cannot create " + dir.string() + " for the history: " + ec.message() + "; give --db FILE or --no-db"};
-  return (dir / "history.sqlite").string();
-}
 
 Result<TriageCommandOptions> ParseTriageOptions(const std::vector<std::string>& args) {
   RawTriageOptions raw;
@@ -262,17 +246,11 @@ std::string TriageHelp() {
 
 namespace {
 
-// The examples' frames get source lines here, after the run: a few reports, not every one.
 void WriteHtml(triage::TriageSummary& summary, const TriageCommandOptions& options, const CliContext& context,
                std::ostream& html) {
   if (!options.symbols.off) {
     ReportSymbolizer symbolizer(ToReportSymbolizerOptions(options.symbols, context));
-    std::set<CrashReport*> done;
-    auto annotate = [&](const std::shared_ptr<CrashReport>& report) {
-      if (report && done.insert(report.get()).second) symbolizer.Annotate(*report);
-    };
-    for (const triage::ProblemRow& r : summary.known) annotate(r.example_report);
-    for (const triage::SignatureRow& r : summary.unknown) annotate(r.example_report);
+    triage::SymbolizeExamples(summary, symbolizer);
   }
   html << triage::FormatHtmlReport(summary, triage::HtmlReportInfo{options.paths, KTRIAGE_VERSION});
   html.flush();
@@ -298,13 +276,14 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
   run.limits = options.limits;
   run.shard = options.shard;
   run.rescan = options.rescan;
-  if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr && *tmp != '\0') run.temp_dir = tmp;
+  run.temp_dir = context.temp_dir;
+  run.dump_reader = context.dump_reader;
   run.now = static_cast<int64_t>(std::time(nullptr));
   if (!options.no_db) {
     if (options.db) {
       run.db_path = *options.db;
     } else {
-      Result<std::string> path = DefaultHistoryPath();
+      Result<std::string> path = history::DefaultHistoryPath(context.data_dir);
       if (!path) {
         context.err << "ktriage: " << path.error().message << '\n';
         return kExitUsage;
@@ -313,9 +292,10 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
     }
   }
 
-  Result<std::shared_ptr<const rules::RuleEngine>> engine = LoadRuleEngine(options.rules, context);
-  if (!engine) {
-    context.err << "ktriage: " << engine.error().message << '\n';
+  pipeline::LoadedRuleSet rules = pipeline::LoadRuleSet(options.rules);
+  for (const std::string& m : rules.messages) context.err << "ktriage: " << m << '\n';
+  if (!rules.engine) {
+    context.err << "ktriage: " << rules.engine.error().message << '\n';
     return kExitUsage;
   }
   Result<std::shared_ptr<const LogAnalyzer>> analyzer = LogAnalyzer::Create();
@@ -323,6 +303,7 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
     context.err << "ktriage: " << analyzer.error().message << '\n';
     return kExitInputError;
   }
+  pipeline::Tools tools{*analyzer, *rules.engine};
   std::ofstream jsonl;
   if (!options.output.empty()) {
     jsonl.open(options.output, std::ios::binary | std::ios::trunc);
@@ -344,7 +325,7 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
   }
 
   // Progress only where a person watches: stderr is a terminal.
-  const bool progress = isatty(STDERR_FILENO) == 1;
+  const bool progress = context.stderr_is_tty;
   bool progress_shown = false;
   auto clear_progress = [&] {
     if (progress_shown) context.err << "\r\033[K" << std::flush;
@@ -376,7 +357,7 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
 
   InterruptScope interrupt;
   run.interrupted = &g_interrupted;
-  Result<triage::TriageResult> result = triage::RunTriage(run, *analyzer, *engine);
+  Result<triage::TriageResult> result = triage::RunTriage(run, std::move(tools));
   if (!result) {
     context.err << "ktriage: " << result.error().message << '\n';
     return kExitUsage;

@@ -9,8 +9,8 @@
 #include "analyzer/cli/rule_options.h"
 #include "analyzer/cli/symbol_options.h"
 #include "base/result.h"
-#include "triage/limits.h"
-#include "triage/shard.h"
+#include "analyzer/ingest/input_limits.h"
+#include "analyzer/triage/shard.h"
 
 namespace ktriage::cli {
 
@@ -27,13 +27,10 @@ struct TriageCommandOptions {
   std::string output;                   // --output FILE.jsonl; "" for none
   std::string html;                     // --html FILE; "" for none
   SymbolOptions symbols;                // debuginfo for the --html examples' frames
-  triage::TriageLimits limits;          // --max-expanded, --max-ratio, --max-members, --max-depth
+  InputLimits limits;          // --max-expanded, --max-ratio, --max-members, --max-depth
   triage::ShardSpec shard;              // --shard I/N
   bool help = false;
 };
-
-// ${XDG_DATA_HOME:-$HOME/.local/share}/ktriage/history.sqlite, its directory created.
-Result<std::string> DefaultHistoryPath();
 
 Result<TriageCommandOptions> ParseTriageOptions(const std::vector<std::string>& args);
 std::string TriageHelp();

@@ -21,13 +21,4 @@ const char* LogFormatName(LogFormat f) {
   return "unknown";
 }
 
-std::string CallerName(const Caller& caller) {
-  switch (caller.kind) {
-    case Caller::Kind::kThread: return "T" + std::to_string(caller.id);
-    case Caller::Kind::kCpu: return "C" + std::to_string(caller.id);
-    case Caller::Kind::kNone: break;
-  }
-  return "";
-}
-
 }  // namespace ktriage

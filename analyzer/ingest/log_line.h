@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/printk_caller.h"
+
 namespace ktriage {
 
 // The transport a line arrived in. Detected per line; a file may mix several.
@@ -25,19 +27,6 @@ enum class LogFormat : uint8_t {
 };
 
 const char* LogFormatName(LogFormat f);
-
-// Who printed the record, from printk's caller id (CONFIG_PRINTK_CALLER) or the dump's records.
-struct Caller {
-  enum class Kind : uint8_t { kNone, kThread, kCpu };
-  Kind kind = Kind::kNone;
-  uint32_t id = 0;
-
-  bool operator==(const Caller&) const = default;
-  bool known() const { return kind != Kind::kNone; }
-};
-
-// "T123" / "C1" as printk prints a caller id; "" when unknown.
-std::string CallerName(const Caller& caller);
 
 struct LogLine {
   // The kernel's message text with every transport prefix removed. It views a buffer owned by

@@ -8,35 +8,11 @@
 #include <string_view>
 #include <vector>
 
-#include "analyzer/kernel_state/deep_analysis.h"
-#include "analyzer/report/log_analysis.h"
-#include "analyzer/vmcore/vmcore_analysis.h"
-#include "rules/finding.h"
+#include "analyzer/pipeline/input_result.h"
 
 namespace ktriage {
 
 inline constexpr const char* kAnalysisSchema = "ktriage.analysis/2";
-
-// One analysed input. `errors` holds one-line messages for this input (unreadable, cut short...).
-struct InputResult {
-  std::string path;
-  LogAnalysis analysis;
-  std::vector<std::string> errors;
-  // False when the input could not be opened at all: JSON then shows "format" and
-  // "compression" as null instead of inventing a format for bytes never read.
-  bool opened = true;
-  // Set when the input is a crash dump: what the dump itself says (the log's reports are in
-  // `analysis` like any log's).
-  std::optional<VmcoreFacts> vmcore;
-  // Symbolization: the debuginfo files that answered, and what was searched and not found or
-  // found and rejected (one line each).
-  std::vector<std::string> debuginfo;
-  std::vector<std::string> symbol_notes;
-  // Known problems the rules recognised in this input (rules/), in evidence order.
-  std::vector<rules::Finding> findings;
-  // A dump read with its vmlinux: stacks and namespaces (absent without that debuginfo).
-  std::optional<kernel::DeepAnalysis> deep;
-};
 
 struct TextOutputOptions {
   bool color = false;        // ANSI colours (the CLI enables them on a TTY unless NO_COLOR is set)
@@ -58,22 +34,10 @@ void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const 
 std::string JsonLineObject(std::string_view leading_members, const CrashReport* report, const rules::Finding* finding);
 
 // Streaming form of the writers above, for inputs too large to hold their reports in memory:
-// reports are written as AnalyzeLog's sink hands them over, the per-input facts that are only
-// known at the end of the input (format, system, stats) after them. For the same data the
-// output is byte-identical to WriteJson/WriteText. Calls must come in the order
-// (BeginInput WriteReport* EndInput)* Finish. `vmcore` is the dump's facts when the input is a dump
-// (they are known before its log is read), null otherwise.
-class AnalysisWriter {
- public:
-  virtual ~AnalysisWriter() = default;
-  virtual void BeginInput(const std::string& path, const VmcoreFacts* vmcore) = 0;
-  virtual void WriteReport(const CrashReport& report) = 0;
-  // `input.analysis.reports` is not written again: those went through WriteReport.
-  virtual void EndInput(const InputResult& input) = 0;
-  virtual void Finish() = 0;
-};
-
-std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out);
-std::unique_ptr<AnalysisWriter> MakeTextWriter(std::ostream& out, const TextOutputOptions& options);
+// reports are written as the pipeline hands them over, the per-input facts that are only known at
+// the end of the input (format, system, stats) after them. For the same data the output is
+// byte-identical to WriteJson/WriteText.
+std::unique_ptr<AnalysisSink> MakeJsonWriter(std::ostream& out);
+std::unique_ptr<AnalysisSink> MakeTextWriter(std::ostream& out, const TextOutputOptions& options);
 
 }  // namespace ktriage

@@ -320,7 +320,7 @@ std::string Dump(const ordered_json& j) {
   return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
-class JsonWriter final : public AnalysisWriter {
+class JsonWriter final : public AnalysisSink {
  public:
   explicit JsonWriter(std::ostream& out) : out_(out) {
     out_ << "{\"schema\":" << Dump(kAnalysisSchema) << ",\"inputs\":[";
@@ -391,7 +391,7 @@ std::string JsonLineObject(std::string_view leading_members, const CrashReport* 
   return out;
 }
 
-std::unique_ptr<AnalysisWriter> MakeJsonWriter(std::ostream& out) {
+std::unique_ptr<AnalysisSink> MakeJsonWriter(std::ostream& out) {
   return std::make_unique<JsonWriter>(out);
 }
 

@@ -51,7 +51,7 @@ std::string ContextMarker(FrameContext c) {
   return "<" + name + ">";
 }
 
-class TextWriter final : public AnalysisWriter {
+class TextWriter final : public AnalysisSink {
  public:
   TextWriter(std::ostream& out, const TextOutputOptions& options) : out_(out), options_(options) {}
 
@@ -246,7 +246,7 @@ class TextWriter final : public AnalysisWriter {
 
 }  // namespace
 
-std::unique_ptr<AnalysisWriter> MakeTextWriter(std::ostream& out, const TextOutputOptions& options) {
+std::unique_ptr<AnalysisSink> MakeTextWriter(std::ostream& out, const TextOutputOptions& options) {
   return std::make_unique<TextWriter>(out, options);
 }
 

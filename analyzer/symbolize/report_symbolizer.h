@@ -24,6 +24,9 @@ class ReportSymbolizer {
   explicit ReportSymbolizer(ReportSymbolizerOptions options);
   ~ReportSymbolizer();
 
+  // Where it looks for debuginfo: what a dump's deep analyses search their vmlinux with.
+  const ReportSymbolizerOptions& options() const { return options_; }
+
   // Fills `source`, `inlined` and `symbolized` of every frame it can resolve; frames already
   // symbolized by the log and frames without a function name are left alone. `vmlinux_build_id`:
   // a dump's BUILD-ID, when the report comes from a dump's log.

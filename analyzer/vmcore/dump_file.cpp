@@ -1,7 +1,8 @@
 // DumpFile: libkdumpfile behind the MemoryReader interface, plus what libkdumpfile 0.5.1 lacks:
 // makedumpfile's flattened format (rebuilt into a temp file), the architecture of QEMU's kdump
 // files (whose header libkdumpfile ignores), errors instead of zeros for the missing part of a
-// truncated file, and a child process that takes the crashes libkdumpfile has on corrupt dumps.
+// truncated file. A crash of libkdumpfile on a corrupt dump is contained by the reader process
+// (ktriage-dump-reader), which reads every dump once before this process opens it.
 #include "analyzer/vmcore/dump_file.h"
 
 #include "base/text.h"
@@ -14,7 +15,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -22,13 +22,12 @@
 #include <mutex>
 #include <string_view>
 
-#include "analyzer/vmcore/child_process.h"
 #include "analyzer/vmcore/diskdump_header.h"
 #include "analyzer/vmcore/dump_arch.h"
 #include "analyzer/vmcore/elf_core.h"
 #include "analyzer/vmcore/file_bytes.h"
 #include "analyzer/vmcore/flattened_dump.h"
-#include "analyzer/vmcore/scoped_fd.h"
+#include "base/scoped_fd.h"
 #include "analyzer/vmcore/truncation_guard.h"
 
 namespace ktriage {
@@ -73,10 +72,8 @@ struct AddrxlatSysRelease {
 void Quarantine(KdumpCtx ctx) {
   static std::mutex mutex;
   static auto* kept = new std::vector<kdump_ctx_t*>();
-  // try_lock: in a RunInChild child, another (copied, now gone) thread may hold the mutex.
-  std::unique_lock<std::mutex> lock(mutex, std::try_to_lock);
-  kdump_ctx_t* leaked = ctx.release();
-  if (lock) kept->push_back(leaked);
+  std::lock_guard<std::mutex> lock(mutex);
+  kept->push_back(ctx.release());
 }
 
 std::string KdumpError(kdump_ctx_t* ctx) {
@@ -178,14 +175,32 @@ std::string DiskdumpHeaderMachine(int fd) {
 
 }  // namespace
 
-bool LooksLikeDump(const std::string& path) {
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return false;
+bool IsDump(int fd) {
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
   unsigned char head[kSniffSize];
-  auto got = PreadFull(fd.get(), head, sizeof head, 0);
+  auto got = PreadFull(fd, head, sizeof head, 0);
   return got && Sniff(head, *got) != FileKind::kUnknown;
+}
+
+std::optional<DumpFileHandle> OpenIfDump(const std::string& path) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() || !IsDump(fd.get())) return std::nullopt;
+  return DumpFileHandle{path, std::move(fd)};
+}
+
+Result<std::vector<DumpFileHandle>> OpenDumpFiles(const std::vector<std::string>& paths) {
+  if (paths.empty()) return Error{"no dump file given"};
+  std::vector<DumpFileHandle> files;
+  for (const std::string& path : paths) {
+    ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      const int err = errno;
+      return Error{path + ": open: " + std::strerror(err)};
+    }
+    files.push_back({path, std::move(fd)});
+  }
+  return files;
 }
 
 namespace {
@@ -220,8 +235,7 @@ bool DiskdumpHasQemuNotes(int fd, const DiskdumpHeader& header) {
          AreaHasQemuNote(fd, header.note_offset, header.note_size, header.little_endian);
 }
 
-// Everything libkdumpfile-side of an open dump; a plain struct so that the child process of
-// the open's probe (RunInChild) can build and destroy one of its own.
+// Everything libkdumpfile-side of an open dump.
 struct DumpState {
   std::vector<int> fds;  // owned by DumpFile::Impl
   std::vector<FileKind> kinds;
@@ -395,14 +409,6 @@ Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t si
   return Ok{};
 }
 
-// libkdumpfile 0.5.1 crashes on some corrupt dumps (flipping bytes of the real dumps finds
-// SIGSEGV in kdump_free() after a failed diskdump open, and after opening ELF dumps with some
-// corrupt VMCOREINFO lines). So the open, a first read and the free run once in a child process:
-// a crash there becomes an error here instead of taking every other input of the run with it.
-// Later reads are not isolated: none crashed in those experiments, truncated files included.
-// Cost: a fork and a second open (headers, bitmap, notes: 2-25 ms on the test dumps); ReadVmcore,
-// which needs nothing after its reads, does all of them in one child instead.
-constexpr std::chrono::milliseconds kProbeTimeout{120'000};
 
 }  // namespace
 
@@ -414,35 +420,38 @@ struct DumpFile::Impl {
 DumpFile::DumpFile() : impl_(std::make_unique<Impl>()) {}
 DumpFile::~DumpFile() = default;
 
-std::string DumpLabel(const std::vector<std::string>& paths) {
-  if (paths.size() <= 1) return paths.empty() ? std::string() : paths[0];
-  return paths[0] + " (and " + std::to_string(paths.size() - 1) + " more split files)";
+std::string DumpLabel(const std::vector<std::string>& names) {
+  if (names.size() <= 1) return names.empty() ? std::string() : names[0];
+  return names[0] + " (and " + std::to_string(names.size() - 1) + " more split files)";
 }
 
-DumpOpenOptions DefaultDumpOpenOptions() {
-  DumpOpenOptions options;
-  if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir && *tmpdir) options.temp_dir = tmpdir;
-  return options;
-}
-
-Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>& paths) {
-  return Open(paths, DefaultDumpOpenOptions());
+std::string DumpLabel(const std::vector<DumpFileHandle>& files) {
+  std::vector<std::string> names;
+  for (const DumpFileHandle& f : files) names.push_back(f.name);
+  return DumpLabel(names);
 }
 
 Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>& paths, const DumpOpenOptions& options) {
-  if (paths.empty()) return Error{"no dump file given"};
+  Result<std::vector<DumpFileHandle>> files = OpenDumpFiles(paths);
+  if (!files) return files.error();
+  return Open(*files, options);
+}
+
+Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<DumpFileHandle>& files, const DumpOpenOptions& options) {
+  if (files.empty()) return Error{"no dump file given"};
   std::unique_ptr<DumpFile> dump(new DumpFile());
   Impl& impl = *dump->impl_;
   DumpState& st = impl.state;
-  const std::string label = DumpLabel(paths);
+  const std::string label = DumpLabel(files);
 
   std::vector<std::string> warnings;
   std::string compression;  // of the diskdump pages; the same in every file of a set
-  for (const std::string& path : paths) {
-    ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  for (const DumpFileHandle& file : files) {
+    const std::string& path = file.name;
+    ScopedFd fd(::fcntl(file.fd.get(), F_DUPFD_CLOEXEC, 0));
     if (!fd.valid()) {
       const int err = errno;
-      return Error{path + ": open: " + std::strerror(err)};
+      return Error{path + ": dup: " + std::strerror(err)};
     }
     struct stat sb {};
     if (::fstat(fd.get(), &sb) != 0) {
@@ -481,7 +490,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
       if (std::optional<DiskdumpHeader> header = ReadDiskdumpHeader(fd.get())) {
         compression = header->Compression();
         st.qemu_notes = st.qemu_notes || DiskdumpHasQemuNotes(fd.get(), *header);
-        if (header->split && paths.size() == 1) {
+        if (header->split && files.size() == 1) {
           warnings.push_back(path + ": one file of a split dump set (makedumpfile --split), PFNs " +
                              HexString(header->start_pfn) + "-" + HexString(header->end_pfn) +
                              ": memory outside them is missing; give every file of the set");
@@ -489,7 +498,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
       }
     }
     if (kind == FileKind::kElfCore) st.qemu_notes = st.qemu_notes || ElfHasQemuNotes(fd.get());
-    if (paths.size() == 1) {
+    if (files.size() == 1) {
       if (kind == FileKind::kElfCore) st.guard = TruncationGuard::ForElf(fd.get(), present, cut_flattened);
       if (kind == FileKind::kDiskdump) st.guard = TruncationGuard::ForDiskdump(fd.get(), present, cut_flattened);
       if (st.guard && !cut_flattened) {
@@ -508,26 +517,6 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<std::string>&
     impl.fds.push_back(std::move(fd));
   }
 
-  if (options.isolate) {
-    Result<std::string> probe = RunInChild(
-        [&]() -> Result<std::string> {
-          DumpState trial;
-          trial.fds = st.fds;
-          trial.kinds = st.kinds;
-          trial.flattened = st.flattened;
-          trial.guard = st.guard;
-          trial.truncation = st.truncation;
-          trial.qemu_notes = st.qemu_notes;
-          if (Status loaded = Load(trial, label, options); !loaded) return loaded.error();
-          if (auto uts = trial.vmcoreinfo.Symbol("init_uts_ns")) {
-            char release[65];
-            (void)ReadKernelMemory(trial, *uts, release, sizeof release);
-          }
-          return std::string();
-        },
-        label, kProbeTimeout);
-    if (!probe) return probe.error();
-  }
   if (Status loaded = Load(st, label, options); !loaded) return loaded.error();
   dump->vmcoreinfo_ = st.vmcoreinfo;
   dump->facts_ = std::move(st.facts);

@@ -13,6 +13,7 @@
 #include "analyzer/vmcore/memory_reader.h"
 #include "analyzer/vmcore/vmcoreinfo.h"
 #include "base/result.h"
+#include "base/scoped_fd.h"
 
 namespace ktriage {
 
@@ -33,36 +34,47 @@ struct DumpFacts {
   std::vector<std::string> warnings;  // e.g. "arch.name missing from the header; derived x86_64 from VMCOREINFO"
 };
 
-// What Open needs from its caller beyond the paths (no environment lookups inside the library).
+// What Open needs from its caller beyond the files (no environment lookups inside the library).
 struct DumpOpenOptions {
   // Where a flattened dump is rebuilt (an unlinked sparse file about the size of the dump).
-  // The one-argument Open uses $TMPDIR, else /tmp.
   std::string temp_dir = "/tmp";
   // libkdumpfile arch.name to set before opening ("x86_64"...), for dumps whose header lacks it
   // and whose architecture cannot be derived; empty: from the dump.
   std::string arch;
-  // Open, read and free the dump once in a child process first, so that a crash of libkdumpfile
-  // on a corrupt file becomes an error (see dump_file.cpp). Off only for fuzzers that want the crash.
-  bool isolate = true;
 };
 
-// How messages name a dump: its path, or the first file of a split set and how many more.
-std::string DumpLabel(const std::vector<std::string>& paths);
+// One file of a dump (or of a split set), opened once: every reader of the dump, the reader
+// process included, reads through this descriptor. `name` is how messages name the file.
+struct DumpFileHandle {
+  std::string name;
+  ScopedFd fd;
+};
 
-// The options of the one-argument Open: temp_dir from $TMPDIR (else /tmp), the rest as declared.
-DumpOpenOptions DefaultDumpOpenOptions();
+// How messages name a dump: its first file, and how many more a split set has.
+std::string DumpLabel(const std::vector<std::string>& names);
+std::string DumpLabel(const std::vector<DumpFileHandle>& files);
 
-// Is this file a dump (by content: ELF core with notes, "KDUMP   " / "DISKDUMP" signature,
-// makedumpfile's flattened signature)? Reads a few bytes; false for logs and archives.
-bool LooksLikeDump(const std::string& path);
+// Opens each file for reading. Errors name the file: it cannot be opened, is a directory or empty.
+Result<std::vector<DumpFileHandle>> OpenDumpFiles(const std::vector<std::string>& paths);
+
+// The file opened when its content is a dump (a regular file with an ELF core header and
+// program headers, a "KDUMP   " / "DISKDUMP" signature, or makedumpfile's flattened signature);
+// nullopt for logs, archives, special files and what cannot be opened. Reads a few bytes.
+std::optional<DumpFileHandle> OpenIfDump(const std::string& path);
+// The same test on a descriptor already open.
+bool IsDump(int fd);
 
 class DumpFile final : public MemoryReader {
  public:
-  // `paths`: one dump, or the files of a split dump set. Errors name the file and the reason
-  // ("no VMCOREINFO", "truncated at 50%: ...", "not a dump").
-  static Result<std::unique_ptr<DumpFile>> Open(const std::vector<std::string>& paths);
+  // `files`: one dump, or the files of a split dump set (their descriptors are duplicated, not
+  // reopened). Errors name the file and the reason ("no VMCOREINFO", "truncated at 50%: ...",
+  // "not a dump"). libkdumpfile crashes on some corrupt dumps, and nothing here protects the
+  // process from that: DumpSession (analyzer/pipeline) reads a dump in the reader process first.
+  static Result<std::unique_ptr<DumpFile>> Open(const std::vector<DumpFileHandle>& files,
+                                                const DumpOpenOptions& options = {});
+  // Opens the files by path first (tests, fuzzers).
   static Result<std::unique_ptr<DumpFile>> Open(const std::vector<std::string>& paths,
-                                                const DumpOpenOptions& options);
+                                                const DumpOpenOptions& options = {});
   ~DumpFile() override;
 
   Status ReadVirtual(uint64_t address, void* buffer, size_t size) override;

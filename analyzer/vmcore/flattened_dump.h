@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "analyzer/vmcore/scoped_fd.h"
+#include "base/scoped_fd.h"
 #include "base/result.h"
 
 namespace ktriage {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/ingest/log_line.h"
+#include "base/printk_caller.h"
 #include "analyzer/vmcore/memory_reader.h"
 #include "analyzer/vmcore/vmcoreinfo.h"
 #include "base/result.h"

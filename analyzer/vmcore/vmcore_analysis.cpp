@@ -2,13 +2,18 @@
 // that one damaged structure never hides the others.
 #include "analyzer/vmcore/vmcore_analysis.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
-#include "analyzer/vmcore/child_process.h"
 #include "analyzer/vmcore/dump_file.h"
 #include "analyzer/vmcore/kallsyms.h"
 #include "analyzer/vmcore/vmcore_wire.h"
+#include "base/helper_process.h"
 
 namespace ktriage {
 namespace {
@@ -83,10 +88,10 @@ std::optional<int> PanicCpuOfRecord(const PrintkLog& log, size_t panic) {
   return std::nullopt;
 }
 
-Result<VmcoreContents> ReadInThisProcess(const std::vector<std::string>& paths, const VmcoreReadOptions& options) {
-  DumpOpenOptions open_options = DefaultDumpOpenOptions();
-  open_options.isolate = false;  // the caller isolates the whole read, or wants no isolation
-  auto dump = DumpFile::Open(paths, open_options);
+Result<VmcoreContents> ReadInThisProcess(const std::vector<DumpFileHandle>& files, const VmcoreReadOptions& options) {
+  DumpOpenOptions open_options;
+  open_options.temp_dir = options.temp_dir;
+  auto dump = DumpFile::Open(files, open_options);
   if (!dump.ok()) return dump.error();
   DumpFile& d = **dump;
   VmcoreContents out;
@@ -162,24 +167,92 @@ Result<VmcoreContents> ReadInThisProcess(const std::vector<std::string>& paths, 
   return out;
 }
 
-// A child process has its own copy of everything, so nothing it reads can outlive it: generous.
+// The reader has its own copy of everything, so nothing it reads can outlive it: generous.
 constexpr std::chrono::milliseconds kReadTimeout{300'000};
+
+// The reader's exit status: its output is the result, or the message of an error.
+constexpr int kReaderOk = 0;
+constexpr int kReaderError = 3;
+constexpr int kReaderUsage = 2;
+constexpr int kFirstFileFd = 3;
+
+void WriteAllTo(int fd, const std::string& bytes) {
+  for (size_t off = 0; off < bytes.size();) {
+    const ssize_t put = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (put < 0 && errno == EINTR) continue;
+    if (put <= 0) return;  // ktriage is gone or gave up: nobody to tell
+    off += static_cast<size_t>(put);
+  }
+}
 
 }  // namespace
 
 Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const VmcoreReadOptions& options) {
-  if (paths.empty()) return Error{"no dump file given"};
-  if (!options.isolate) return ReadInThisProcess(paths, options);
-  const std::string label = DumpLabel(paths);
-  Result<std::string> bytes = RunInChild(
-      [&]() -> Result<std::string> {
-        Result<VmcoreContents> contents = ReadInThisProcess(paths, options);
-        if (!contents.ok()) return contents.error();
-        return EncodeVmcoreContents(*contents);
-      },
-      label, kReadTimeout);
-  if (!bytes.ok()) return bytes.error();
-  return DecodeVmcoreContents(*bytes);
+  Result<std::vector<DumpFileHandle>> files = OpenDumpFiles(paths);
+  if (!files) return files.error();
+  return ReadVmcore(*files, options);
+}
+
+Result<VmcoreContents> ReadVmcore(const std::vector<DumpFileHandle>& files, const VmcoreReadOptions& options) {
+  if (files.empty()) return Error{"no dump file given"};
+  if (!options.isolate) return ReadInThisProcess(files, options);
+  const std::string label = DumpLabel(files);
+  HelperCommand command;
+  command.program = options.reader;
+  if (!options.symbols) command.args.push_back("--no-symbols");
+  command.args.push_back("--temp-dir");
+  command.args.push_back(options.temp_dir);
+  command.args.push_back("--");
+  for (const DumpFileHandle& f : files) {
+    command.args.push_back(f.name);
+    command.fds.push_back(f.fd.get());
+  }
+  command.timeout = kReadTimeout;
+  Result<HelperOutcome> run = RunHelper(command);
+  if (!run) return Error{label + ": " + run.error().message};
+  switch (run->end) {
+    case HelperOutcome::End::kTimedOut:
+      return Error{label + ": libkdumpfile did not finish reading this dump in " +
+                   std::to_string(kReadTimeout.count() / 1000) + " s"};
+    case HelperOutcome::End::kSignaled:
+      return Error{label + ": libkdumpfile crashed reading this dump (" + std::string(strsignal(run->signal)) +
+                   "): the file is corrupt"};
+    case HelperOutcome::End::kExited:
+      break;
+  }
+  if (run->exit_status == kReaderOk) return DecodeVmcoreContents(run->output);
+  if (run->exit_status == kReaderError) return Error{run->output};
+  std::string output = std::move(run->output);
+  if (output.size() > 4096) output.resize(4096);
+  return Error{label + ": the dump reader " + options.reader + " failed (exit status " +
+               std::to_string(run->exit_status) + ")" + (output.empty() ? "" : ": " + output)};
+}
+
+int RunDumpReader(const std::vector<std::string>& args, int out_fd) {
+  // Die of the signal itself, whatever handlers a sanitizer runtime installed (they report and
+  // exit with status 1): ktriage tells a crash from its signal.
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(sig, SIG_DFL);
+  VmcoreReadOptions options;
+  options.isolate = false;
+  std::vector<DumpFileHandle> files;
+  bool names = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (names) {
+      files.push_back({args[i], ScopedFd(kFirstFileFd + static_cast<int>(files.size()))});
+    } else if (args[i] == "--no-symbols") {
+      options.symbols = false;
+    } else if (args[i] == "--temp-dir" && i + 1 < args.size()) {
+      options.temp_dir = args[++i];
+    } else if (args[i] == "--") {
+      names = true;
+    } else {
+      WriteAllTo(out_fd, "usage: ktriage-dump-reader [--no-symbols] [--temp-dir DIR] -- NAME... (the files as fds 3...)");
+      return kReaderUsage;
+    }
+  }
+  Result<VmcoreContents> contents = ReadInThisProcess(files, options);
+  WriteAllTo(out_fd, contents.ok() ? EncodeVmcoreContents(*contents) : contents.error().message);
+  return contents.ok() ? kReaderOk : kReaderError;
 }
 
 }  // namespace ktriage

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/vmcore/dump_file.h"
 #include "analyzer/vmcore/printk_log.h"
 #include "base/inlined_call.h"
 #include "base/result.h"
@@ -57,19 +58,32 @@ struct VmcoreContents {
   bool operator==(const VmcoreContents&) const = default;
 };
 
+// Where the reader program is when the caller does not say: the one built beside this library.
+// The ktriage binary passes the one installed beside itself.
+inline constexpr const char* kBuiltDumpReader = KTRIAGE_DUMP_READER;
+
 struct VmcoreReadOptions {
   // Name each CPU's PC from kallsyms (a few pages of the dump each), and find panic_cpu by name
   // when the log does not tell (all of kallsyms_names: ~14 ms); not needed to print the log.
   bool symbols = true;
-  // Read the whole dump in a child process (RunInChild) and take the result from it: a crash or
-  // hang of libkdumpfile on a corrupt dump becomes an error, and the dump is opened once. Off
-  // only where the caller wants the crash itself (fuzzers) or compares the two ways (tests).
+  // Read the dump in the reader process (ktriage-dump-reader, started with posix_spawn on the
+  // already opened files) and take the result from it: a crash or hang of libkdumpfile on a
+  // corrupt dump becomes an error. Off only where the caller wants the crash itself (fuzzers) or
+  // compares the two ways (tests).
   bool isolate = true;
+  std::string reader = kBuiltDumpReader;
+  std::string temp_dir = "/tmp";  // where a flattened dump is rebuilt
 };
 
-// Opens the dump (one file or a split set) and reads what it can. An error only when the file is
-// no usable dump at all; anything less (a log that cannot be read, a filtered page) becomes a
+// Reads what it can of the dump (one file or a split set). An error only when the file is no
+// usable dump at all; anything less (a log that cannot be read, a filtered page) becomes a
 // warning so that the rest is still reported.
+Result<VmcoreContents> ReadVmcore(const std::vector<DumpFileHandle>& files, const VmcoreReadOptions& options = {});
+// Opens the files by path first.
 Result<VmcoreContents> ReadVmcore(const std::vector<std::string>& paths, const VmcoreReadOptions& options = {});
+
+// The reader program's work: `args` are its arguments, the files are its descriptors 3, 4, ...
+// Writes the encoded result (or an error's message) to `out_fd`; returns the exit status.
+int RunDumpReader(const std::vector<std::string>& args, int out_fd);
 
 }  // namespace ktriage

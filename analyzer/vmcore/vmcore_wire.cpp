@@ -1,6 +1,6 @@
 // Encoding of VmcoreContents: one list of fields per struct (Visit), walked by a Writer to encode
 // and by a Reader to decode, so the two sides cannot disagree on the order. Integers travel as 8
-// little-endian bytes, strings and vectors with their length first: both ends are this binary.
+// little-endian bytes, strings and vectors with their length first: both ends are one build.
 #include "analyzer/vmcore/vmcore_wire.h"
 
 #include <concepts>
@@ -190,14 +190,18 @@ class Reader {
 std::string EncodeVmcoreContents(const VmcoreContents& contents) {
   Writer w;
   w(contents);
-  return w.Take();
+  return std::string(kVmcoreWireMagic) + w.Take();
 }
 
 Result<VmcoreContents> DecodeVmcoreContents(std::string_view bytes) {
+  if (!bytes.starts_with(kVmcoreWireMagic)) {
+    return Error{"the dump reader sent no result of this version of ktriage (is ktriage-dump-reader from another build?)"};
+  }
+  bytes.remove_prefix(kVmcoreWireMagic.size());
   Reader r(bytes);
   VmcoreContents contents;
   r(contents);
-  if (!r.ok() || !r.at_end()) return Error{"the dump reader's child process sent an incomplete result"};
+  if (!r.ok() || !r.at_end()) return Error{"the dump reader sent an incomplete result"};
   return contents;
 }
 

@@ -1,5 +1,5 @@
-// The bytes VmcoreContents travels in from the child process that reads a dump (ReadVmcore's
-// isolation) to its parent: a private format of one build of ktriage, never stored or shared.
+// The bytes VmcoreContents travels in from the reader process (ktriage-dump-reader, ReadVmcore's
+// isolation) to ktriage: a private format of one build of ktriage, never stored or shared.
 #pragma once
 
 #include <string>
@@ -9,6 +9,10 @@
 #include "base/result.h"
 
 namespace ktriage {
+
+// Leads every encoding; bump the number whenever a Visit list in vmcore_wire.cpp changes, so that
+// a reader of another build is refused by name instead of misread.
+inline constexpr std::string_view kVmcoreWireMagic = "ktriage-vmcore-wire/1\n";
 
 std::string EncodeVmcoreContents(const VmcoreContents& contents);
 

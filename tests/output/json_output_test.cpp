@@ -168,7 +168,7 @@ TEST(JsonOutput, DeterministicAndStreamingMatchesWholeDocument) {
   EXPECT_EQ(whole, Json(inputs));
 
   std::ostringstream streamed;
-  std::unique_ptr<AnalysisWriter> writer = MakeJsonWriter(streamed);
+  std::unique_ptr<AnalysisSink> writer = MakeJsonWriter(streamed);
   for (InputResult& input : inputs) {
     writer->BeginInput(input.path, nullptr);
     for (const CrashReport& r : input.analysis.reports) writer->WriteReport(r);

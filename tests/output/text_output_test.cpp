@@ -114,7 +114,7 @@ TEST(TextOutput, StreamingMatchesWholeDocument) {
   TextOutputOptions options{.color = true};
   std::string whole = Text(inputs, options);
   std::ostringstream streamed;
-  std::unique_ptr<AnalysisWriter> writer = MakeTextWriter(streamed, options);
+  std::unique_ptr<AnalysisSink> writer = MakeTextWriter(streamed, options);
   for (InputResult& input : inputs) {
     writer->BeginInput(input.path, nullptr);
     for (const CrashReport& r : input.analysis.reports) writer->WriteReport(r);

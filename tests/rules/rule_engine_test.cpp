@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "rules/log_classifier.h"
+#include "tests/rules/classify.h"
 #include "rules/rule_loader.h"
 #include "rules/version_range.h"
 
@@ -21,7 +21,7 @@ std::string Diagnostics(const LoadedRules& l) {
 }
 
 // Loads `yaml` (which must lint clean) and classifies `log` with it.
-Classified Classify(const std::string& yaml, const std::string& log) {
+InputResult Classify(const std::string& yaml, const std::string& log) {
   LoadedRules l = LoadRulesFromText(yaml, "test.yaml");
   EXPECT_TRUE(l.diagnostics.empty()) << Diagnostics(l);
   auto engine = RuleEngine::Create(l.rules);
@@ -29,10 +29,10 @@ Classified Classify(const std::string& yaml, const std::string& log) {
   auto analyzer = LogAnalyzer::Create();
   EXPECT_TRUE(analyzer.ok());
   auto source = MemoryInput(log, "test.log");
-  return ClassifyLog(*source, **analyzer, *engine);
+  return ClassifyLog(*source, *analyzer, *engine);
 }
 
-std::vector<Finding> FindingsOf(const Classified& c, const std::string& rule_id) {
+std::vector<Finding> FindingsOf(const InputResult& c, const std::string& rule_id) {
   std::vector<Finding> out;
   for (const Finding& f : c.findings)
     if (f.rule_id == rule_id) out.push_back(f);
@@ -133,7 +133,7 @@ TEST(RuleEngine, ReportScopedRuleFiresOncePerMatchingReport) {
       report: {kind: soft_lockup}
 )yaml";
   const std::string log = SoftLockup(10, 0, kStack) + Stamp(20, "between") + SoftLockup(30, 1, kStack);
-  Classified c = Classify(yaml, log);
+  InputResult c = Classify(yaml, log);
   ASSERT_EQ(c.analysis.reports.size(), 2u);
   auto f = FindingsOf(c, "t.lockup");
   ASSERT_EQ(f.size(), 2u);
@@ -170,7 +170,7 @@ TEST(RuleEngine, KindTitleAndComm) {
     match:
       report: {comm: '^ping$'}
 )yaml";
-  Classified c = Classify(yaml, SoftLockup(10, 0, kStack));
+  InputResult c = Classify(yaml, SoftLockup(10, 0, kStack));
   EXPECT_EQ(FindingsOf(c, "t.kind").size(), 1u);
   EXPECT_EQ(FindingsOf(c, "t.wrong-kind").size(), 0u);
   EXPECT_EQ(FindingsOf(c, "t.title").size(), 1u);
@@ -191,7 +191,7 @@ TEST(RuleEngine, FramesAnyIgnoresSuffixes) {
     match:
       report: {frames: {any: [not_on_the_stack, neither_this]}}
 )yaml";
-  Classified c = Classify(yaml, SoftLockup(10, 0, kStack));
+  InputResult c = Classify(yaml, SoftLockup(10, 0, kStack));
   EXPECT_EQ(FindingsOf(c, "t.middle").size(), 1u) << "middle_fn.isra.0 is middle_fn";
   EXPECT_EQ(FindingsOf(c, "t.absent").size(), 0u);
 }
@@ -219,7 +219,7 @@ TEST(RuleEngine, FramesSequenceIsCallerOrderWithGaps) {
     match:
       report: {frames: {sequence: [outer_fn, nowhere_fn, inner_fn]}}
 )yaml";
-  Classified c = Classify(yaml, SoftLockup(10, 0, kStack));
+  InputResult c = Classify(yaml, SoftLockup(10, 0, kStack));
   EXPECT_EQ(FindingsOf(c, "t.caller-order").size(), 1u);
   EXPECT_EQ(FindingsOf(c, "t.adjacent").size(), 1u);
   EXPECT_EQ(FindingsOf(c, "t.innermost-first").size(), 0u);
@@ -254,7 +254,7 @@ TEST(RuleEngine, FramesModuleAndTop) {
     match:
       report: {frames: {module: veth, top: 2}}
 )yaml";
-  Classified c = Classify(yaml, SoftLockup(10, 0, kStack));
+  InputResult c = Classify(yaml, SoftLockup(10, 0, kStack));
   EXPECT_EQ(FindingsOf(c, "t.module").size(), 1u);
   EXPECT_EQ(FindingsOf(c, "t.other-module").size(), 0u);
   EXPECT_EQ(FindingsOf(c, "t.top-hit").size(), 1u);
@@ -669,12 +669,12 @@ TEST(RuleEngine, FindingsAreOrderedByFirstEvidenceLineThenRuleId) {
       system: {vmcore: false}
 )yaml";
   const std::string log = Stamp(1, "first") + Stamp(2, "second") + Stamp(3, "third");
-  Classified c = Classify(yaml, log);
+  InputResult c = Classify(yaml, log);
   std::vector<std::string> ids;
   for (const Finding& f : c.findings) ids.push_back(f.rule_id);
   EXPECT_EQ(ids, (std::vector<std::string>{"a.early", "b.early", "z.late", "c.no-evidence"}));
   // The same input gives the same findings, in the same order.
-  Classified again = Classify(yaml, log);
+  InputResult again = Classify(yaml, log);
   ASSERT_EQ(again.findings.size(), c.findings.size());
   for (size_t i = 0; i < c.findings.size(); ++i) {
     EXPECT_EQ(again.findings[i].rule_id, c.findings[i].rule_id);

@@ -9,7 +9,7 @@
 
 #include "analyzer/vmcore/printk_log.h"
 #include "analyzer/vmcore/vmcore_analysis.h"
-#include "rules/log_classifier.h"
+#include "tests/rules/classify.h"
 #include "rules/rule_loader.h"
 #include "tests/vmcore/dump_cache.h"
 
@@ -47,35 +47,33 @@ class SeedRules : public ::testing::Test {
     analyzer_ = nullptr;
   }
 
-  static Classified ClassifyText(const std::string& text, const std::string& name) {
+  static InputResult ClassifyText(const std::string& text, const std::string& name) {
     auto source = MemoryInput(text, name);
-    return ClassifyLog(*source, **analyzer_, *engine_);
+    return ClassifyLog(*source, *analyzer_, *engine_);
   }
-  static Classified ClassifyFile(const std::string& path) {
+  static InputResult ClassifyFile(const std::string& path) {
     auto source = OpenInputFile(path);
     EXPECT_TRUE(source.ok()) << path;
-    return ClassifyLog(**source, **analyzer_, *engine_);
+    return ClassifyLog(**source, *analyzer_, *engine_);
   }
   // The dump's kernel log as `ktriage analyze DUMP` classifies it: every record with its caller id.
-  static std::optional<Classified> ClassifyDump(const std::filesystem::path& dump) {
-    VmcoreReadOptions options;
-    options.symbols = false;
-    auto contents = ReadVmcore({dump.string()}, options);
-    EXPECT_TRUE(contents.ok()) << dump << ": " << (contents.ok() ? "" : contents.error().message);
-    if (!contents.ok()) return std::nullopt;
-    EXPECT_TRUE(contents->log.has_value()) << dump << ": no printk log";
-    if (!contents->log) return std::nullopt;
-    return ClassifyText(FormatPrintkLog(*contents->log, /*with_caller=*/true), dump.string());
+  static std::optional<InputResult> ClassifyDump(const std::filesystem::path& dump) {
+    InputResult c = ClassifyPath(dump.string(), *analyzer_, *engine_);
+    EXPECT_TRUE(c.errors.empty()) << dump << ": " << (c.errors.empty() ? "" : c.errors.front());
+    if (!c.errors.empty()) return std::nullopt;
+    EXPECT_TRUE(c.vmcore && !c.vmcore->log_layout.empty()) << dump << ": no printk log";
+    if (!c.vmcore || c.vmcore->log_layout.empty()) return std::nullopt;
+    return c;
   }
 
-  static std::vector<Finding> Of(const Classified& c, const std::string& rule_id) {
+  static std::vector<Finding> Of(const InputResult& c, const std::string& rule_id) {
     std::vector<Finding> out;
     for (const Finding& f : c.findings)
       if (f.rule_id == rule_id) out.push_back(f);
     return out;
   }
   // Soft lockup reports stuck in netdev_pick_tx: what the veth rule must find, one each.
-  static size_t PickTxLockups(const Classified& c) {
+  static size_t PickTxLockups(const InputResult& c) {
     size_t n = 0;
     for (const CrashReport& r : c.analysis.reports) {
       if (r.kind != ReportKind::kSoftLockup) continue;
@@ -101,7 +99,7 @@ const std::vector<std::string> kVariants = {"-kaslr/vmcore.kdump-zlib.flat", "-n
 // ---- veth soft lockup (seed 000) ---------------------------------------------------------------
 
 TEST_F(SeedRules, VethSoftLockupOnTheConsole) {
-  Classified c = ClassifyFile(kConsole + "veth-softlockup.log");
+  InputResult c = ClassifyFile(kConsole + "veth-softlockup.log");
   auto veth = Of(c, kVeth);
   ASSERT_EQ(PickTxLockups(c), 3u);
   ASSERT_EQ(veth.size(), 3u) << "one finding per soft lockup stuck in netdev_pick_tx";
@@ -119,7 +117,7 @@ TEST_F(SeedRules, VethSoftLockupOnTheConsole) {
 }
 
 TEST_F(SeedRules, VethSoftLockupOnTheSeedsReconstructedLogIsCorroborated) {
-  Classified c = ClassifyFile(kSource + "/corpora/samples/veth-softlockup.log");
+  InputResult c = ClassifyFile(kSource + "/corpora/samples/veth-softlockup.log");
   auto veth = Of(c, kVeth);
   ASSERT_EQ(veth.size(), 1u);
   EXPECT_TRUE(veth[0].corroborated) << "the deletion is on the stuck stack (rtnl_dellink)";
@@ -170,7 +168,7 @@ void ExpectIgbFinding(const std::vector<Finding>& igb) {
 }
 
 TEST_F(SeedRules, IgbVlanNackOnTheConsole) {
-  Classified c = ClassifyFile(kConsole + "igb-vlan-seed.log");
+  InputResult c = ClassifyFile(kConsole + "igb-vlan-seed.log");
   ExpectIgbFinding(Of(c, kIgb));
   // The same console ends with the scenario's sysrq crash.
   EXPECT_EQ(Of(c, kSysrq).size(), 1u);
@@ -188,7 +186,7 @@ TEST_F(SeedRules, IgbVlanNackInTheDumps) {
 
 TEST_F(SeedRules, IgbRuleNeedsTheVfSideOfTheCorrelation) {
   // The console's lines without the VF's failures: the PF's NACK alone does not make the finding.
-  Classified full = ClassifyFile(kConsole + "igb-vlan-seed.log");
+  InputResult full = ClassifyFile(kConsole + "igb-vlan-seed.log");
   std::string text;
   std::ifstream in(kConsole + "igb-vlan-seed.log");
   ASSERT_TRUE(in.good());
@@ -197,7 +195,7 @@ TEST_F(SeedRules, IgbRuleNeedsTheVfSideOfTheCorrelation) {
       continue;
     text += line + "\n";
   }
-  Classified c = ClassifyText(text, "igb-vlan-seed.log without the VF's lines");
+  InputResult c = ClassifyText(text, "igb-vlan-seed.log without the VF's lines");
   EXPECT_TRUE(Of(c, kIgb).empty());
   EXPECT_EQ(Of(full, kIgb).size(), 1u);
 }
@@ -220,7 +218,7 @@ void ExpectUnregisterFinding(const std::vector<Finding>& f, size_t at_least_wait
 }
 
 TEST_F(SeedRules, NetdevRefcountWaitOnTheConsole) {
-  Classified c = ClassifyFile(kConsole + "netdev-refcount.log");
+  InputResult c = ClassifyFile(kConsole + "netdev-refcount.log");
   ExpectUnregisterFinding(Of(c, kUnregister), 10);
   EXPECT_TRUE(Of(c, kVeth).empty());
   EXPECT_TRUE(Of(c, kNetns).empty());
@@ -246,7 +244,7 @@ TEST_F(SeedRules, UnregisterRuleStaysSilentOnOtherConsoles) {
 // The netns-tcp-pinned scenario's state (an orphaned TCP socket holding the namespace) is only in
 // the dump's memory: its log has nothing the netns rule could see, and no rule may guess.
 TEST_F(SeedRules, PinnedNetnsLeavesNoTraceInTheLog) {
-  Classified console = ClassifyFile(kConsole + "netns-tcp-pinned.log");
+  InputResult console = ClassifyFile(kConsole + "netns-tcp-pinned.log");
   EXPECT_TRUE(Of(console, kNetns).empty());
   EXPECT_EQ(Of(console, kSysrq).size(), 1u);
   KTRIAGE_REQUIRE_DUMPS(dir);

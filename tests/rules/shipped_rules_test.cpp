@@ -5,7 +5,7 @@
 #include <iostream>
 #include <set>
 
-#include "rules/log_classifier.h"
+#include "analyzer/pipeline/rule_tools.h"
 #include "rules/rule_loader.h"
 
 namespace ktriage::rules {
@@ -62,13 +62,13 @@ TEST_F(ShippedRules, AllRuleTestsPass) {
   ASSERT_TRUE(engine.ok()) << engine.error().message;
   auto analyzer = LogAnalyzer::Create();
   ASSERT_TRUE(analyzer.ok()) << analyzer.error().message;
-  const std::vector<RuleTestResult> results = RunRuleTests(loaded_->rules, **analyzer, *engine);
+  const std::vector<pipeline::RuleTestResult> results = pipeline::RunRuleTests(loaded_->rules, pipeline::Tools{*analyzer, *engine});
   size_t expected = 0;
   for (const Rule& r : loaded_->rules) expected += r.tests.size();
   EXPECT_EQ(results.size(), expected);
   std::string failures;
   size_t failed = 0;
-  for (const RuleTestResult& r : results) {
+  for (const pipeline::RuleTestResult& r : results) {
     if (r.passed) continue;
     ++failed;
     failures += r.where.ToString() + ": " + r.rule_id + ": " + r.name + ": " + r.message + "\n";

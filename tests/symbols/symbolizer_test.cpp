@@ -368,7 +368,7 @@ TEST(Symbolizer, ModuleDebuginfoFromARealDebuginfodServer) {
   SymbolizerOptions o;
   o.search.debug_roots = {};
   o.search.module_roots = {};
-  o.search.debuginfod = true;
+  o.search.debuginfod_urls = (*server)->url();
   Symbolizer symbolizer(o);
   Result<Symbolized> s = symbolizer.Resolve({"veth_xmit", 0x10, std::nullopt, "veth", veth->build_id, true});
   ::unsetenv("DEBUGINFOD_URLS");

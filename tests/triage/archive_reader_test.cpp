@@ -1,7 +1,7 @@
 // ArchiveReader's chunks on archives made by the real tar and gzip: members lying whole in a
 // decompressed block come out as shared slices of it (no copy), the bytes are exactly the
 // member's whatever mix of ReadChunk and ReadData reads them, and sparse members' holes are zeros.
-#include "triage/archive_reader.h"
+#include "analyzer/ingest/archive_reader.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 
 #include <map>
 
-#include "analyzer/vmcore/scoped_fd.h"
+#include "base/scoped_fd.h"
 #include "tests/triage/triage_test_util.h"
 
 namespace ktriage::triage {
@@ -29,7 +29,7 @@ std::string Text(size_t size, int seed) {
 }
 
 struct OpenArchive {
-  TriageLimits limits;
+  InputLimits limits;
   ExpansionBudget budget;
   ScopedFd fd;
   std::unique_ptr<FileByteSource> source;

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "triage/host_from_path.h"
-#include "triage/input_kind.h"
-#include "triage/member_name.h"
+#include "analyzer/triage/host_from_path.h"
+#include "analyzer/triage/input_kind.h"
+#include "analyzer/ingest/member_name.h"
 
 namespace ktriage::triage {
 namespace {

@@ -11,8 +11,8 @@
 #include "rules/rule_loader.h"
 #include "tests/triage/triage_test_util.h"
 #include "tests/vmcore/dump_cache.h"
-#include "triage/input_analysis.h"
-#include "triage/triage.h"
+#include "analyzer/pipeline/input_pipeline.h"
+#include "analyzer/triage/triage.h"
 
 namespace ktriage::triage {
 namespace {
@@ -52,7 +52,7 @@ struct RunOutput {
 };
 
 RunOutput Triage(const std::vector<std::string>& paths, unsigned jobs, const std::string& db = "",
-           TriageLimits limits = {}) {
+           InputLimits limits = {}) {
   std::ostringstream jsonl;
   RunOutput run;
   TriageOptions o;
@@ -63,7 +63,7 @@ RunOutput Triage(const std::vector<std::string>& paths, unsigned jobs, const std
   o.jsonl = &jsonl;
   o.temp_dir = fs::temp_directory_path().string();
   o.on_error = [&](const std::string& e) { run.errors.push_back(e); };
-  auto r = RunTriage(o, Pipeline().analyzer, Pipeline().engine);
+  auto r = RunTriage(o, pipeline::Tools{Pipeline().analyzer, Pipeline().engine});
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   if (r.ok()) run.result = std::move(*r);
   run.jsonl = jsonl.str();
@@ -81,11 +81,14 @@ struct Expected {
 void AddFile(Expected& e, const fs::path& path, uint64_t times) {
   auto source = OpenInputFile(path.string());
   ASSERT_TRUE(source.ok());
-  std::vector<CrashReport> reports;
-  ReportHooks hooks;
-  hooks.emit = [&](const CrashReport& r) { reports.push_back(r); };
-  StreamClassification c = ClassifyStream(**source, *Pipeline().analyzer, Pipeline().engine, hooks);
-  ASSERT_FALSE(c.error) << c.error->message;
+  pipeline::InputOptions options;
+  options.keep_reports = true;
+  pipeline::Input input;
+  input.log = source->get();
+  input.name = path.string();
+  const InputResult c = pipeline::AnalyzeInput(input, pipeline::Tools{Pipeline().analyzer, Pipeline().engine}, options);
+  ASSERT_TRUE(c.errors.empty()) << c.errors.front();
+  const std::vector<CrashReport>& reports = c.analysis.reports;
   std::set<size_t> known;
   for (const rules::Finding& f : c.findings) {
     e.rules[f.rule_id] += times;
@@ -268,7 +271,7 @@ TEST(TriageBadInput, PerInputErrorsAndTheRestIsAnalysed) {
   // 200 MB of zeros (a sparse file: no disk) in a tar.gz of 200 KB.
   Shell(root, "mkdir bomb && truncate -s 200M bomb/zeros.log && tar czf in/bomb.tar.gz bomb && rm -r bomb");
 
-  TriageLimits limits;
+  InputLimits limits;
   limits.max_expanded_bytes = 50 << 20;
   RunOutput run = Triage({(root / "in").string()}, 2, "", limits);
   const TriageSummary& s = run.result.summary;
@@ -305,18 +308,18 @@ TEST(TriageHistory, LockedOrCorruptDatabaseIsRefusedBeforeAnyWork) {
   TriageOptions o;
   o.paths = {KTRIAGE_SOURCE_DIR "/corpora/console/debian-6.1-qemu"};
   o.db_path = db;
-  auto locked = RunTriage(o, Pipeline().analyzer, Pipeline().engine);
+  auto locked = RunTriage(o, pipeline::Tools{Pipeline().analyzer, Pipeline().engine});
   ASSERT_FALSE(locked.ok());
   EXPECT_NE(locked.error().message.find("locked"), std::string::npos) << locked.error().message;
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);
-  auto unlocked = RunTriage(o, Pipeline().analyzer, Pipeline().engine);
+  auto unlocked = RunTriage(o, pipeline::Tools{Pipeline().analyzer, Pipeline().engine});
   EXPECT_TRUE(unlocked.ok());
 
   const std::string corrupt = (tmp.path() / "corrupt.sqlite").string();
   Write(corrupt, std::string(8192, 'x'));
   o.db_path = corrupt;
-  auto refused = RunTriage(o, Pipeline().analyzer, Pipeline().engine);
+  auto refused = RunTriage(o, pipeline::Tools{Pipeline().analyzer, Pipeline().engine});
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("not a database"), std::string::npos) << refused.error().message;
 }

@@ -11,7 +11,7 @@
 
 #include "analyzer/cli/commands.h"
 #include "tests/triage/triage_test_util.h"
-#include "triage/shard.h"
+#include "analyzer/triage/shard.h"
 
 namespace ktriage::cli {
 namespace {

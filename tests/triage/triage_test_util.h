@@ -129,7 +129,7 @@ struct CliOutcome {
 
 inline CliOutcome RunKtriage(std::vector<std::string> args) {
   std::ostringstream out, err;
-  cli::CliContext context{out, err, false, false, false, ""};
+  cli::CliContext context(out, err);
   CliOutcome o;
   o.code = cli::RunCli(args, context);
   o.out = out.str();

@@ -2,6 +2,7 @@
 // form; KASLR on and off) and on broken copies of them: truncated at 10/50/90%, cut inside a
 // flattened record, without VMCOREINFO; plus files that are no dump at all.
 #include "analyzer/vmcore/dump_file.h"
+#include "analyzer/vmcore/vmcore_analysis.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,7 +20,7 @@
 #include <vector>
 
 #include "analyzer/vmcore/dump_arch.h"
-#include "analyzer/vmcore/scoped_fd.h"
+#include "base/scoped_fd.h"
 #include "tests/vmcore/dump_cache.h"
 
 // libkdumpfile 0.5.1 leaks about 100 bytes each time its address translation fails to set up
@@ -135,7 +136,7 @@ class RealDumpFile : public ::testing::TestWithParam<DumpCase> {};
 TEST_P(RealDumpFile, OpensWithFactsVmcoreinfoAndReadableMemory) {
   KTRIAGE_REQUIRE_DUMPS(dumps);
   const fs::path path = dumps / GetParam().variant / GetParam().file;
-  EXPECT_TRUE(LooksLikeDump(path.string()));
+  EXPECT_TRUE(OpenIfDump(path.string()));
   auto dump = DumpFile::Open({path.string()});
   ASSERT_TRUE(dump) << dump.error().message;
   const DumpFacts& facts = (*dump)->facts();
@@ -297,7 +298,7 @@ TEST_P(TruncatedDump, ReadsWhatIsThereAndNamesWhatIsNot) {
     SCOPED_TRACE(std::to_string(percent) + "%");
     const fs::path cut = scratch.path() / (GetParam() + "." + std::to_string(percent));
     CopyPrefix(original, cut, size * percent / 100);
-    EXPECT_TRUE(LooksLikeDump(cut.string()));
+    EXPECT_TRUE(OpenIfDump(cut.string()));
     DumpOpenOptions options;
     options.temp_dir = scratch.path().string();
     auto dump = DumpFile::Open({cut.string()}, options);
@@ -452,15 +453,13 @@ TEST(BadDump, LibkdumpfileCrashOnCorruptVmcoreinfoBecomesAnError) {
   CopyPrefix(dumps / "sysrq-nokaslr" / "vmcore.elf", elf, 1 << 20);
   Patch(elf, "SIZE(printk_info)=88\n", "SIZE(printk_info)=88\\", 1 << 16);
   Patch(elf, "OFFSET(latched_seq.val)", "OFFSET(latched_se\n.val)", 1 << 16);
-  auto dump = DumpFile::Open({elf.string()});
-  ASSERT_FALSE(dump);
-  EXPECT_EQ(dump.error().message,
+  auto read = ReadVmcore(std::vector<std::string>{elf.string()});
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().message,
             elf.string() + ": libkdumpfile crashed reading this dump (Segmentation fault): the file is corrupt");
-  // Without the child process, the crash is ours: when this stops dying, libkdumpfile is fixed
-  // and DumpOpenOptions::isolate may go.
-  DumpOpenOptions in_process;
-  in_process.isolate = false;
-  EXPECT_DEATH((void)DumpFile::Open({elf.string()}, in_process), "");
+  // Without the reader process, the crash is ours: when this stops dying, libkdumpfile is fixed
+  // and the reader process may go.
+  EXPECT_DEATH((void)DumpFile::Open(std::vector<std::string>{elf.string()}), "");
 }
 
 TEST(BadDump, FilesThatAreNoDump) {
@@ -486,11 +485,11 @@ TEST(BadDump, FilesThatAreNoDump) {
   const std::string short_kdump = write("short.kdump", "KDUMP   ");
   const std::string short_flat = write("short.flat", std::string("makedumpfile\0\0\0\0", 16));
 
-  for (const std::string& path : {empty, log, gzip, noise, executable}) EXPECT_FALSE(LooksLikeDump(path)) << path;
-  EXPECT_FALSE(LooksLikeDump(scratch.path().string())) << "a directory";
-  EXPECT_FALSE(LooksLikeDump((scratch.path() / "missing").string()));
-  EXPECT_TRUE(LooksLikeDump(short_kdump));
-  EXPECT_TRUE(LooksLikeDump(short_flat));
+  for (const std::string& path : {empty, log, gzip, noise, executable}) EXPECT_FALSE(OpenIfDump(path)) << path;
+  EXPECT_FALSE(OpenIfDump(scratch.path().string())) << "a directory";
+  EXPECT_FALSE(OpenIfDump((scratch.path() / "missing").string()));
+  EXPECT_TRUE(OpenIfDump(short_kdump));
+  EXPECT_TRUE(OpenIfDump(short_flat));
 
   auto error_of = [](const std::string& path) {
     auto dump = DumpFile::Open({path});
@@ -514,10 +513,10 @@ TEST(BadDump, FilesThatAreNoDump) {
 TEST(BadDump, RealDumpsAndLogsBySniffing) {
   KTRIAGE_REQUIRE_DUMPS(dumps);
   for (const char* file : {"vmcore.elf", "vmcore.kdump-zlib", "vmcore.kdump-zlib.flat"})
-    EXPECT_TRUE(LooksLikeDump((dumps / "sysrq-kaslr" / file).string())) << file;
+    EXPECT_TRUE(OpenIfDump((dumps / "sysrq-kaslr" / file).string())) << file;
   for (const char* file : {"console.log", "meta.json"})
-    EXPECT_FALSE(LooksLikeDump((dumps / "sysrq-kaslr" / file).string())) << file;
-  EXPECT_FALSE(LooksLikeDump((dumps / "kernel/vmlinux").string()));
+    EXPECT_FALSE(OpenIfDump((dumps / "sysrq-kaslr" / file).string())) << file;
+  EXPECT_FALSE(OpenIfDump((dumps / "kernel/vmlinux").string()));
 }
 
 TEST(DumpArch, FromTheHeaderMachineThenVmcoreinfoThenTheRelease) {
