@@ -9,16 +9,22 @@ FUZZ_SECONDS ?= 300
 KTRIAGE = $(BUILD_DIR)/analyzer/cli/ktriage
 SAMPLE ?= corpora/samples/veth-softlockup.log
 
-.PHONY: all deps build build-asan dumps debuginfo sample test test-plain test-asan test-fuzz bench fuzz-build fuzz fuzz-smoke clean
+.PHONY: all deps configure build build-ktriage build-asan dumps debuginfo sample test test-plain test-asan test-fuzz bench fuzz-build fuzz fuzz-smoke clean
 
 all: build
 
 deps:
 	scripts/install-deps.sh
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_WERROR=ON
+
+build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Only the ktriage binary and the dump reader it starts: what `make sample` needs, no test targets.
+build-ktriage: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target ktriage
 
 build-asan: deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTRIAGE_SANITIZE=ON -DKTRIAGE_WERROR=ON
@@ -35,7 +41,7 @@ dumps: deps
 debuginfo: deps
 	corpora/debuginfo/make-debuginfo.sh > /dev/null
 
-sample: build
+sample: build-ktriage
 	./$(KTRIAGE) analyze $(SAMPLE)
 
 # Every test, twice: the optimised build, then ASan/UBSan. Both fit CI's budget on 2 cores

@@ -159,8 +159,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
 int AnalyzeCommand(const std::vector<std::string>& args, const CliContext& context) {
   Result<AnalyzeOptions> options = ParseAnalyzeOptions(args);
   if (!options.ok()) {
-    context.err << "ktriage: " << options.error().message << "\nTry 'ktriage analyze --help'.\n";
-    return kExitUsage;
+    return UsageError(context, "analyze", options.error().message);
   }
   if (options->help) {
     context.out << AnalyzeHelp();

@@ -66,19 +66,9 @@ std::string BtHelp() {
 
 int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   RawBtOptions raw;
-  if (std::string e = ParseCommandLine(args, VisibleOptions(raw), raw.paths); !e.empty()) {
-    context.err << "ktriage bt: " << e << "\nTry 'ktriage bt --help'.\n";
-    return kExitUsage;
-  }
-  if (raw.help) {
-    context.out << BtHelp();
-    return kExitOk;
-  }
-  if (raw.paths.empty() || (raw.format != "text" && raw.format != "json")) {
-    context.err << "ktriage bt: " << (raw.paths.empty() ? "no VMCORE given" : "--format is text or json")
-                << "\nTry 'ktriage bt --help'.\n";
-    return kExitUsage;
-  }
+  if (std::optional<int> done = StartCommand(context, "bt", args, VisibleOptions(raw), raw.paths, raw.help, &BtHelp)) return *done;
+  if (raw.paths.empty()) return UsageError(context, "bt", "bt: no VMCORE given");
+  if (raw.format != "text" && raw.format != "json") return UsageError(context, "bt", "bt: --format is text or json");
   kernel::DeepOptions deep;
   deep.all_tasks = raw.all;
   deep.cpus = raw.cpus;

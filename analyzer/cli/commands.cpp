@@ -7,6 +7,7 @@
 
 #include "analyzer/cli/analyze_command.h"
 #include "analyzer/cli/bt_command.h"
+#include "analyzer/cli/command_line.h"
 #include "analyzer/cli/dump_commands.h"
 #include "analyzer/cli/history_command.h"
 #include "analyzer/cli/merge_command.h"
@@ -77,11 +78,6 @@ std::string TopLevelHelp() {
   return s;
 }
 
-int UsageError(const CliContext& context, const std::string& message) {
-  context.err << "ktriage: " << message << "\nTry 'ktriage --help'.\n";
-  return kExitUsage;
-}
-
 int Dispatch(const std::vector<std::string>& args, const CliContext& context) {
   if (args.empty()) {
     context.err << TopLevelHelp();
@@ -97,15 +93,15 @@ int Dispatch(const std::vector<std::string>& args, const CliContext& context) {
     return kExitOk;
   }
   if (first == "help") {
-    if (args.size() > 2) return UsageError(context, "help takes one command name");
+    if (args.size() > 2) return UsageError(context, "", "help takes one command name");
     const CommandSpec* command = FindCommand(args[1]);
-    if (command == nullptr) return UsageError(context, "no such command: '" + args[1] + "'");
+    if (command == nullptr) return UsageError(context, "", "no such command: '" + args[1] + "'");
     context.out << command->help();
     return kExitOk;
   }
-  if (!first.empty() && first[0] == '-') return UsageError(context, "unknown option '" + first + "'");
+  if (!first.empty() && first[0] == '-') return UsageError(context, "", "unknown option '" + first + "'");
   const CommandSpec* command = FindCommand(first);
-  if (command == nullptr) return UsageError(context, "no such command: '" + first + "'");
+  if (command == nullptr) return UsageError(context, "", "no such command: '" + first + "'");
   return command->run(std::vector<std::string>(args.begin() + 1, args.end()), context);
 }
 

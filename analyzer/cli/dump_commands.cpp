@@ -40,8 +40,7 @@ std::string Parse(const std::vector<std::string>& args, DumpOptions& o, bool wit
 }
 
 int Usage(const CliContext& context, const std::string& command, const std::string& message) {
-  context.err << "ktriage: " << command << ": " << message << "\nTry 'ktriage " << command << " --help'.\n";
-  return kExitUsage;
+  return UsageError(context, command, command + ": " + message);
 }
 
 void PrintWarnings(const VmcoreFacts& f, const CliContext& context) {

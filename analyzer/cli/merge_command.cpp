@@ -68,21 +68,18 @@ std::string MergeHelp() {
 int MergeCommand(const std::vector<std::string>& args, const CliContext& context) {
   RawMergeOptions raw;
   if (std::string e = ParseCommandLine(args, VisibleOptions(raw), raw.files); !e.empty()) {
-    context.err << "ktriage: " << e << "\nTry 'ktriage merge --help'.\n";
-    return kExitUsage;
+    return UsageError(context, "merge", e);
   }
   if (raw.help) {
     context.out << MergeHelp();
     return kExitOk;
   }
   if (raw.files.empty()) {
-    context.err << "ktriage: merge: no FILE.jsonl given\nTry 'ktriage merge --help'.\n";
-    return kExitUsage;
+    return UsageError(context, "merge", "merge: no FILE.jsonl given");
   }
   if (!raw.db.empty()) {
     if (raw.from_db.empty()) {
-      context.err << "ktriage: merge --db needs the shards' databases (--from-db)\nTry 'ktriage merge --help'.\n";
-      return kExitUsage;
+      return UsageError(context, "merge", "merge --db needs the shards' databases (--from-db)");
     }
     if (::access(raw.db.c_str(), F_OK) == 0) {
       context.err << "ktriage: " << raw.db << ": exists; merge --db writes a new database\n";

@@ -57,19 +57,9 @@ std::string NetHelp() {
 
 int NetCommand(const std::vector<std::string>& args, const CliContext& context) {
   RawNetOptions raw;
-  if (std::string e = ParseCommandLine(args, VisibleOptions(raw), raw.paths); !e.empty()) {
-    context.err << "ktriage net: " << e << "\nTry 'ktriage net --help'.\n";
-    return kExitUsage;
-  }
-  if (raw.help) {
-    context.out << NetHelp();
-    return kExitOk;
-  }
-  if (raw.paths.empty() || (raw.format != "text" && raw.format != "json")) {
-    context.err << "ktriage net: " << (raw.paths.empty() ? "no VMCORE given" : "--format is text or json")
-                << "\nTry 'ktriage net --help'.\n";
-    return kExitUsage;
-  }
+  if (std::optional<int> done = StartCommand(context, "net", args, VisibleOptions(raw), raw.paths, raw.help, &NetHelp)) return *done;
+  if (raw.paths.empty()) return UsageError(context, "net", "net: no VMCORE given");
+  if (raw.format != "text" && raw.format != "json") return UsageError(context, "net", "net: --format is text or json");
   kernel::DeepOptions options;
   options.stacks = false;
   pipeline::DumpSessionOptions dump = DumpSessionOptionsOf(context);

@@ -57,11 +57,6 @@ po::options_description ListOptions(RawRulesOptions& raw) {
   return d;
 }
 
-int Usage(const CliContext& context, const std::string& message) {
-  context.err << "ktriage: " << message << "\nTry 'ktriage rules --help'.\n";
-  return kExitUsage;
-}
-
 // An unknown rule id, with the ids it was probably meant to be.
 int UnknownRule(const CliContext& context, const std::string& id, const std::vector<rules::Rule>& rules) {
   const std::vector<std::string> close = rules::SimilarRuleIds(id, rules);
@@ -302,7 +297,7 @@ int RunRules(const RulesOptions& options, const CliContext& context) {
 
 int RulesCommand(const std::vector<std::string>& args, const CliContext& context) {
   Result<RulesOptions> options = ParseRulesOptions(args);
-  if (!options.ok()) return Usage(context, options.error().message);
+  if (!options.ok()) return UsageError(context, "rules", options.error().message);
   if (options->help) {
     context.out << RulesHelp();
     return kExitOk;

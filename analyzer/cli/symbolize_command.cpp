@@ -142,8 +142,7 @@ int RunSymbolize(const SymbolizeOptions& options, const CliContext& context) {
 int SymbolizeCommand(const std::vector<std::string>& args, const CliContext& context) {
   Result<SymbolizeOptions> options = ParseSymbolizeOptions(args);
   if (!options.ok()) {
-    context.err << "ktriage: " << options.error().message << "\nTry 'ktriage symbolize --help'.\n";
-    return kExitUsage;
+    return UsageError(context, "symbolize", options.error().message);
   }
   if (options->help) {
     context.out << SymbolizeHelp();

@@ -261,8 +261,7 @@ void WriteHtml(triage::TriageSummary& summary, const TriageCommandOptions& optio
 int TriageCommand(const std::vector<std::string>& args, const CliContext& context) {
   Result<TriageCommandOptions> parsed = ParseTriageOptions(args);
   if (!parsed) {
-    context.err << "ktriage: " << parsed.error().message << "\nTry 'ktriage triage --help'.\n";
-    return kExitUsage;
+    return UsageError(context, "triage", parsed.error().message);
   }
   const TriageCommandOptions& options = *parsed;
   if (options.help) {

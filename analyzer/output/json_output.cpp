@@ -397,12 +397,7 @@ std::unique_ptr<AnalysisSink> MakeJsonWriter(std::ostream& out) {
 
 void WriteJson(std::ostream& out, const std::vector<InputResult>& inputs) {
   JsonWriter writer(out);
-  for (const InputResult& input : inputs) {
-    writer.BeginInput(input.path, input.vmcore ? &*input.vmcore : nullptr);
-    for (const CrashReport& report : input.analysis.reports) writer.WriteReport(report);
-    writer.EndInput(input);
-  }
-  writer.Finish();
+  output_internal::Replay(writer, inputs);
 }
 
 }  // namespace ktriage

@@ -39,4 +39,13 @@ std::string TimestampString(double seconds) {
   return std::string(buf, static_cast<size_t>(n) < sizeof buf ? static_cast<size_t>(n) : sizeof buf - 1);
 }
 
+void Replay(AnalysisSink& sink, const std::vector<InputResult>& inputs) {
+  for (const InputResult& input : inputs) {
+    sink.BeginInput(input.path, input.vmcore ? &*input.vmcore : nullptr);
+    for (const CrashReport& report : input.analysis.reports) sink.WriteReport(report);
+    sink.EndInput(input);
+  }
+  sink.Finish();
+}
+
 }  // namespace ktriage::output_internal

@@ -252,12 +252,7 @@ std::unique_ptr<AnalysisSink> MakeTextWriter(std::ostream& out, const TextOutput
 
 void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options) {
   TextWriter writer(out, options);
-  for (const InputResult& input : inputs) {
-    writer.BeginInput(input.path, input.vmcore ? &*input.vmcore : nullptr);
-    for (const CrashReport& report : input.analysis.reports) writer.WriteReport(report);
-    writer.EndInput(input);
-  }
-  writer.Finish();
+  output_internal::Replay(writer, inputs);
 }
 
 }  // namespace ktriage

@@ -54,12 +54,15 @@ struct ReportBuilder {
       title_text += raw.lines[i].text;
       title_text += '\n';
     }
+    std::vector<std::optional<Frame>> frames;
+    frames.reserve(raw.lines.size());
     for (auto& l : raw.lines) {
       if (l.timestamp) {
         if (!r.time_start) r.time_start = l.timestamp;
         r.time_end = l.timestamp;
       }
       r.text.push_back(std::move(l.text));
+      frames.push_back(std::move(l.frame));
     }
     if (!raw.lines.empty()) {
       r.line_start = raw.lines.front().number;
@@ -84,7 +87,7 @@ struct ReportBuilder {
         if (at != std::string_view::npos) r.panic_message = std::string(Trim(first.substr(at + 13)));
       }
     }
-    ParseReportFields(r);
+    ParseReportFields(r, frames);
     if (r.kernel_release.empty()) r.kernel_release = sys.kernel_release;
     if (r.hardware.empty()) r.hardware = sys.hardware;
     r.signature = ComputeSignature(r, &catalog->generic_frames());

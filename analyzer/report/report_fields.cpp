@@ -178,6 +178,13 @@ std::string NormalizeFunctionName(std::string_view name) {
 }
 
 void ParseReportFields(CrashReport& r) {
+  std::vector<std::optional<Frame>> frames;
+  frames.reserve(r.text.size());
+  for (const std::string& line : r.text) frames.push_back(ParseFrameLine(line));
+  ParseReportFields(r, frames);
+}
+
+void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& frames) {
   r.frames.clear();
   r.registers.clear();
   FrameContext ctx = FrameContext::kUnknown;
@@ -185,8 +192,8 @@ void ParseReportFields(CrashReport& r) {
   bool aux_stack = false;  // KASAN "Allocated by"/"Freed by" stacks are not the crash stack
   bool first = true;
   bool cpu_line_seen = false;
-  for (const std::string& raw : r.text) {
-    std::string_view line = raw;
+  for (size_t i = 0; i < r.text.size(); ++i) {
+    std::string_view line = r.text[i];
     if (first) {
       first = false;
       if (line.find("soft lockup") != std::string_view::npos) ParseSoftLockupHeader(line, r);
@@ -229,7 +236,7 @@ void ParseReportFields(CrashReport& r) {
       ctx = *marker;
       continue;
     }
-    if (auto f = ParseFrameLine(line)) {
+    if (std::optional<Frame> f = frames[i]) {
       if (f->is_ip) {
         // The PC line of the report itself; a later RIP (exception frame inside the trace) is kept as a frame too.
         f->context = in_trace ? ctx : FrameContext::kUnknown;

@@ -8,6 +8,9 @@ namespace ktriage {
 
 // Parses `report.text` into the other fields. Idempotent: fields already set are overwritten.
 void ParseReportFields(CrashReport& report);
+// The same, with each line of `report.text` already parsed as a frame (the segmenter's parse):
+// `frames[i]` is ParseFrameLine(report.text[i]).
+void ParseReportFields(CrashReport& report, const std::vector<std::optional<Frame>>& frames);
 
 // Function name without compiler suffixes (".isra.0", ".constprop.3", ".part.1", ".cold", ".llvm.123").
 std::string NormalizeFunctionName(std::string_view name);

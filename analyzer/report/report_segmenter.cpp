@@ -100,9 +100,11 @@ void ReportSegmenter::Append(Open& r, const LogLine& line, bool is_start) {
   rl.text = std::string(line.text);
   rl.number = line.number;
   rl.timestamp = line.timestamp;
-  // One parse serves both questions asked of the line: is it an unreliable frame, and does it
-  // look like report content.
-  const auto frame = is_start ? std::nullopt : ParseFrameLine(line.text);
+  // One parse serves every question asked of the line: is it an unreliable frame, does it look
+  // like report content, and (ParseReportFields) which frame it is. The first line of a report is
+  // its header, never one of its frames for the segmenter.
+  rl.frame = ParseFrameLine(line.text);
+  const std::optional<Frame>& frame = is_start ? std::nullopt : rl.frame;
   if (frame && !Contains(line.text, "<EOI>")) rl.unreliable_frame = !frame->reliable;
   const size_t index = r.raw.lines.size();
   r.raw.lines.push_back(std::move(rl));

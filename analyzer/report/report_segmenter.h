@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analyzer/ingest/log_line.h"
+#include "analyzer/report/crash_report.h"
 #include "analyzer/report/report_catalog.h"
 
 namespace ktriage {
@@ -21,6 +22,7 @@ struct ReportLine {
   uint64_t number = 0;
   std::optional<double> timestamp;
   bool unreliable_frame = false;  // "? foo+0x1/0x2": kept for the frame list, not for titles
+  std::optional<Frame> frame;     // the line parsed as a stack frame, once, for ParseReportFields too
 };
 
 struct RawReport {

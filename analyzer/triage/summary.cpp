@@ -43,15 +43,6 @@ std::string Seen(const std::optional<int64_t>& first, const std::optional<int64_
 
 }  // namespace
 
-std::string FormatTime(int64_t seconds) {
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(seconds);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
-
 void SummaryBuilder::Add(const Sighting& s) {
   if (s.rule) {
     ProblemRow& row = known_[s.key];
@@ -106,10 +97,6 @@ TriageSummary SummaryBuilder::Finish() {
   examples_.clear();
   summary_ = TriageSummary{};
   return out;
-}
-
-std::string FormatDay(int64_t seconds) {
-  return FormatTime(seconds).substr(0, 10);
 }
 
 std::string FormatSummary(const TriageSummary& s) {

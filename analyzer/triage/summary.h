@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analyzer/history/sighting.h"
+#include "base/utc_time.h"
 #include "analyzer/report/crash_report.h"
 
 namespace ktriage::triage {
@@ -86,10 +87,5 @@ class SummaryBuilder {
 
 // The text summary `ktriage triage` prints on stdout.
 std::string FormatSummary(const TriageSummary& summary);
-
-// "2026-11-22 10:00:00Z" (UTC).
-std::string FormatTime(int64_t seconds);
-// "2026-11-22" (UTC).
-std::string FormatDay(int64_t seconds);
 
 }  // namespace ktriage::triage

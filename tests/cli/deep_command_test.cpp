@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/run_binary.h"
@@ -135,6 +137,68 @@ TEST_F(DeepCommands, NetListsTheNamespacesDevicesAndSockets) {
   RunOutcome none = Run({"net", "--debug-root", scratch_.string(), (*dumps / "sysrq-nokaslr/vmcore.elf").string()});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_NE(none.err.find("no vmlinux with debuginfo"), std::string::npos) << none.err;
+}
+
+// `rules explain` reads a dump as analyze does (its deep analyses and their state facts included),
+// so it explains the verdict analyze reaches: here the seed rule that needs the dump's state.
+TEST_F(DeepCommands, ExplainReachesTheFindingAnalyzeReaches) {
+  auto dumps = DumpCacheDir();
+  const std::string dump = (*dumps / "netns-tcp-pinned-kaslr/vmcore.kdump-zlib").string();
+  const std::string rule = "net.netns.pinned-by-orphaned-tcp";
+  RunOutcome analyzed = Run({"analyze", "--format", "json", "--debug-root", debug_root_, dump});
+  ASSERT_EQ(analyzed.exit_code, 0) << analyzed.err;
+  const nlohmann::json doc = nlohmann::json::parse(analyzed.out);
+  std::string summary;
+  for (const auto& f : doc["inputs"][0]["findings"]) {
+    if (f["rule"] == rule) summary = f["summary"];
+  }
+  ASSERT_FALSE(summary.empty());
+  RunOutcome explained = Run({"rules", "explain", "--debug-root", debug_root_, rule, dump});
+  ASSERT_EQ(explained.exit_code, 0) << explained.err;
+  EXPECT_NE(explained.out.find("input " + dump + ": crash dump, "), std::string::npos) << explained.out;
+  EXPECT_NE(explained.out.find("result: the rule fired: 1 finding\n  " + summary + "\n"), std::string::npos)
+      << explained.out;
+  // Without the vmlinux there is no state to see: explain says the rule did not fire, as analyze
+  // then finds nothing either.
+  RunOutcome blind = Run({"rules", "explain", "--debug-root", scratch_.string(), rule, dump});
+  ASSERT_EQ(blind.exit_code, 0) << blind.err;
+  EXPECT_NE(blind.out.find("result: the rule did not fire"), std::string::npos) << blind.out;
+}
+
+// A dump is opened once: the main process opens the file, the reader process reads it through the
+// descriptor it is given, and the deep analyses read it through the same descriptor again.
+TEST_F(DeepCommands, AnalyzeOpensTheDumpFileOnce) {
+  if (::access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "needs strace (scripts/debian-packages.txt)";
+  auto dumps = DumpCacheDir();
+  const std::string dump = (*dumps / "netns-tcp-pinned-nokaslr/vmcore.kdump-zlib").string();
+  const std::string trace = (scratch_ / "strace.log").string();
+  RunSpec spec;
+  spec.args = {"-f", "-qq", "-e", "trace=open,openat,execve", "-o", trace, KTRIAGE_BINARY, "analyze", "--format", "json",
+               "--debug-root", debug_root_, dump};
+  spec.env.push_back({"DEBUGINFOD_URLS", std::nullopt});
+  RunOutcome o = RunBinary("/usr/bin/strace", spec, scratch_.string());
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  ASSERT_FALSE(nlohmann::json::parse(o.out)["inputs"][0]["deep"].is_null()) << "the deep analyses must have run";
+  std::ifstream in(trace);
+  std::string line, main_pid;
+  size_t opens = 0, readers = 0;
+  std::map<std::string, size_t> opens_by_pid;
+  while (std::getline(in, line)) {
+    const std::string pid = line.substr(0, line.find(' '));
+    if (main_pid.empty()) main_pid = pid;
+    if (line.find("execve(") != std::string::npos && line.find("ktriage-dump-reader") != std::string::npos &&
+        line.find(" = 0") != std::string::npos) {
+      ++readers;
+    }
+    if (line.find("open") != std::string::npos && line.find("\"" + dump + "\"") != std::string::npos &&
+        line.find(" = -1") == std::string::npos) {
+      ++opens;
+      ++opens_by_pid[pid];
+    }
+  }
+  EXPECT_EQ(readers, 1u) << "one reader process";
+  EXPECT_EQ(opens, 1u) << "opened once in all";
+  EXPECT_EQ(opens_by_pid[main_pid], 1u) << "by the main process";
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -115,44 +117,35 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Delivers at most `step` bytes per Read, like a slow pipe: exercises every chunk boundary.
-class TrickleInput final : public InputSource {
+// The library's MemoryInput, read in a way a file never is: at most `step` bytes per Read, like a
+// slow pipe (every chunk boundary gets exercised), and with `fail_at_end` an error instead of the
+// end of input (a device error, a stream cut in the middle).
+class ScriptedInput : public InputSource {
  public:
-  TrickleInput(std::string_view data, size_t step) : data_(data), step_(step) {}
+  ScriptedInput(std::string_view data, std::string name, size_t step, bool fail_at_end)
+      : inner_(MemoryInput(data, name)), step_(step), fail_at_end_(fail_at_end) {}
   Result<size_t> Read(char* buffer, size_t size) override {
-    size_t n = std::min({size, step_, data_.size() - pos_});
-    std::memcpy(buffer, data_.data() + pos_, n);
-    pos_ += n;
-    return n;
+    Result<size_t> got = inner_->Read(buffer, std::min(size, step_));
+    if (got && *got == 0 && fail_at_end_) return Error{name() + ": Input/output error"};
+    return got;
   }
-  const std::string& name() const override { return name_; }
+  const std::string& name() const override { return inner_->name(); }
   std::string_view compression() const override { return "none"; }
 
  private:
-  std::string_view data_;
+  std::unique_ptr<InputSource> inner_;
   size_t step_;
-  size_t pos_ = 0;
-  std::string name_ = "<trickle>";
+  bool fail_at_end_;
 };
 
-// Delivers `data`, then fails: a device error or a stream cut in the middle.
-class FailingInput final : public InputSource {
+class TrickleInput final : public ScriptedInput {
  public:
-  explicit FailingInput(std::string_view data) : data_(data) {}
-  Result<size_t> Read(char* buffer, size_t size) override {
-    if (pos_ == data_.size()) return Error{"<failing>: Input/output error"};
-    size_t n = std::min(size, data_.size() - pos_);
-    std::memcpy(buffer, data_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-  const std::string& name() const override { return name_; }
-  std::string_view compression() const override { return "none"; }
+  TrickleInput(std::string_view data, size_t step) : ScriptedInput(data, "<trickle>", step, false) {}
+};
 
- private:
-  std::string_view data_;
-  size_t pos_ = 0;
-  std::string name_ = "<failing>";
+class FailingInput final : public ScriptedInput {
+ public:
+  explicit FailingInput(std::string_view data) : ScriptedInput(data, "<failing>", SIZE_MAX, true) {}
 };
 
 }  // namespace ktriage::testing
