@@ -43,6 +43,13 @@ Result<DumpFile*> DumpSession::Memory() {
   return memory_.get();
 }
 
+void DumpSession::ReleaseMemory() {
+  kernel_.reset();
+  kernel_error_.reset();
+  memory_.reset();
+  memory_error_.reset();
+}
+
 Result<kernel::KernelState*> DumpSession::Kernel(const std::string& vmlinux) {
   if (kernel_) return kernel_.get();
   if (kernel_error_) return *kernel_error_;

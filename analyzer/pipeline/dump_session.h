@@ -43,6 +43,9 @@ class DumpSession {
   // Types, symbols, modules, tasks and stacks from `vmlinux`, built on first use; refused when
   // `vmlinux` is not the dump's own build. A later call with another path gets the first result.
   Result<kernel::KernelState*> Kernel(const std::string& vmlinux);
+  // Frees the kernel state and this process's open of the dump (hundreds of MB of DWARF and
+  // caches), when the analyses that needed them are done; the reader's results stay.
+  void ReleaseMemory();
 
  private:
   DumpSession() = default;

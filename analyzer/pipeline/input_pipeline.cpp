@@ -88,6 +88,8 @@ void AnalyzeDumpInput(DumpSession& session, const std::string& name, const Tools
       if (why.rfind(session.name() + ": ", 0) == 0) why.erase(0, session.name().size() + 2);
       out.symbol_notes.push_back("deep analyses (stacks, namespaces) not run: " + why);
     }
+    // The log's reports are symbolized next, with debuginfo of their own: not both at once.
+    session.ReleaseMemory();
   }
   if (hooks.begin) hooks.begin(&*out.vmcore);
   // The log formatted with caller ids, as `ktriage dmesg --caller` prints it, so that evidence
