@@ -173,8 +173,9 @@ TEST_F(DeepCommands, AnalyzeOpensTheDumpFileOnce) {
   const std::string dump = (*dumps / "netns-tcp-pinned-nokaslr/vmcore.kdump-zlib").string();
   const std::string trace = (scratch_ / "strace.log").string();
   RunSpec spec;
+  const std::string vmlinux = DebuginfoBuildIds(*DebuginfoCacheDir()).front().path.string();
   spec.args = {"-f", "-qq", "-e", "trace=open,openat,execve", "-o", trace, KTRIAGE_BINARY, "analyze", "--format", "json",
-               "--debug-root", debug_root_, dump};
+               "--vmlinux", vmlinux, dump};
   spec.env.push_back({"DEBUGINFOD_URLS", std::nullopt});
   // LeakSanitizer (ASan builds) cannot run under ptrace and would fail every exit.
   spec.env.push_back({"ASAN_OPTIONS", "detect_leaks=0"});
