@@ -31,6 +31,23 @@ void SpillBuffer::Append(std::string_view text) {
   memory_.shrink_to_fit();
 }
 
+Status SpillBuffer::ForEachChunk(const std::function<void(std::string_view)>& f) const {
+  if (spilled_ > 0) {
+    constexpr size_t kChunk = 1 << 20;
+    std::unique_ptr<char[]> buffer(new char[kChunk]);
+    off_t offset = 0;
+    while (static_cast<uint64_t>(offset) < spilled_) {
+      const ssize_t got = ::pread(file_.get(), buffer.get(), kChunk, offset);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return Error{std::string("reading back a temp file: ") + (got < 0 ? std::strerror(errno) : "short")};
+      f(std::string_view(buffer.get(), static_cast<size_t>(got)));
+      offset += got;
+    }
+  }
+  if (!memory_.empty()) f(memory_);
+  return Ok{};
+}
+
 Status SpillBuffer::CopyTo(std::ostream& out) {
   if (spilled_ > 0) {
     constexpr size_t kChunk = 1 << 20;

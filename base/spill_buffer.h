@@ -3,6 +3,7 @@
 // hundred thousand reports does not cost its JSON in RAM while it waits for its turn.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ class SpillBuffer {
   void Append(std::string_view text);
   // Everything appended, in order.
   Status CopyTo(std::ostream& out);
+  // The same, a chunk at a time (of any size: a record may straddle two).
+  Status ForEachChunk(const std::function<void(std::string_view)>& f) const;
   bool empty() const { return memory_.empty() && spilled_ == 0; }
   const std::string& error() const { return error_; }
 

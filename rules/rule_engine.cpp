@@ -9,15 +9,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <set>
 
 namespace ktriage::rules {
 namespace {
 
-// A line pattern matching more often than this keeps counting but stops storing lines: counts
-// stay exact and memory stays bounded on a log that repeats one message millions of times.
-constexpr size_t kMaxEventsPerPattern = 4096;
+// A line pattern keeps its first lines this many (whole-log conditions look at these), and the
+// most recent ones this many more (reports are matched against the lines around them, which
+// precede their evaluation by at most ScannerOptions::max_pending_reports reports); beyond, it
+// keeps counting: counts stay exact and memory stays bounded on a log that repeats one message
+// millions of times.
+constexpr size_t kMaxEventsPerPattern = 1024;
+constexpr size_t kMaxRecentEvents = 1024;
 // A window given in seconds falls back to lines when the log has no timestamps.
 constexpr uint64_t kDefaultWindowLines = 200;
 // Candidate lines a sequence condition may examine in all, whatever the log.
@@ -48,6 +53,7 @@ struct RuleEngine::CompiledPattern {
   std::string regex;
   bool counted_by = false;  // a `count ... by` uses it: every match is tallied by its captures
   bool counted = false;     // a `count` uses it: every match counts
+  bool recent = false;      // a report-scoped rule's line condition uses it: keep its latest lines
   std::vector<std::string> groups;  // names of the capturing groups, by group number - 1 ("" unnamed)
   bool named = false;
 };
@@ -119,6 +125,9 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Create(std::vector<Rule> r
         p.counted = true;
         p.counted_by = p.counted_by || !count->by.empty();
       }
+      if (const auto* line = std::get_if<LineCondition>(&c->leaf); line && rule.report_scoped) {
+        engine->patterns_[static_cast<size_t>(engine->PatternIndex(line->pattern.regex))]->recent = true;
+      }
     }
   }
   engine->rules_ = std::move(rules);
@@ -137,7 +146,8 @@ struct Event {
 };
 
 struct PatternEvents {
-  std::vector<Event> events;
+  std::vector<Event> events;   // the first kMaxEventsPerPattern
+  std::deque<Event> recent;    // the latest kMaxRecentEvents after those
   uint64_t count = 0;
   // Every match counted by its captures, beyond the events kept (bounded by kMaxCaptureKeys).
   std::map<std::map<std::string, std::string>, uint64_t> by_captures;
@@ -175,6 +185,18 @@ struct Match {
   }
 };
 
+// Every kept line of a pattern in log order (the first ones, then the latest), until `f` says stop.
+template <typename F>
+bool ForEachEvent(const PatternEvents& pe, F&& f) {
+  for (const Event& e : pe.events) {
+    if (f(e)) return true;
+  }
+  for (const Event& e : pe.recent) {
+    if (f(e)) return true;
+  }
+  return false;
+}
+
 bool InWindow(const Event& e, const ReportFacts& r, const Window& w) {
   if (w.seconds && e.timestamp && r.time_start) {
     const double end = r.time_end.value_or(*r.time_start);
@@ -194,7 +216,10 @@ bool StepInWindow(const Event& first, const Event& e, const Window& w) {
 
 struct RuleScanner::State {
   std::vector<PatternEvents> patterns;
-  std::vector<ReportFacts> reports;
+  std::deque<ReportFacts> reports;  // not evaluated yet
+  size_t next_report = 0;           // the index of the next report
+  std::vector<Finding> early;       // findings of reports evaluated early (without on_finding)
+  std::vector<TraceStep> early_trace;
   SystemFacts system;
   std::set<std::string> modules;  // every module a report listed as linked in ('-' as '_')
   std::vector<int> hits;  // scratch for RE2::Set::Match
@@ -202,8 +227,8 @@ struct RuleScanner::State {
   LiteralPrefilter::Cache candidates;
 };
 
-RuleScanner::RuleScanner(std::shared_ptr<const RuleEngine> engine)
-    : engine_(std::move(engine)), state_(std::make_unique<State>()) {
+RuleScanner::RuleScanner(std::shared_ptr<const RuleEngine> engine, ScannerOptions options)
+    : engine_(std::move(engine)), options_(std::move(options)), state_(std::make_unique<State>()) {
   state_->patterns.resize(engine_->patterns_.size());
 }
 RuleScanner::~RuleScanner() = default;
@@ -225,7 +250,7 @@ void RuleScanner::OnLine(const LogLine& line) {
   for (int index : hits) {
     PatternEvents& pe = state_->patterns[static_cast<size_t>(index)];
     const RuleEngine::CompiledPattern& p = *engine_->patterns_[static_cast<size_t>(index)];
-    const bool keep = pe.events.size() < kMaxEventsPerPattern;
+    const bool keep = pe.events.size() < kMaxEventsPerPattern || p.recent;
     // A pattern whose lines are all kept already and that no count needs: nothing to learn.
     if (!keep && !p.counted && !p.counted_by) continue;
     Event e;
@@ -253,13 +278,18 @@ void RuleScanner::OnLine(const LogLine& line) {
     e.line = line.number;
     e.timestamp = line.timestamp;
     e.text = std::string(line.text);
-    pe.events.push_back(std::move(e));
+    if (pe.events.size() < kMaxEventsPerPattern) {
+      pe.events.push_back(std::move(e));
+    } else {
+      if (pe.recent.size() == kMaxRecentEvents) pe.recent.pop_front();
+      pe.recent.push_back(std::move(e));
+    }
   }
 }
 
 void RuleScanner::OnReport(const CrashReport& report) {
   ReportFacts r;
-  r.index = state_->reports.size();
+  r.index = state_->next_report++;
   r.kind = ReportKindName(report.kind);
   r.title = report.title;
   r.guilty_frame = report.guilty_frame;
@@ -287,6 +317,7 @@ void RuleScanner::OnReport(const CrashReport& report) {
     r.modules.push_back(f.module);
   }
   state_->reports.push_back(std::move(r));
+  while (state_->reports.size() > options_.max_pending_reports) EvaluateOldest();
 }
 
 void RuleScanner::SetSystem(SystemFacts facts) { state_->system = std::move(facts); }
@@ -463,11 +494,12 @@ class Evaluator {
       detail = "no line matches";
       return false;
     }
-    for (const Event& e : pe->events) {
-      if (r && lc.window && !InWindow(e, *r, *lc.window)) continue;
+    const bool found = ForEachEvent(*pe, [&](const Event& e) {
+      if (r && lc.window && !InWindow(e, *r, *lc.window)) return false;
       match.Add(e);
       return true;
-    }
+    });
+    if (found) return true;
     detail = std::to_string(pe->count) + " lines match, none within the window of report #" +
              std::to_string(r ? r->index : 0) + " (first at line " + std::to_string(pe->events.front().line) + ")";
     return false;
@@ -488,30 +520,34 @@ class Evaluator {
       best = std::max(best, chain.size());
       if (k == steps.size()) return true;
       if (!steps[k]) return false;
-      for (const Event& e : steps[k]->events) {
-        if (++tries > kMaxSequenceTries) return false;
-        if (e.line <= chain.back()->line || !StepInWindow(*chain.front(), e, sc.window)) continue;
-        bool agree = true;
+      bool out_of_tries = false;
+      const bool done = ForEachEvent(*steps[k], [&](const Event& e) {
+        if (++tries > kMaxSequenceTries) {
+          out_of_tries = true;
+          return true;
+        }
+        if (e.line <= chain.back()->line || !StepInWindow(*chain.front(), e, sc.window)) return false;
         for (const std::string& key : sc.same) {
           auto have = bound.find(key);
           auto got = e.captures.find(key);
-          if (have != bound.end() && got != e.captures.end() && have->second != got->second) agree = false;
+          if (have != bound.end() && got != e.captures.end() && have->second != got->second) return false;
         }
-        if (!agree) continue;
         std::map<std::string, std::string> next = bound;
         for (const auto& [key, value] : e.captures) next.emplace(key, value);
         chain.push_back(&e);
         if (extend(k + 1, next)) return true;
         chain.pop_back();
-      }
-      return false;
+        return false;
+      });
+      return done && !out_of_tries;
     };
-    for (const Event& first : steps[0]->events) {
+    const bool held = ForEachEvent(*steps[0], [&](const Event& first) {
       chain.assign(1, &first);
-      if (extend(1, first.captures)) {
-        for (const Event* e : chain) match.Add(*e);
-        return true;
-      }
+      return extend(1, first.captures);
+    });
+    if (held) {
+      for (const Event* e : chain) match.Add(*e);
+      return true;
     }
     detail = best == 0 ? "no line matches the first step"
                        : "at most " + std::to_string(best) + " of the " + std::to_string(steps.size()) +
@@ -553,11 +589,12 @@ class Evaluator {
       // The first and last kept lines of that group show it.
       const Event* first = nullptr;
       const Event* last = nullptr;
-      for (const Event& e : pe->events) {
-        if (key_of(e.captures) != key) continue;
+      ForEachEvent(*pe, [&](const Event& e) {
+        if (key_of(e.captures) != key) return false;
         if (!first) first = &e;
         last = &e;
-      }
+        return false;
+      });
       if (first) match.Add(*first);
       if (last && last != first) match.Add(*last);
       match.fields["count"] = std::to_string(n);
@@ -681,52 +718,85 @@ std::string RenderSummary(const std::string& summary, const std::map<std::string
   return out;
 }
 
+namespace {
+
+bool EarlierEvidence(const Finding& a, const Finding& b) {
+  const uint64_t la = a.evidence.empty() ? UINT64_MAX : a.evidence.front().line;
+  const uint64_t lb = b.evidence.empty() ? UINT64_MAX : b.evidence.front().line;
+  return la != lb ? la < lb : a.rule_id < b.rule_id;
+}
+
+// A rule that held, as a Finding: its evidence (the corroborating conditions' too), fields, summary.
+Finding MakeFinding(const Rule& rule, const ReportFacts* report, Match& match, Evaluator& evaluator,
+                    const SystemFacts& system) {
+  Finding f;
+  f.rule_id = rule.id;
+  f.title = rule.title;
+  f.severity = SeverityName(rule.severity);
+  if (report) {
+    f.report = report->index;
+    AddReportFields(*report, match.fields);
+  }
+  if (!system.release.empty()) match.fields.emplace("release", system.release);
+  if (!system.panic_message.empty()) match.fields.emplace("panic", system.panic_message);
+  for (const Condition& e : rule.evidence) {
+    Match extra;
+    if (evaluator.Eval(e, report, extra)) {
+      f.corroborated = true;
+      match.Merge(extra);
+    }
+  }
+  std::sort(match.evidence.begin(), match.evidence.end(),
+            [](const EvidenceLine& a, const EvidenceLine& b) { return a.line < b.line; });
+  match.evidence.erase(std::unique(match.evidence.begin(), match.evidence.end()), match.evidence.end());
+  f.evidence = std::move(match.evidence);
+  f.fields = std::move(match.fields);
+  f.summary = RenderSummary(rule.summary.empty() ? rule.title : rule.summary, f.fields);
+  return f;
+}
+
+}  // namespace
+
+void RuleScanner::EvaluateOldest() {
+  const ReportFacts r = std::move(state_->reports.front());
+  state_->reports.pop_front();
+  const std::function<int(const std::string&)> index_of = [&](const std::string& x) { return engine_->PatternIndex(x); };
+  Evaluator evaluator(*engine_, state_->patterns, state_->system, state_->modules, index_of, nullptr);
+  for (const Rule& rule : engine_->rules()) {
+    if (!rule.report_scoped) continue;
+    if (rule.id == options_.explain_rule) {
+      Evaluator tracer(*engine_, state_->patterns, state_->system, state_->modules, index_of, &state_->early_trace);
+      Match m;
+      state_->early_trace.push_back({0, rule.where, "report #" + std::to_string(r.index) + ": " + r.title, false, ""});
+      const size_t at = state_->early_trace.size() - 1;
+      state_->early_trace[at].held = tracer.Eval(rule.match, &r, m, 1);
+    }
+    Match match;
+    if (!evaluator.Eval(rule.match, &r, match)) continue;
+    Finding f = MakeFinding(rule, &r, match, evaluator, state_->system);
+    if (options_.on_finding) options_.on_finding(std::move(f));
+    else state_->early.push_back(std::move(f));
+  }
+}
+
 std::vector<Finding> RuleScanner::Evaluate() const {
-  std::vector<Finding> findings;
+  std::vector<Finding> findings = state_->early;
   const std::function<int(const std::string&)> index_of = [&](const std::string& r) { return engine_->PatternIndex(r); };
   Evaluator evaluator(*engine_, state_->patterns, state_->system, state_->modules, index_of, nullptr);
-  auto finish = [&](const Rule& rule, const ReportFacts* report, Match& match) {
-    Finding f;
-    f.rule_id = rule.id;
-    f.title = rule.title;
-    f.severity = SeverityName(rule.severity);
-    if (report) {
-      f.report = report->index;
-      AddReportFields(*report, match.fields);
-    }
-    if (!state_->system.release.empty()) match.fields.emplace("release", state_->system.release);
-    if (!state_->system.panic_message.empty()) match.fields.emplace("panic", state_->system.panic_message);
-    for (const Condition& e : rule.evidence) {
-      Match extra;
-      if (evaluator.Eval(e, report, extra)) {
-        f.corroborated = true;
-        match.Merge(extra);
-      }
-    }
-    std::sort(match.evidence.begin(), match.evidence.end(),
-              [](const EvidenceLine& a, const EvidenceLine& b) { return a.line < b.line; });
-    match.evidence.erase(std::unique(match.evidence.begin(), match.evidence.end()), match.evidence.end());
-    f.evidence = std::move(match.evidence);
-    f.fields = std::move(match.fields);
-    f.summary = RenderSummary(rule.summary.empty() ? rule.title : rule.summary, f.fields);
-    findings.push_back(std::move(f));
-  };
   for (const Rule& rule : engine_->rules()) {
     if (rule.report_scoped) {
       for (const ReportFacts& r : state_->reports) {
         Match match;
-        if (evaluator.Eval(rule.match, &r, match)) finish(rule, &r, match);
+        if (evaluator.Eval(rule.match, &r, match)) findings.push_back(MakeFinding(rule, &r, match, evaluator, state_->system));
       }
     } else {
       Match match;
-      if (evaluator.Eval(rule.match, nullptr, match)) finish(rule, nullptr, match);
+      if (evaluator.Eval(rule.match, nullptr, match)) {
+        findings.push_back(MakeFinding(rule, nullptr, match, evaluator, state_->system));
+      }
     }
   }
-  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    const uint64_t la = a.evidence.empty() ? UINT64_MAX : a.evidence.front().line;
-    const uint64_t lb = b.evidence.empty() ? UINT64_MAX : b.evidence.front().line;
-    return la != lb ? la < lb : a.rule_id < b.rule_id;
-  });
+  std::stable_sort(findings.begin(), findings.end(), EarlierEvidence);
   return findings;
 }
 
@@ -737,7 +807,8 @@ std::vector<TraceStep> RuleScanner::Explain(const std::string& rule_id) const {
   for (const Rule& rule : engine_->rules()) {
     if (rule.id != rule_id) continue;
     if (rule.report_scoped) {
-      if (state_->reports.empty()) trace.push_back({0, rule.where, "report-scoped rule", false, "the input has no report"});
+      if (rule_id == options_.explain_rule) trace = state_->early_trace;
+      if (state_->next_report == 0) trace.push_back({0, rule.where, "report-scoped rule", false, "the input has no report"});
       for (const ReportFacts& r : state_->reports) {
         Match m;
         trace.push_back({0, rule.where, "report #" + std::to_string(r.index) + ": " + r.title, false, ""});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,23 +63,41 @@ struct TraceStep {
   std::string detail;  // why not, or the nearest miss
 };
 
+struct ScannerOptions {
+  // Reports held for evaluation at the end of the input, at most. Past it the oldest is evaluated
+  // at once, with the lines and the system facts seen so far, so that memory stays flat on an
+  // input of millions of reports; an input with fewer reports gets the verdicts it would get if
+  // every report waited for the end.
+  size_t max_pending_reports = 256;
+  // Where the findings of reports evaluated early go, in report order, as they come; when empty
+  // they are kept and Evaluate returns them with the rest.
+  std::function<void(Finding&&)> on_finding;
+  // Explain(explain_rule) also covers the reports evaluated early.
+  std::string explain_rule;
+};
+
 class RuleScanner {
  public:
-  explicit RuleScanner(std::shared_ptr<const RuleEngine> engine);
+  explicit RuleScanner(std::shared_ptr<const RuleEngine> engine, ScannerOptions options = {});
   ~RuleScanner();
 
   void OnLine(const LogLine& line);           // every line of the input, in order
   void OnReport(const CrashReport& report);   // every report, in order (its index is its position)
+  // The machine's facts: set again whenever more is known; reports evaluated early see the latest.
   void SetSystem(SystemFacts facts);
 
-  // Every rule on what was seen; findings ordered by their first evidence line, then rule id.
+  // Every rule on what was seen, the reports still held and the whole-log rules; findings ordered
+  // by their first evidence line, then rule id (after those of reports evaluated early, when they
+  // went to ScannerOptions::on_finding).
   std::vector<Finding> Evaluate() const;
   // One rule, with the verdict of each condition (per report for report-scoped rules).
   std::vector<TraceStep> Explain(const std::string& rule_id) const;
 
  private:
   struct State;
+  void EvaluateOldest();
   std::shared_ptr<const RuleEngine> engine_;
+  ScannerOptions options_;
   std::unique_ptr<State> state_;
 };
 

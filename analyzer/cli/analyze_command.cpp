@@ -132,12 +132,12 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
   events.message = [&](const std::string& m) { context.err << "ktriage: " << m << '\n'; };
   events.error = [&](const std::string& e) { context.err << "ktriage: " << e << '\n'; };
   events.make_sink = [&]() -> std::unique_ptr<AnalysisSink> {
-    if (options.format == AnalyzeOptions::Format::kJson) return MakeJsonWriter(context.out);
+    if (options.format == AnalyzeOptions::Format::kJson) return MakeJsonWriter(context.out, context.temp_dir);
     TextOutputOptions text;
     text.color = options.color == AnalyzeOptions::Color::kAlways ||
                  (options.color == AnalyzeOptions::Color::kAuto && context.stdout_is_tty && !context.no_color);
     text.show_all_frames = options.all_frames;
-    return MakeTextWriter(context.out, text);
+    return MakeTextWriter(context.out, text, context.temp_dir);
   };
   const pipeline::AnalysisRunOutcome outcome = pipeline::AnalyzePaths(run, events);
   if (outcome.rules_refused) {

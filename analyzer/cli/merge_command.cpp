@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "analyzer/cli/command_line.h"
+#include "base/output_file.h"
 #include "analyzer/history/history_merge.h"
 #include "analyzer/triage/merge.h"
 
@@ -86,17 +87,24 @@ int MergeCommand(const std::vector<std::string>& args, const CliContext& context
       return kExitUsage;
     }
   }
-  std::ofstream out;
+  std::vector<std::pair<std::string, std::string>> outputs;
+  if (!raw.output.empty()) outputs.push_back({"--output", raw.output});
+  if (!raw.db.empty()) outputs.push_back({"--db", raw.db});
+  std::vector<std::string> inputs = raw.files;
+  inputs.insert(inputs.end(), raw.from_db.begin(), raw.from_db.end());
+  if (Status distinct = CheckOutputs(outputs, inputs); !distinct) return UsageError(context, "merge", distinct.error().message);
+  std::unique_ptr<OutputFile> out;
   triage::MergeOptions options;
   options.jsonl = raw.files;
   options.databases = raw.from_db;
   if (!raw.output.empty()) {
-    out.open(raw.output, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      context.err << "ktriage: cannot write " << raw.output << ": " << std::strerror(errno) << '\n';
-      return kExitUsage;
+    Result<std::unique_ptr<OutputFile>> created = OutputFile::Create(raw.output);
+    if (!created) {
+      context.err << "ktriage: " << created.error().message << '\n';
+      return kExitInputError;
     }
-    options.out = &out;
+    out = std::move(*created);
+    options.out = &out->stream();
   }
   Result<triage::MergeResult> merged = triage::MergeShards(options);
   if (!merged) {
@@ -113,10 +121,9 @@ int MergeCommand(const std::vector<std::string>& args, const CliContext& context
       failed = true;
     }
   }
-  if (options.out != nullptr) {
-    out.flush();
-    if (!out) {
-      context.err << "ktriage: error writing " << raw.output << '\n';
+  if (out) {
+    if (Status committed = out->Commit(); !committed) {
+      context.err << "ktriage: " << committed.error().message << '\n';
       failed = true;
     }
   }

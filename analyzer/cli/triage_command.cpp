@@ -24,6 +24,7 @@
 #include "analyzer/cli/command_line.h"
 #include "analyzer/report/log_analysis.h"
 #include "analyzer/history/history_db.h"
+#include "base/output_file.h"
 #include "analyzer/triage/html_report.h"
 #include "analyzer/triage/triage.h"
 
@@ -291,6 +292,13 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
     }
   }
 
+  std::vector<std::pair<std::string, std::string>> outputs;
+  if (!options.output.empty()) outputs.push_back({"--output", options.output});
+  if (!options.html.empty()) outputs.push_back({"--html", options.html});
+  if (!run.db_path.empty()) outputs.push_back({"--db", run.db_path});
+  if (Status distinct = CheckOutputs(outputs, options.paths); !distinct) {
+    return UsageError(context, "triage", distinct.error().message);
+  }
   pipeline::LoadedRuleSet rules = pipeline::LoadRuleSet(options.rules);
   for (const std::string& m : rules.messages) context.err << "ktriage: " << m << '\n';
   if (!rules.engine) {
@@ -303,25 +311,21 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
     return kExitInputError;
   }
   pipeline::Tools tools{*analyzer, *rules.engine};
-  std::ofstream jsonl;
-  if (!options.output.empty()) {
-    jsonl.open(options.output, std::ios::binary | std::ios::trunc);
-    if (!jsonl) {
-      context.err << "ktriage: cannot write " << options.output << ": " << std::strerror(errno) << '\n';
-      return kExitUsage;
+  // Created before the run, so that an unwritable path fails before hours of work; put in place
+  // only when complete, so that a killed run leaves what was there.
+  std::unique_ptr<OutputFile> jsonl, html;
+  for (auto [path, file] : {std::pair{&options.output, &jsonl}, std::pair{&options.html, &html}}) {
+    if (path->empty()) continue;
+    Result<std::unique_ptr<OutputFile>> created = OutputFile::Create(*path);
+    if (!created) {
+      context.err << "ktriage: " << created.error().message << '\n';
+      return kExitInputError;
     }
-    run.jsonl = &jsonl;
+    *file = std::move(*created);
+    run.not_inputs.push_back(*path);  // an earlier run's output inside an input directory is not an input
   }
-  // Opened before the run, so that an unwritable path fails before hours of work.
-  std::ofstream html;
-  if (!options.html.empty()) {
-    html.open(options.html, std::ios::binary | std::ios::trunc);
-    if (!html) {
-      context.err << "ktriage: cannot write " << options.html << ": " << std::strerror(errno) << '\n';
-      return kExitUsage;
-    }
-    run.keep_examples = true;
-  }
+  if (jsonl) run.jsonl = &jsonl->stream();
+  run.keep_examples = html != nullptr;
 
   // Progress only where a person watches: stderr is a terminal.
   const bool progress = context.stderr_is_tty;
@@ -333,6 +337,10 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
   run.on_error = [&](const std::string& line) {
     clear_progress();
     context.err << "ktriage: " << line << '\n';
+  };
+  run.on_skip = [&](const std::string& name, const std::string& reason) {
+    clear_progress();
+    context.err << "ktriage: " << name << ": skipped (" << reason << ")\n";
   };
   run.on_warning = [&](const std::string& line) {
     clear_progress();
@@ -363,9 +371,12 @@ int TriageCommand(const std::vector<std::string>& args, const CliContext& contex
   }
   context.out << triage::FormatSummary(result->summary);
   context.out.flush();
-  if (html.is_open()) {
-    WriteHtml(result->summary, options, context, html);
-    if (!html) result->problems.push_back("error writing " + options.html);
+  if (jsonl) {
+    if (Status s = jsonl->Commit(); !s) result->problems.push_back(s.error().message);
+  }
+  if (html) {
+    WriteHtml(result->summary, options, context, html->stream());
+    if (Status s = html->Commit(); !s) result->problems.push_back(s.error().message);
   }
   for (const std::string& p : result->problems) context.err << "ktriage: " << p << '\n';
   if (result->interrupted) return kExitInterrupted;

@@ -1,6 +1,13 @@
 // HistoryDb on SQLite: schema, prepared statements, batched transactions.
 #include "analyzer/history/history_db.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <filesystem>
 
 #include <sqlite3.h>
@@ -107,6 +114,17 @@ Result<std::unique_ptr<HistoryDb>> HistoryDb::Open(const std::string& path, int6
   std::unique_ptr<HistoryDb> h(new HistoryDb());
   h->path_ = path;
   h->started_ = now;
+  // SQLite's own locks last a transaction; a run writes many. flock is separate from the POSIX
+  // locks SQLite takes on the same file, so it never blocks SQLite, only a second run.
+  h->lock_.Reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!h->lock_.valid()) return Error{"history database " + path + ": cannot open: " + std::strerror(errno)};
+  if (::flock(h->lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Error{"history database " + path + ": locked: another process is writing it (a second `ktriage triage`?): "
+                   "wait for it, or use --db FILE or --no-db"};
+    }
+    return Error{"history database " + path + ": flock: " + std::strerror(errno)};
+  }
   if (sqlite3_open_v2(path.c_str(), &h->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     return h->DbError("cannot open");

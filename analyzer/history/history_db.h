@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/scoped_fd.h"
 #include "analyzer/history/sighting.h"
 
 struct sqlite3;
@@ -92,6 +93,9 @@ class HistoryDb {
   sqlite3_stmt* Prepare(const char* sql);
 
   std::string path_;
+  // The one-writer lock (flock on the database file), taken before anything is read or written
+  // and held until the run ends: two runs never interleave their batches.
+  ScopedFd lock_;
   sqlite3* db_ = nullptr;
   int64_t run_ = 0;
   int64_t started_ = 0;

@@ -29,6 +29,10 @@ constexpr char kZeros[4096] = {};
 
 std::string Bytes(uint64_t n) { return std::to_string(n) + " bytes"; }
 
+// What the first opening of a stream may keep for a second one (see Open): libarchive decides the
+// format within its first blocks.
+constexpr size_t kMaxCapturedBytes = 16 * 1024 * 1024;
+
 }  // namespace
 
 // The read callback's blocks. A block comes back here when its last holder lets go: the reader,
@@ -94,6 +98,17 @@ la_ssize_t ArchiveReader::ReadCallback(archive* a, void* self, const void** buff
   // libarchive is done with the previous block when it asks for the next (it copies what it
   // still needs): the block is reused unless members read from it are still held.
   if (!r->block_ || r->block_.use_count() > 1) r->block_ = r->pool_->Get();
+  if (r->replaying_) {  // the second opening reads what the first one did, then the stream
+    const size_t n = std::min(r->block_->size(), r->captured_.size() - r->replay_);
+    std::memcpy(r->block_->data(), r->captured_.data() + r->replay_, n);
+    r->replay_ += n;
+    if (r->replay_ == r->captured_.size()) {
+      r->replaying_ = false;
+      std::string().swap(r->captured_);
+    }
+    *buffer = r->block_->data();
+    return static_cast<la_ssize_t>(n);
+  }
   Result<size_t> got = r->gzip_.Read(r->block_->data(), r->block_->size());
   if (!got) {
     r->source_error_ = got.error().message;
@@ -101,6 +116,10 @@ la_ssize_t ArchiveReader::ReadCallback(archive* a, void* self, const void** buff
     return -1;
   }
   r->consumed_ = r->gzip_.consumed();
+  if (r->capturing_) {
+    if (r->captured_.size() + *got <= kMaxCapturedBytes) r->captured_.append(r->block_->data(), *got);
+    else r->capture_overflow_ = true;
+  }
   *buffer = r->block_->data();
   return static_cast<la_ssize_t>(*got);
 }
@@ -113,9 +132,32 @@ Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(InputSource& source, 
                  std::to_string(budget.limits->max_depth) + " (--max-depth); not read"};
   }
   r->pool_ = std::make_shared<BlockPool>();
-  r->archive_ = archive_read_new();
-  if (r->archive_ == nullptr) return Error{r->name_ + ": out of memory opening the archive"};
-  archive* a = r->archive_;
+  r->capturing_ = true;
+  if (Status opened = r->Begin(/*raw_only=*/false); !opened) return opened.error();
+  // A compressed file that starts with NUL bytes (a log after logrotate's copytruncate, then
+  // compressed) reads as an empty tar: its zero blocks are a tar's end. What follows them is not
+  // looked at by libarchive, so it is opened again as a compressed single file, from the bytes the
+  // first opening read (kept for this) and then the rest of the stream.
+  if (r->stopped_ && r->first_was_eof_ && !r->captured_.empty() && !r->capture_overflow_) {
+    archive_read_free(r->archive_);
+    r->archive_ = nullptr;
+    r->stopped_ = false;
+    r->compression_.clear();
+    r->capturing_ = false;
+    r->replaying_ = true;
+    r->replay_ = 0;
+    if (Status opened = r->Begin(/*raw_only=*/true); !opened) return opened.error();
+    return r;
+  }
+  r->capturing_ = false;
+  std::string().swap(r->captured_);
+  return r;
+}
+
+Status ArchiveReader::Begin(bool raw_only) {
+  archive_ = archive_read_new();
+  if (archive_ == nullptr) return Error{name_ + ": out of memory opening the archive"};
+  archive* a = archive_;
   // In-process decoders only: filter_all would run external programs (lrzip, lzop, grzip) on
   // untrusted input and uudecode anything starting with "begin 644".
   archive_read_support_filter_gzip(a);
@@ -125,39 +167,42 @@ Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(InputSource& source, 
   archive_read_support_filter_zstd(a);
   archive_read_support_filter_lz4(a);
   archive_read_support_filter_compress(a);
-  archive_read_support_format_tar(a);
-  archive_read_support_format_gnutar(a);
-  // Streaming zip: the local headers, no seeking to the central directory (the enclosing stream
-  // cannot seek). Zips written by zip(1) from files carry their sizes in the local headers.
-  archive_read_support_format_zip_streamable(a);
-  archive_read_support_format_cpio(a);
+  if (!raw_only) {
+    archive_read_support_format_tar(a);
+    archive_read_support_format_gnutar(a);
+    // Streaming zip: the local headers, no seeking to the central directory (the enclosing stream
+    // cannot seek). Zips written by zip(1) from files carry their sizes in the local headers.
+    archive_read_support_format_zip_streamable(a);
+    archive_read_support_format_cpio(a);
+  }
   archive_read_support_format_raw(a);
   archive_read_support_format_empty(a);
-  if (archive_read_open(a, r.get(), nullptr, &ArchiveReader::ReadCallback, nullptr) != ARCHIVE_OK) {
-    return Error{r->LibarchiveError(r->name_ + ": not a readable archive or compressed file")};
+  if (archive_read_open(a, this, nullptr, &ArchiveReader::ReadCallback, nullptr) != ARCHIVE_OK) {
+    return Error{LibarchiveError(name_ + ": not a readable archive or compressed file")};
   }
   archive_entry* entry = nullptr;
   const int first = archive_read_next_header(a, &entry);
   // Filters from the outermost (the stream's bytes) inwards; gzip_ is outside libarchive's.
-  if (r->gzip_.gzip()) r->compression_ = "gzip";
+  if (gzip_.gzip()) compression_ = "gzip";
   for (int i = archive_filter_count(a) - 1; i >= 0; --i) {
     if (archive_filter_code(a, i) == ARCHIVE_FILTER_NONE) continue;
     const char* n = archive_filter_name(a, i);
-    if (!r->compression_.empty()) r->compression_ += '+';
-    r->compression_ += n != nullptr ? n : "unknown";
+    if (!compression_.empty()) compression_ += '+';
+    compression_ += n != nullptr ? n : "unknown";
   }
-  if (r->compression_.empty()) r->compression_ = "none";
+  if (compression_.empty()) compression_ = "none";
   if (first == ARCHIVE_EOF) {
-    r->stopped_ = true;  // an empty archive or an empty compressed file: no member
-    return r;
+    stopped_ = true;  // an empty archive or an empty compressed file: no member
+    first_was_eof_ = true;
+    return Ok{};
   }
   if (first < ARCHIVE_WARN) {
-    return Error{r->LibarchiveError(r->name_ + ": corrupt or truncated " +
-                                    (r->compression_ == "none" ? std::string("archive") : r->compression_ + " stream"))};
+    return Error{LibarchiveError(name_ + ": corrupt or truncated " +
+                                 (compression_ == "none" ? std::string("archive") : compression_ + " stream"))};
   }
-  r->raw_ = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW;
-  r->first_entry_ = entry;  // valid until the next archive_read_next_header: Next() takes it
-  return r;
+  raw_ = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW;
+  first_entry_ = entry;  // valid until the next archive_read_next_header: Next() takes it
+  return Ok{};
 }
 
 std::string ArchiveReader::LibarchiveError(const std::string& what) const {

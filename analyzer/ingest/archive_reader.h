@@ -90,6 +90,8 @@ class ArchiveReader {
   ArchiveReader(InputSource& source, std::string name, int depth, ExpansionBudget& budget,
                 const std::atomic<bool>* cancel);
   static la_ssize_t ReadCallback(archive* a, void* self, const void** buffer);
+  // libarchive set up and the first header read; `raw_only`: as a compressed single file.
+  Status Begin(bool raw_only);
   std::string LibarchiveError(const std::string& what) const;
   Status CheckLimits(uint64_t upcoming);
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
@@ -105,6 +107,13 @@ class ArchiveReader {
   uint64_t consumed_ = 0;     // compressed bytes taken from the source (gzip_.consumed())
   uint64_t expanded_ = 0;     // member bytes of this archive (for its ratio)
   bool raw_ = false;
+  bool first_was_eof_ = false;    // the first header read found the end: no member at all
+  // The first opening's bytes, kept until Open returns, for a second opening (see Open).
+  bool capturing_ = false;
+  bool replaying_ = false;
+  bool capture_overflow_ = false;
+  std::string captured_;
+  size_t replay_ = 0;
   struct archive_entry* first_entry_ = nullptr;  // Open read the first header already
   bool stopped_ = false;
   std::string compression_;

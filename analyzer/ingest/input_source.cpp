@@ -92,6 +92,11 @@ class ArchiveInput final : public InputSource {
 
   const std::string& name() const override { return name_; }
   std::string_view compression() const override { return compression_; }
+  uint64_t consumed() const override {
+    if (direct_) return static_cast<uint64_t>(offset_);
+    const la_int64_t n = archive_ != nullptr ? archive_filter_bytes(archive_, -1) : 0;
+    return n > 0 ? static_cast<uint64_t>(n) : 0;
+  }
 
  private:
   Result<size_t> ReadDirect(char* buffer, size_t size) {

@@ -19,6 +19,9 @@ class InputSource {
   virtual const std::string& name() const = 0;
   // Compression detected on open ("none", "gzip", "xz", "zstd", "bzip2", ...).
   virtual std::string_view compression() const = 0;
+  // Bytes taken from the underlying file or stream so far (compressed bytes, for a compressed
+  // input): the denominator of a running expansion ratio. 0 when unknown.
+  virtual uint64_t consumed() const { return 0; }
 };
 
 // Opens a file ("-" is standard input) and detects compression by content, not by name.

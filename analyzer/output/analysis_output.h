@@ -37,7 +37,9 @@ std::string JsonLineObject(std::string_view leading_members, const CrashReport* 
 // reports are written as the pipeline hands them over, the per-input facts that are only known at
 // the end of the input (format, system, stats) after them. For the same data the output is
 // byte-identical to WriteJson/WriteText.
-std::unique_ptr<AnalysisSink> MakeJsonWriter(std::ostream& out);
-std::unique_ptr<AnalysisSink> MakeTextWriter(std::ostream& out, const TextOutputOptions& options);
+// `temp_dir`: where findings wait for the end of a huge input's reports (SpillBuffer).
+std::unique_ptr<AnalysisSink> MakeJsonWriter(std::ostream& out, const std::string& temp_dir = "/tmp");
+std::unique_ptr<AnalysisSink> MakeTextWriter(std::ostream& out, const TextOutputOptions& options,
+                                             const std::string& temp_dir = "/tmp");
 
 }  // namespace ktriage

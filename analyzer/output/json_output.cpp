@@ -6,11 +6,13 @@
 // through JsonEmitter (the hot path); the small per-input parts through nlohmann::ordered_json.
 #include <nlohmann/json.hpp>
 
+#include <sstream>
 #include <type_traits>
 
 #include "analyzer/output/analysis_output.h"
 #include "analyzer/output/json_emitter.h"
 #include "analyzer/output/output_format.h"
+#include "base/spill_buffer.h"
 #include "base/text.h"
 
 namespace ktriage {
@@ -183,9 +185,7 @@ ordered_json VmcoreJson(const VmcoreFacts& f) {
   return j;
 }
 
-ordered_json FindingsJson(const std::vector<rules::Finding>& findings) {
-  ordered_json list = ordered_json::array();
-  for (const rules::Finding& f : findings) {
+ordered_json FindingJson(const rules::Finding& f) {
     ordered_json j;
     j["rule"] = Str(f.rule_id);
     j["title"] = Str(f.title);
@@ -204,8 +204,12 @@ ordered_json FindingsJson(const std::vector<rules::Finding>& findings) {
     ordered_json fields = ordered_json::object();
     for (const auto& [k, v] : f.fields) fields[Str(k)] = Str(v);  // std::map: sorted keys
     j["fields"] = std::move(fields);
-    list.push_back(std::move(j));
-  }
+    return j;
+}
+
+ordered_json FindingsJson(const std::vector<rules::Finding>& findings) {
+  ordered_json list = ordered_json::array();
+  for (const rules::Finding& f : findings) list.push_back(FindingJson(f));
   return list;
 }
 
@@ -322,7 +326,7 @@ std::string Dump(const ordered_json& j) {
 
 class JsonWriter final : public AnalysisSink {
  public:
-  explicit JsonWriter(std::ostream& out) : out_(out) {
+  JsonWriter(std::ostream& out, std::string temp_dir) : out_(out), temp_dir_(std::move(temp_dir)) {
     out_ << "{\"schema\":" << Dump(kAnalysisSchema) << ",\"inputs\":[";
   }
 
@@ -331,6 +335,13 @@ class JsonWriter final : public AnalysisSink {
          << ",\"vmcore\":" << (vmcore ? Dump(VmcoreJson(*vmcore)) : std::string("null")) << ",\"reports\":[";
     ++inputs_;
     reports_ = 0;
+    early_findings_ = SpillBuffer(temp_dir_, kFindingsInMemory);
+    early_count_ = 0;
+  }
+
+  void WriteFinding(const rules::Finding& finding) override {
+    // The findings array comes after the reports: until then they wait, in a file past a limit.
+    early_findings_.Append((early_count_++ == 0 ? "" : ",") + Dump(FindingJson(finding)));
   }
 
   void WriteReport(const CrashReport& report) override {
@@ -350,14 +361,34 @@ class JsonWriter final : public AnalysisSink {
     out_ << ",\"format\":" << Dump(format) << ",\"compression\":" << Dump(compression)
          << ",\"system\":" << Dump(SystemJson(a.system)) << ",\"stats\":" << Dump(StatsJson(a.stats))
          << ",\"symbols\":" << Dump(SymbolsJson(input))
-         << ",\"findings\":" << Dump(FindingsJson(input.findings))
-         << ",\"errors\":" << Dump(StrList(input.errors)) << ",\"deep\":" << DeepJson(input.deep) << "}";
+         << ",\"findings\":";
+    WriteFindings(input.findings);
+    out_ << ",\"errors\":" << Dump(StrList(input.errors)) << ",\"deep\":" << DeepJson(input.deep) << "}";
   }
 
   void Finish() override { out_ << (inputs_ == 0 ? "]}\n" : "\n]}\n"); }
 
  private:
+  static constexpr size_t kFindingsInMemory = 1 << 20;
+
+  // The findings array: those of reports evaluated early (streamed from where they waited), then
+  // the rest; for an input without early ones, byte for byte what Dump(FindingsJson()) writes.
+  void WriteFindings(const std::vector<rules::Finding>& rest) {
+    if (early_count_ == 0) {
+      out_ << Dump(FindingsJson(rest));
+      return;
+    }
+    out_ << '[';
+    if (Status copied = early_findings_.CopyTo(out_); !copied) out_.setstate(std::ios::badbit);
+    early_findings_ = SpillBuffer();
+    for (const rules::Finding& f : rest) out_ << ',' << Dump(FindingJson(f));
+    out_ << ']';
+  }
+
   std::ostream& out_;
+  std::string temp_dir_;
+  SpillBuffer early_findings_;
+  size_t early_count_ = 0;
   size_t inputs_ = 0;
   size_t reports_ = 0;
   std::string buffer_;
@@ -391,12 +422,12 @@ std::string JsonLineObject(std::string_view leading_members, const CrashReport* 
   return out;
 }
 
-std::unique_ptr<AnalysisSink> MakeJsonWriter(std::ostream& out) {
-  return std::make_unique<JsonWriter>(out);
+std::unique_ptr<AnalysisSink> MakeJsonWriter(std::ostream& out, const std::string& temp_dir) {
+  return std::make_unique<JsonWriter>(out, temp_dir);
 }
 
 void WriteJson(std::ostream& out, const std::vector<InputResult>& inputs) {
-  JsonWriter writer(out);
+  JsonWriter writer(out, "/tmp");
   output_internal::Replay(writer, inputs);
 }
 

@@ -5,6 +5,7 @@
 
 #include "analyzer/output/analysis_output.h"
 #include "analyzer/output/output_format.h"
+#include "base/spill_buffer.h"
 #include "base/text.h"
 
 namespace ktriage {
@@ -53,7 +54,15 @@ std::string ContextMarker(FrameContext c) {
 
 class TextWriter final : public AnalysisSink {
  public:
-  TextWriter(std::ostream& out, const TextOutputOptions& options) : out_(out), options_(options) {}
+  TextWriter(std::ostream& out, const TextOutputOptions& options, std::string temp_dir)
+      : out_(out), options_(options), temp_dir_(std::move(temp_dir)) {}
+
+  void WriteFinding(const rules::Finding& finding) override {
+    // Known problems are listed after the input's reports: until then they wait, in a file past
+    // a limit.
+    if (!early_) early_ = std::make_unique<SpillBuffer>(temp_dir_, 1 << 20);
+    early_->Append(FindingText(finding));
+  }
 
   void BeginInput(const std::string& path, const VmcoreFacts* vmcore) override {
     // "-" is OpenInputFile's name for standard input; people read "<stdin>" better.
@@ -115,19 +124,11 @@ class TextWriter final : public AnalysisSink {
     }
     out_ << summary << '\n';
     // Known problems: what a kernel engineer reads first, so in red for the severe ones.
-    for (const rules::Finding& f : input.findings) {
-      const bool severe = f.severity == "high" || f.severity == "critical";
-      std::string head = "known problem [" + f.severity + "] " + f.rule_id;
-      out_ << "  " << Paint(kBold, severe ? kRed : kYellow, head) << ": " << Printable(f.summary)
-           << (f.report ? " (report " + std::to_string(*f.report + 1) + ")" : "") << (f.corroborated ? ", corroborated" : "")
-           << '\n';
-      const size_t shown = std::min<size_t>(f.evidence.size(), 4);
-      for (size_t i = 0; i < shown; ++i) {
-        out_ << "      " << Paint(kDim, "line " + std::to_string(f.evidence[i].line) + ": " + Printable(f.evidence[i].text))
-             << '\n';
-      }
-      if (shown < f.evidence.size()) out_ << "      " << Paint(kDim, "... " + std::to_string(f.evidence.size() - shown) + " more lines") << '\n';
+    if (early_) {
+      if (Status copied = early_->CopyTo(out_); !copied) out_.setstate(std::ios::badbit);
+      early_.reset();
     }
+    for (const rules::Finding& f : input.findings) out_ << FindingText(f);
     if (input.deep) WriteDeep(*input.deep, input.findings);
     for (const std::string& n : input.symbol_notes) out_ << "  " << Paint(kDim, "note: " + Printable(n)) << '\n';
     for (const std::string& e : input.errors) out_ << "  " << Paint(kRed, "error: ") << Printable(e) << '\n';
@@ -137,6 +138,22 @@ class TextWriter final : public AnalysisSink {
   void Finish() override { out_.flush(); }
 
  private:
+  std::string FindingText(const rules::Finding& f) const {
+    const bool severe = f.severity == "high" || f.severity == "critical";
+    std::string head = "known problem [" + f.severity + "] " + f.rule_id;
+    std::string s = "  " + Paint(kBold, severe ? kRed : kYellow, head) + ": " + Printable(f.summary) +
+                    (f.report ? " (report " + std::to_string(*f.report + 1) + ")" : "") +
+                    (f.corroborated ? ", corroborated" : "") + '\n';
+    const size_t shown = std::min<size_t>(f.evidence.size(), 4);
+    for (size_t i = 0; i < shown; ++i) {
+      s += "      " + Paint(kDim, "line " + std::to_string(f.evidence[i].line) + ": " + Printable(f.evidence[i].text)) + '\n';
+    }
+    if (shown < f.evidence.size()) {
+      s += "      " + Paint(kDim, "... " + std::to_string(f.evidence.size() - shown) + " more lines") + '\n';
+    }
+    return s;
+  }
+
   std::string Paint(const char* style, std::string_view s) const {
     if (!options_.color) return std::string(s);
     return std::string(style) + std::string(s) + kReset;
@@ -238,6 +255,8 @@ class TextWriter final : public AnalysisSink {
 
   std::ostream& out_;
   TextOutputOptions options_;
+  std::string temp_dir_;
+  std::unique_ptr<SpillBuffer> early_;  // the input's findings of reports evaluated early
   std::string path_;
   size_t inputs_ = 0;
   uint64_t reports_ = 0;
@@ -246,12 +265,13 @@ class TextWriter final : public AnalysisSink {
 
 }  // namespace
 
-std::unique_ptr<AnalysisSink> MakeTextWriter(std::ostream& out, const TextOutputOptions& options) {
-  return std::make_unique<TextWriter>(out, options);
+std::unique_ptr<AnalysisSink> MakeTextWriter(std::ostream& out, const TextOutputOptions& options,
+                                             const std::string& temp_dir) {
+  return std::make_unique<TextWriter>(out, options, temp_dir);
 }
 
 void WriteText(std::ostream& out, const std::vector<InputResult>& inputs, const TextOutputOptions& options) {
-  TextWriter writer(out, options);
+  TextWriter writer(out, options, "/tmp");
   output_internal::Replay(writer, inputs);
 }
 

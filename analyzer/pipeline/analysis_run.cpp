@@ -45,6 +45,8 @@ AnalysisRunOutcome AnalyzePaths(const AnalysisRunOptions& options, const Analysi
   input_options.symbolizer = symbolizer ? &*symbolizer : nullptr;
   input_options.deep = options.deep;
   input_options.dump = options.dump;
+  const InputLimits limits;  // the defaults: a decompression bomb is one failed input
+  input_options.limits = &limits;
 
   for (const std::string& path : options.paths) {
     Input input;
@@ -55,6 +57,7 @@ AnalysisRunOutcome AnalyzePaths(const AnalysisRunOptions& options, const Analysi
     InputHooks hooks;
     hooks.begin = [&](const VmcoreFacts* facts) { sink->BeginInput(path, facts); };
     hooks.report = [&](const CrashReport& report) { sink->WriteReport(report); };
+    hooks.finding = [&](rules::Finding&& finding) { sink->WriteFinding(finding); };
     const InputResult result = AnalyzeInput(prepared, tools, input_options, hooks);
     for (const std::string& e : result.errors) {
       if (events.error) events.error(e);

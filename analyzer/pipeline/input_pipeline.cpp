@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "analyzer/ingest/limited_input.h"
 #include "analyzer/pipeline/dump_analyses.h"
 
 namespace ktriage::pipeline {
@@ -35,13 +36,32 @@ void Classify(InputSource& source, const std::string& name, const Tools& tools, 
               const InputHooks& hooks, const std::string& build_id, std::optional<rules::SystemFacts> system,
               InputResult& out) {
   std::optional<rules::RuleScanner> scanner;
-  if (tools.rules) scanner.emplace(tools.rules);
+  if (tools.rules) {
+    rules::ScannerOptions scan;
+    scan.explain_rule = options.explain_rule;
+    scan.on_finding = hooks.finding;
+    scanner.emplace(tools.rules, std::move(scan));
+  }
+  // What is known of the machine as the log goes, for the reports the scanner evaluates before the
+  // end (the end sets the final facts): a dump's own facts, else the reports' own.
+  rules::SystemFacts so_far = system.value_or(rules::SystemFacts{});
+  so_far.state.insert(so_far.state.end(), options.state.begin(), options.state.end());
+  if (scanner) scanner->SetSystem(so_far);
   std::string first_panic;
   std::vector<CrashReport> kept;
   LogAnalysisResult result = tools.reports->Analyze(
       source,
       [&](CrashReport&& report) {
         if (options.symbolizer) options.symbolizer->Annotate(report, build_id);
+        if (scanner && !system &&
+            ((so_far.release.empty() && !report.kernel_release.empty()) ||
+             (so_far.panic_message.empty() && !report.panic_message.empty()) ||
+             (so_far.hardware.empty() && !report.hardware.empty()))) {
+          if (so_far.release.empty()) so_far.release = report.kernel_release;
+          if (so_far.panic_message.empty()) so_far.panic_message = report.panic_message;
+          if (so_far.hardware.empty()) so_far.hardware = report.hardware;
+          scanner->SetSystem(so_far);
+        }
         if (scanner) scanner->OnReport(report);
         if (first_panic.empty()) first_panic = report.panic_message;
         ++out.report_count;
@@ -143,6 +163,7 @@ InputResult AnalyzeInput(PreparedInput& prepared, const Tools& tools, const Inpu
   } else {
     if (hooks.begin) hooks.begin(nullptr);
     std::unique_ptr<InputSource> file;
+    std::optional<LimitedInput> limited;
     InputSource* source = input.log;
     if (source == nullptr) {
       Result<std::unique_ptr<InputSource>> read = OpenInputFile(input.path);
@@ -152,6 +173,7 @@ InputResult AnalyzeInput(PreparedInput& prepared, const Tools& tools, const Inpu
       } else {
         file = std::move(*read);
         source = file.get();
+        if (options.limits != nullptr) source = &limited.emplace(*file, *options.limits);
       }
     }
     if (source != nullptr) Classify(*source, name, tools, options, hooks, "", std::nullopt, out);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/ingest/input_limits.h"
 #include "analyzer/ingest/input_source.h"
 #include "analyzer/pipeline/dump_session.h"
 #include "analyzer/pipeline/input_result.h"
@@ -47,6 +48,8 @@ struct InputOptions {
   std::vector<rules::StateFact> state;
   // How a dump named by `path` is opened.
   DumpSessionOptions dump;
+  // What a compressed log named by `path` may expand to (none when null).
+  const InputLimits* limits = nullptr;
 };
 
 // Seen as the input goes, in order (each may be empty).
@@ -57,6 +60,10 @@ struct InputHooks {
   std::function<void(const CrashReport&)> report;
   // Each line, after the rules saw it.
   std::function<void(const LogLine&)> line;
+  // The findings of reports the rules evaluated before the end of the input (an input of more
+  // reports than the scanner holds: rules::ScannerOptions), in report order, as they come; the
+  // rest are the result's `findings`. Without it, all are in the result.
+  std::function<void(rules::Finding&&)> finding;
 };
 
 // An input whose dump, when `path` names one, has been read (by the reader process: the slow part

@@ -40,7 +40,7 @@ struct InputResult {
   size_t report_count = 0;  // reports found, whether kept or streamed
 };
 
-// Receives a run's inputs in order: (BeginInput WriteReport* EndInput)* Finish. `vmcore` is the
+// Receives a run's inputs in order: (BeginInput (WriteReport|WriteFinding)* EndInput)* Finish. `vmcore` is the
 // dump's facts when the input is a dump (they are known before its log is read), null otherwise;
 // EndInput's `input.analysis.reports` went through WriteReport already.
 class AnalysisSink {
@@ -48,6 +48,9 @@ class AnalysisSink {
   virtual ~AnalysisSink() = default;
   virtual void BeginInput(const std::string& path, const VmcoreFacts* vmcore) = 0;
   virtual void WriteReport(const CrashReport& report) = 0;
+  // A finding of a report the rules evaluated before the end of the input (an input of more
+  // reports than they hold), as it comes; EndInput's `input.findings` are the rest, after it.
+  virtual void WriteFinding(const rules::Finding& finding) = 0;
   virtual void EndInput(const InputResult& input) = 0;
   virtual void Finish() = 0;
 };

@@ -62,7 +62,7 @@ struct ReportBuilder {
         r.time_end = l.timestamp;
       }
       r.text.push_back(std::move(l.text));
-      frames.push_back(std::move(l.frame));
+      frames.push_back(l.frame ? std::optional<Frame>(std::move(*l.frame)) : std::nullopt);
     }
     if (!raw.lines.empty()) {
       r.line_start = raw.lines.front().number;

@@ -103,8 +103,8 @@ void ReportSegmenter::Append(Open& r, const LogLine& line, bool is_start) {
   // One parse serves every question asked of the line: is it an unreliable frame, does it look
   // like report content, and (ParseReportFields) which frame it is. The first line of a report is
   // its header, never one of its frames for the segmenter.
-  rl.frame = ParseFrameLine(line.text);
-  const std::optional<Frame>& frame = is_start ? std::nullopt : rl.frame;
+  if (std::optional<Frame> parsed = ParseFrameLine(line.text)) rl.frame = std::make_unique<Frame>(std::move(*parsed));
+  const Frame* frame = is_start ? nullptr : rl.frame.get();
   if (frame && !Contains(line.text, "<EOI>")) rl.unreliable_frame = !frame->reliable;
   const size_t index = r.raw.lines.size();
   r.raw.lines.push_back(std::move(rl));

@@ -22,7 +22,9 @@ struct ReportLine {
   uint64_t number = 0;
   std::optional<double> timestamp;
   bool unreliable_frame = false;  // "? foo+0x1/0x2": kept for the frame list, not for titles
-  std::optional<Frame> frame;     // the line parsed as a stack frame, once, for ParseReportFields too
+  // The line parsed as a stack frame, once, for ParseReportFields too (a pointer: most lines are
+  // none, and an open report of thousands of lines must not pay a Frame for each).
+  std::unique_ptr<Frame> frame;
 };
 
 struct RawReport {

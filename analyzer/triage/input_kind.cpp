@@ -82,8 +82,14 @@ bool HasDumpMagic(std::string_view h) {
   return false;
 }
 
+std::string_view SkipLeadingNuls(std::string_view head) {
+  const size_t text = head.find_first_not_of('\0');
+  return text == std::string_view::npos ? std::string_view() : head.substr(text);
+}
+
 bool LooksBinary(std::string_view head) {
-  return head.substr(0, kSniffBytes).find('\0') != std::string_view::npos;
+  const std::string_view text = SkipLeadingNuls(head);
+  return text.empty() ? !head.empty() : text.substr(0, kSniffBytes).find('\0') != std::string_view::npos;
 }
 
 bool IsKernelLogName(std::string_view path) {
@@ -101,7 +107,7 @@ bool IsKernelLogName(std::string_view path) {
 }
 
 bool LooksLikeKernelLog(std::string_view head) {
-  head = head.substr(0, kSniffBytes);
+  head = SkipLeadingNuls(head).substr(0, kSniffBytes);
   static constexpr std::array<std::string_view, 7> kReportWords = {
       "Linux version ", "Call Trace:", "Kernel panic - not syncing", "BUG: ", "WARNING: CPU: ", "Oops: ",
       "watchdog: "};

@@ -23,8 +23,15 @@ ContainerKind SniffContainer(std::string_view head);
 // signatures); IsDump (analyzer/vmcore) confirms it on the file.
 bool HasDumpMagic(std::string_view head);
 
-// Binary: a NUL byte in the first kSniffBytes. Logs never have one there (NULs a crash leaves
-// in a log come later, if at all).
+// Leading NUL bytes to look past, at most: a log truncated in place while a writer kept its offset
+// (logrotate's copytruncate) starts with as many NULs as it held before, then goes on as text.
+inline constexpr size_t kMaxLeadingNuls = size_t{1} << 30;
+
+// `head` after its leading NUL bytes: where a NUL-padded log's text starts.
+std::string_view SkipLeadingNuls(std::string_view head);
+
+// Binary: a NUL byte in the first kSniffBytes after the leading NULs, or nothing but NULs. Logs
+// never have one there (NULs a crash leaves in a log come later, if at all).
 bool LooksBinary(std::string_view head);
 
 // By name: dmesg*, kern.log*, messages*, syslog*, console*.log, vmcore-dmesg.txt, journal*.txt,
@@ -32,7 +39,7 @@ bool LooksBinary(std::string_view head);
 // `var/log/` or `sos_commands/kernel/` directory. `path` may be a member name (`a.tar!var/log/x`).
 bool IsKernelLogName(std::string_view path);
 
-// By content: a line of the head is a kernel message in a known transport (dmesg, syslog or journal
+// By content (after the leading NULs): a line of the head is a kernel message in a known transport (dmesg, syslog or journal
 // "kernel:", kmsg...), or it reads like a kernel report ("Linux version", "Call Trace:", ...).
 bool LooksLikeKernelLog(std::string_view head);
 

@@ -70,6 +70,32 @@ Result<bool> ReadUpTo(ArchiveReader& reader, std::string& out, size_t want) {
 
 std::string SystemMessage(const std::string& name, int err) { return name + ": " + std::strerror(err); }
 
+// A head that starts with NUL bytes (a log truncated in place, then compressed or archived): the
+// NULs are dropped, read past as they come (kMaxLeadingNuls at most, never held), until the text
+// starts and kSniffBytes of it are in `head`, or the member ends. The line reader drops NUL runs
+// anyway; only the byte count loses them. Returns whether the member ended.
+Result<bool> ReadPastLeadingNuls(ArchiveReader& reader, std::string& head, bool ended) {
+  uint64_t dropped = 0;
+  for (;;) {
+    const size_t text = head.find_first_not_of('\0');
+    if (text == std::string::npos) {
+      dropped += head.size();
+      head.clear();
+    } else {
+      dropped += text;
+      head.erase(0, text);
+    }
+    if (ended || (!head.empty() && head.size() >= kSniffBytes)) return ended;
+    if (dropped >= kMaxLeadingNuls) {  // nothing but NULs: binary, as far as sniffing goes
+      head.assign(1, '\0');
+      return ended;
+    }
+    Result<bool> more = ReadUpTo(reader, head, head.empty() ? 64 * 1024 : kSniffBytes);
+    if (!more) return more.error();
+    ended = *more;
+  }
+}
+
 class Walker {
  public:
   Walker(const WalkOptions& options, WalkSink& sink) : options_(options), sink_(sink) {}
@@ -81,16 +107,47 @@ class Walker {
       Fail(path, SystemMessage(path, errno));
       return;
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (NotAnInput(st)) {
+      Skip(path, "ktriage's own outputs");
+    } else if (S_ISDIR(st.st_mode)) {
       WalkDirectory(path, st);
     } else if (S_ISREG(st.st_mode)) {
       WalkFile(path, /*named=*/true, "");
     } else {
-      Skip(path, "special files");
+      // A FIFO, `<(...)`, a device: named on purpose, so read as a stream, as `analyze` reads it.
+      WalkStream(path);
     }
   }
 
  private:
+  bool NotAnInput(const struct stat& st) const {
+    return std::find(options_.not_inputs.begin(), options_.not_inputs.end(), std::pair{st.st_dev, st.st_ino}) !=
+           options_.not_inputs.end();
+  }
+
+  // A special file named on the command line: one log, read once by a worker. It has no content
+  // hash (reading it to hash it would consume it), so the history never takes it as unchanged.
+  void WalkStream(const std::string& path) {
+    if (!Mine(path)) return;
+    WorkItem begin;
+    begin.kind = ItemKind::kUnitBegin;
+    begin.name = path;
+    begin.unit.path = path;
+    sink_.Submit(std::move(begin));
+    WorkItem item;
+    item.kind = ItemKind::kLogFile;
+    item.name = path;
+    item.path = path;
+    item.path_host = HostFromPath(path);
+    sink_.Submit(std::move(item));
+    WorkItem end;
+    end.kind = ItemKind::kUnitEnd;
+    end.name = path;
+    end.unit.path = path;
+    end.unit_complete = !Cancelled();
+    sink_.Submit(std::move(end));
+  }
+
   bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed); }
 
   bool Mine(std::string_view name) const { return InShard(name, options_.shard); }
@@ -181,7 +238,9 @@ class Walker {
         Skip(path, errno == ELOOP ? "symbolic link loops" : "dangling symbolic links");
         continue;
       }
-      if (S_ISDIR(target.st_mode)) {
+      if (NotAnInput(target)) {
+        Skip(path, "ktriage's own outputs");
+      } else if (S_ISDIR(target.st_mode)) {
         WalkDirectory(path, target);
       } else if (S_ISREG(target.st_mode)) {
         auto fb = fallback.find(n);
@@ -252,6 +311,21 @@ class Walker {
       return;
     }
     head.resize(static_cast<size_t>(got));
+    // What content detection sees: the text after any leading NULs (`head` stays the file's first
+    // bytes, for the container and dump signatures).
+    std::string text_head = head;
+    for (uint64_t at = head.size(); SkipLeadingNuls(text_head).empty() && !text_head.empty() && at < kMaxLeadingNuls;) {
+      std::string more(64 * 1024, '\0');
+      ssize_t n;
+      do {
+        n = ::pread(fd, more.data(), more.size(), static_cast<off_t>(at));
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) break;
+      more.resize(static_cast<size_t>(n));
+      at += static_cast<uint64_t>(n);
+      const std::string_view text = SkipLeadingNuls(more);
+      text_head = text.empty() ? std::string(1, '\0') : std::string(text.substr(0, kSniffBytes));
+    }
     const std::optional<int64_t> mtime = static_cast<int64_t>(st.st_mtim.tv_sec);
 
     WorkItem item;
@@ -259,7 +333,6 @@ class Walker {
     item.path = path;
     item.path_host = HostFromPath(path);
     item.mtime = mtime;
-    item.disk_size = static_cast<uint64_t>(st.st_size);
     if (!kdump_fallback.empty() || (HasDumpMagic(head) && IsDump(fd))) {
       if (!Mine(path)) return;
       item.kind = ItemKind::kDumpFile;
@@ -269,8 +342,8 @@ class Walker {
     }
     const ContainerKind container = SniffContainer(head);
     if (container == ContainerKind::kNone) {
-      if (!named && LooksBinary(head)) return Skip(path, "binary files");
-      if (!named && !IsKernelLogName(path) && !LooksLikeKernelLog(head)) return Skip(path, "not kernel logs");
+      if (!named && LooksBinary(text_head)) return Skip(path, "binary files");
+      if (!named && !IsKernelLogName(path) && !LooksLikeKernelLog(text_head)) return Skip(path, "not kernel logs");
       if (!Mine(path)) return;
       item.kind = ItemKind::kLogFile;
       sink_.Submit(std::move(item));
@@ -306,6 +379,7 @@ class Walker {
     }
     std::string inner_head;
     Result<bool> ended = ReadUpTo(**reader, inner_head, kSniffBytes);
+    if (ended) ended = ReadPastLeadingNuls(**reader, inner_head, *ended);
     if (!ended) {
       if (Cancelled()) return;
       item.kind = ItemKind::kLogFile;  // the worker reads what there is and reports the error
@@ -347,12 +421,23 @@ class Walker {
         }
       }
       Result<SharedBytes> head = ReadHead(reader, member);
+      bool ended = head && (head->bytes.empty() || (member.size && head->bytes.size() == *member.size));
+      if (head && !ended && SkipLeadingNuls(head->bytes).size() < kSniffBytes) {
+        // NUL padding before the text: read on (rare; the head is copied for it).
+        std::string longer(head->bytes);
+        Result<bool> more = ReadPastLeadingNuls(reader, longer, ended);
+        if (more) {
+          ended = *more;
+          head = SharedBytes::Own(std::move(longer));
+        } else {
+          head = more.error();
+        }
+      }
       if (!head) {
         if (!Cancelled()) Fail(member.display, head.error().message, kdump);
         if (reader.stopped()) return;
         continue;
       }
-      const bool ended = head->bytes.empty() || (member.size && head->bytes.size() == *member.size);
       if (!WalkMember(reader, member, kdump, std::move(*head), ended, budget)) return;
     }
   }

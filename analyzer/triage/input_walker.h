@@ -5,6 +5,8 @@
 // dump, copied into an unlinked temp file because libkdumpfile reads only files.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <memory>
 #include <string>
@@ -25,6 +27,9 @@ struct WalkOptions {
   // Only leaf inputs (files, members) of this shard are submitted; directories and archives are
   // walked by every shard (triage/shard.h).
   ShardSpec shard;
+  // Files that are not inputs wherever they are found: ktriage's own outputs (the JSON Lines,
+  // the HTML page of an earlier run inside an input directory). Compared by device and inode.
+  std::vector<std::pair<dev_t, ino_t>> not_inputs;
 };
 
 // Where the walker's items go; implemented by the run (triage_run.cpp) and by tests.

@@ -7,43 +7,12 @@
 #include <cstring>
 #include <set>
 
+#include "analyzer/ingest/limited_input.h"
 #include "analyzer/pipeline/input_pipeline.h"
 #include "analyzer/triage/jsonl_record.h"
 
 namespace ktriage::triage {
 namespace {
-
-// The decompressed bytes of a compressed file on disk, under the same limits as archives.
-class LimitedSource final : public InputSource {
- public:
-  LimitedSource(InputSource& inner, const InputLimits& limits, uint64_t disk_size, const std::atomic<bool>* cancel)
-      : inner_(inner), limits_(limits), disk_size_(disk_size), cancel_(cancel) {}
-  Result<size_t> Read(char* buffer, size_t size) override {
-    if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) return Error{inner_.name() + ": interrupted"};
-    Result<size_t> got = inner_.Read(buffer, size);
-    if (!got || inner_.compression() == "none") return got;
-    read_ += *got;
-    if (read_ > limits_.max_expanded_bytes) {
-      return Error{inner_.name() + ": expands past the limit of " + std::to_string(limits_.max_expanded_bytes) +
-                   " bytes (--max-expanded); the rest is not read"};
-    }
-    if (read_ > limits_.ratio_floor_bytes && read_ / std::max<uint64_t>(disk_size_, 1) > limits_.max_ratio) {
-      return Error{inner_.name() + ": expands more than " + std::to_string(limits_.max_ratio) + ":1 (" +
-                   std::to_string(read_) + " bytes from " + std::to_string(disk_size_) +
-                   "; --max-ratio); the rest is not read"};
-    }
-    return got;
-  }
-  const std::string& name() const override { return inner_.name(); }
-  std::string_view compression() const override { return inner_.compression(); }
-
- private:
-  InputSource& inner_;
-  const InputLimits& limits_;
-  uint64_t disk_size_;
-  const std::atomic<bool>* cancel_;
-  uint64_t read_ = 0;
-};
 
 // Stops reading when Ctrl-C was pressed: an input is dropped rather than finished.
 class CancellableSource final : public InputSource {
@@ -74,13 +43,13 @@ class OutcomeRecorder {
     };
     hooks.report = [this](const CrashReport& r) {
       const std::string& host = log_host_.empty() ? path_host_ : log_host_;
-      o_.reports.push_back(ReportDigest{r.signature, r.title, ReportKindName(r.kind), host, r.line_start, r.line_end, nullptr});
-      if (keep_reports_) {
-        auto kept = std::make_shared<CrashReport>(r);
-        if (kept->text.size() > kExampleLines) kept->text.resize(kExampleLines);
-        o_.reports.back().report = std::move(kept);
-      }
+      o_.digests.AddReport(ReportDigest{r.signature, r.title, ReportKindName(r.kind), host, r.line_start, r.line_end, nullptr},
+                           keep_reports_ ? &r : nullptr);
       if (jsonl_) o_.jsonl.Append(ReportLine(LeadingMembers("report", o_.name, host, o_.time), r));
+    };
+    // A finding of a report evaluated before the end of a long input: recorded as it comes.
+    hooks.finding = [this](rules::Finding&& f) {
+      Record(f, LeadingMembers("finding", o_.name, log_host_.empty() ? path_host_ : log_host_, o_.time));
     };
     return hooks;
   }
@@ -93,16 +62,19 @@ class OutcomeRecorder {
     o_.bytes = c.analysis.stats.bytes;
     o_.lines = c.analysis.stats.lines;
     const std::string leading = LeadingMembers("finding", o_.name, o_.host, o_.time);
-    for (const rules::Finding& f : c.findings) {
-      FindingDigest d{f.rule_id, f.title, f.severity, f.evidence.empty() ? 0 : f.evidence.front().line, f.report, {}};
-      for (const rules::EvidenceLine& e : f.evidence) d.evidence.push_back(e.line);
-      o_.findings.push_back(std::move(d));
-      if (jsonl_) o_.jsonl.Append(FindingLine(leading, f));
-    }
+    for (const rules::Finding& f : c.findings) Record(f, leading);
     if (!o_.jsonl.error().empty()) o_.warnings.push_back(o_.name + ": " + o_.jsonl.error());
+    if (!o_.digests.error().empty()) o_.warnings.push_back(o_.name + ": " + o_.digests.error());
   }
 
  private:
+  void Record(const rules::Finding& f, const std::string& leading) {
+    FindingDigest d{f.rule_id, f.title, f.severity, f.evidence.empty() ? 0 : f.evidence.front().line, f.report, {}};
+    for (const rules::EvidenceLine& e : f.evidence) d.evidence.push_back(e.line);
+    o_.digests.AddFinding(std::move(d));
+    if (jsonl_) o_.jsonl.Append(FindingLine(leading, f));
+  }
+
   ItemOutcome& o_;
   const std::string& path_host_;
   bool jsonl_;
@@ -119,6 +91,7 @@ std::unique_ptr<ItemOutcome> ItemAnalyzer::NewOutcome(const WorkItem& meta, cons
   o->time = meta.mtime;
   o->kdump = meta.kdump;
   if (options_.jsonl) o->jsonl = SpillBuffer(options_.temp_dir, options_.jsonl_memory_bytes);
+  o->digests = DigestLog(options_.temp_dir, options_.digest_memory_bytes, options_.keep_reports, kExampleLines);
   return o;
 }
 
@@ -150,7 +123,7 @@ std::unique_ptr<ItemOutcome> ItemAnalyzer::AnalyzeLogFile(const WorkItem& meta, 
     o->errors.push_back(source.error().message);
     return o;
   }
-  LimitedSource limited(**source, *options_.limits, meta.disk_size, options_.cancel);
+  LimitedInput limited(**source, *options_.limits, options_.cancel);
   WorkItem renamed;
   renamed.name = name;
   renamed.path_host = meta.path_host;

@@ -22,6 +22,7 @@ struct ItemAnalyzerOptions {
   bool jsonl = false;                        // render JSON Lines
   bool keep_reports = false;                 // keep each report (cut to kExampleLines) for examples
   size_t jsonl_memory_bytes = 256 * 1024;    // per input, before they go to a temp file
+  size_t digest_memory_bytes = 256 * 1024;   // the same for the digests of its reports and findings
   const std::atomic<bool>* cancel = nullptr;
   pipeline::DumpSessionOptions dump;         // how dumps are read (the reader program, temp dir)
 };

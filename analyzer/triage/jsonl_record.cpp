@@ -75,8 +75,8 @@ std::string InputLine(const ItemOutcome& o) {
   j["kernel_release"] = SanitizeUtf8(o.kernel_release);
   j["bytes"] = o.bytes;
   j["lines"] = o.lines;
-  j["reports"] = o.reports.size();
-  j["findings"] = o.findings.size();
+  j["reports"] = o.digests.reports();
+  j["findings"] = o.digests.findings();
   j["errors"] = Strings(o.errors);
   ordered_json warnings = Strings(o.warnings);
   for (const std::string& n : o.notes) warnings.push_back(SanitizeUtf8(n));

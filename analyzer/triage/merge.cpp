@@ -1,5 +1,5 @@
 // MergeShards: JSON Lines back into ItemOutcomes (input, then its reports, then its findings),
-// then AddOutcomeCounts and SightingsOf as in a run.
+// then AddOutcomeCounts and ForEachSighting as in a run.
 #include "analyzer/triage/merge.h"
 
 #include <ctime>
@@ -79,7 +79,7 @@ class Merger {
       } else if (type == "report" && current_) {
         ReportDigest r{Str(j, "signature"), Str(j, "title"), Str(j, "kind"), Str(j, "host"), Num(j, "line_start"),
                        Num(j, "line_end"), nullptr};
-        current_->reports.push_back(std::move(r));
+        current_->digests.AddReport(std::move(r));
       } else if (type == "finding" && current_) {
         FindingDigest f;
         f.rule = Str(j, "rule");
@@ -92,7 +92,7 @@ class Merger {
           }
         }
         f.line = f.evidence.empty() ? 0 : f.evidence.front();
-        current_->findings.push_back(std::move(f));
+        current_->digests.AddFinding(std::move(f));
       } else {
         problems_.push_back(path + ":" + std::to_string(number) + ": not a line of `ktriage triage --output`");
       }
@@ -143,14 +143,16 @@ class Merger {
     ItemOutcome& o = *current_;
     AddOutcomeCounts(o, builder_.counts());
     if (o.status == OutcomeStatus::kAnalysed || o.status == OutcomeStatus::kFailed) {
-      OutcomeSightings seen = SightingsOf(o);
-      for (size_t i = 0; i < seen.reports.size(); ++i) {
-        builder_.CountCrash(seen.reports[i]);
-        if (!seen.unknown[i]) continue;
-        seen.reports[i].is_new = IsNew(seen.reports[i].key);
-        builder_.Add(seen.reports[i]);
-      }
-      for (const Sighting& f : seen.findings) builder_.Add(f);
+      const Status read = ForEachSighting(
+          o,
+          [&](Sighting& s, bool unknown) {
+            builder_.CountCrash(s);
+            if (!unknown) return;
+            s.is_new = IsNew(s.key);
+            builder_.Add(s);
+          },
+          [&](Sighting& f) { builder_.Add(f); });
+      if (!read) problems_.push_back(o.name + ": " + read.error().message);
     }
     current_.reset();
   }

@@ -37,7 +37,7 @@ struct TriageOptions {
   bool rescan = false;                  // read inputs the history says are unchanged
   std::string temp_dir = "/tmp";        // dumps copied out of archives, JSON Lines waiting their turn
   std::string dump_reader = kBuiltDumpReader;  // the reader process every dump is read in
-  std::ostream* jsonl = nullptr;        // --output
+  std::ostream* jsonl = nullptr;        // --output; its owner checks that every write went through
   bool keep_examples = false;           // each summary row keeps its example's report (--html)
   // Set asynchronously (Ctrl-C): no new input is started, inputs being read are dropped, the
   // summary and the history cover what was done.
@@ -46,6 +46,10 @@ struct TriageOptions {
   std::function<void(const std::string&)> on_error;
   // Non-fatal notes ("dump.X: ...; read dmesg.X instead").
   std::function<void(const std::string&)> on_warning;
+  // Each input found and not analysed, with the reason ("binary files"), in walk order.
+  std::function<void(const std::string& name, const std::string& reason)> on_skip;
+  // Paths that are no inputs wherever the walk finds them: the run's own outputs.
+  std::vector<std::string> not_inputs;
   // About five times a second, from the reducing thread.
   std::function<void(const TriageProgress&)> on_progress;
   int64_t now = 0;                      // seconds since the epoch, for the history's run record

@@ -7,6 +7,8 @@
 // waiting input keeps at most jsonl_memory_bytes of JSON Lines in RAM (the rest in a temp file).
 #include "analyzer/triage/triage.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -26,15 +28,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+ItemAnalyzerOptions ItemAnalyzerOptionsOf(const TriageOptions& options) {
+  ItemAnalyzerOptions o;
+  o.limits = &options.limits;
+  o.temp_dir = options.temp_dir;
+  o.jsonl = options.jsonl != nullptr;
+  o.keep_reports = options.keep_examples;
+  o.cancel = options.interrupted;
+  o.dump = pipeline::DumpSessionOptions{options.dump_reader, options.temp_dir, "", true};
+  return o;
+}
+
 class Run final : public WalkSink {
  public:
   Run(const TriageOptions& options, pipeline::Tools tools, history::HistoryDb* db,
       std::unique_ptr<history::HistoryDb::Reader> reader)
       : options_(options),
-        items_(ItemAnalyzerOptions{&options.limits, options.temp_dir, options.jsonl != nullptr, options.keep_examples,
-                                   256 * 1024, options.interrupted,
-                                   pipeline::DumpSessionOptions{options.dump_reader, options.temp_dir, "", true}},
-               std::move(tools)),
+        items_(ItemAnalyzerOptionsOf(options), std::move(tools)),
         db_(db),
         reader_(std::move(reader)),
         window_(std::max<size_t>(64, 8 * static_cast<size_t>(std::max(1u, options.jobs)))) {}
@@ -58,10 +68,7 @@ class Run final : public WalkSink {
     if (db_ != nullptr && db_ok_) {
       if (auto s = db_->Finish(result_.interrupted, options_.now); !s) Problem(s.error().message);
     }
-    if (options_.jsonl != nullptr) {
-      options_.jsonl->flush();
-      if (!*options_.jsonl) Problem("error writing the JSON Lines output");
-    }
+    if (options_.jsonl != nullptr) options_.jsonl->flush();
     if (options_.on_progress) options_.on_progress(Progress(true));
     result_.summary = builder_.Finish();  // the counts, the rows and the crashes per day
     TriageSummary& s = result_.summary;
@@ -137,6 +144,10 @@ class Run final : public WalkSink {
     walk.cancel = options_.interrupted;
     walk.hash_inputs = db_ != nullptr;
     walk.shard = options_.shard;
+    for (const std::string& path : options_.not_inputs) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0) walk.not_inputs.push_back({st.st_dev, st.st_ino});
+    }
     try {
       WalkInputs(options_.paths, walk, *this);
     } catch (const std::exception& e) {
@@ -268,8 +279,12 @@ class Run final : public WalkSink {
         return;
       case ItemKind::kUnitEnd:
         FlushHeld();
-        if (Storing() && item.unit_complete && !unit_interrupted_ && !Cancelled()) {
-          DbStatus(db_->EndUnit(item.unit, unit_counts_));
+        if (Storing()) {
+          // A unit cut short (Ctrl-C, a limit) is kept as far as it was read, as the summary
+          // counts it, but without its content hash: the next run reads it again.
+          history::UnitInfo unit = item.unit;
+          if (!item.unit_complete || unit_interrupted_ || Cancelled()) unit.hash.clear();
+          DbStatus(db_->EndUnit(unit, unit_counts_));
         }
         in_unit_ = false;
         if (db_ != nullptr && db_ok_) DbStatus(db_->MaybeCommit(false));
@@ -332,6 +347,7 @@ class Run final : public WalkSink {
     switch (o->status) {
       case OutcomeStatus::kSkipped:
         ++unit_counts_.skipped[o->reason];
+        if (options_.on_skip) options_.on_skip(o->name, o->reason);
         break;
       case OutcomeStatus::kSuperseded:
         ++unit_counts_.superseded;
@@ -366,18 +382,19 @@ class Run final : public WalkSink {
         if (Storing()) DbStatus(db_->AddError(unit_path_, unit_counts_, e));
       }
     }
-    OutcomeSightings seen = SightingsOf(o);
-    for (size_t i = 0; i < seen.reports.size(); ++i) {
-      Sighting& s = seen.reports[i];
-      if (Storing()) DbStatus(db_->AddReport(unit_path_, s, seen.unknown[i], &s.is_new));
-      builder_.CountCrash(s);
-      if (seen.unknown[i]) builder_.Add(s);
-    }
-    for (const Sighting& s : seen.findings) {
-      builder_.Add(s);
-      if (Storing()) DbStatus(db_->AddFinding(unit_path_, s));
-    }
-    findings_ += o.findings.size();
+    const Status read = ForEachSighting(
+        o,
+        [&](Sighting& s, bool unknown) {
+          if (Storing()) DbStatus(db_->AddReport(unit_path_, s, unknown, &s.is_new));
+          builder_.CountCrash(s);
+          if (unknown) builder_.Add(s);
+        },
+        [&](Sighting& s) {
+          builder_.Add(s);
+          if (Storing()) DbStatus(db_->AddFinding(unit_path_, s));
+        });
+    if (!read) Problem(o.name + ": " + read.error().message);
+    findings_ += o.digests.findings();
   }
 
   void Remembered(const std::string& path) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analyzer/history/sighting.h"
+#include "analyzer/triage/digest_log.h"
 #include "base/scoped_fd.h"
 #include "analyzer/triage/input_kind.h"
 #include "base/shared_bytes.h"
@@ -20,25 +21,6 @@
 namespace ktriage::triage {
 
 using history::UnitInfo;
-
-struct ReportDigest {
-  std::string signature;
-  std::string title;
-  std::string kind;
-  std::string host;
-  uint64_t line = 0;
-  uint64_t line_end = 0;
-  std::shared_ptr<CrashReport> report;  // only when examples are kept (ItemAnalyzerOptions::keep_reports)
-};
-
-struct FindingDigest {
-  std::string rule;
-  std::string title;
-  std::string severity;
-  uint64_t line = 0;                 // first evidence line (0: none)
-  std::optional<size_t> report;      // index into the input's reports
-  std::vector<uint64_t> evidence;    // every evidence line
-};
 
 enum class OutcomeStatus {
   kAnalysed,
@@ -60,8 +42,7 @@ struct ItemOutcome {
   std::string kernel_release;
   uint64_t bytes = 0;
   uint64_t lines = 0;
-  std::vector<ReportDigest> reports;
-  std::vector<FindingDigest> findings;
+  DigestLog digests;                 // its reports and findings, in the order they came
   std::vector<std::string> errors;   // "NAME: reason", one line each
   std::vector<std::string> warnings;  // printed on stderr (and in the JSON Lines)
   std::vector<std::string> notes;     // only in the JSON Lines' warnings (a dump's partial reads...)
@@ -93,7 +74,6 @@ struct WorkItem {
   ScopedFd temp;                     // kDumpTemp
   std::string path_host;             // HostFromPath(name)
   std::optional<int64_t> mtime;      // seconds
-  uint64_t disk_size = 0;            // kLogFile: for the expansion ratio of a compressed file
   KdumpPart kdump;
   UnitInfo unit;                     // kUnitBegin, kUnitEnd, kCachedUnit
   bool unit_complete = true;         // kUnitEnd: walked to its end (not interrupted, not cut by a limit... see walker)
