@@ -23,6 +23,11 @@ namespace {
 // millions of times.
 constexpr size_t kMaxEventsPerPattern = 1024;
 constexpr size_t kMaxRecentEvents = 1024;
+// And across every pattern of a rule set, the kept lines take at most this much memory each kind:
+// hundreds of patterns that each match a line now and then would otherwise fill their caps only
+// after gigabytes of log, and memory would grow until then.
+constexpr size_t kMaxFirstEventBytes = 4 << 20;
+constexpr size_t kMaxRecentEventBytes = 8 << 20;
 // A window given in seconds falls back to lines when the log has no timestamps.
 constexpr uint64_t kDefaultWindowLines = 200;
 // Candidate lines a sequence condition may examine in all, whatever the log.
@@ -127,6 +132,9 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Create(std::vector<Rule> r
       }
       if (const auto* line = std::get_if<LineCondition>(&c->leaf); line && rule.report_scoped) {
         engine->patterns_[static_cast<size_t>(engine->PatternIndex(line->pattern.regex))]->recent = true;
+        const Window w = line->window.value_or(Window{});
+        engine->max_window_lines_ = std::max(engine->max_window_lines_, w.lines.value_or(kDefaultWindowLines));
+        engine->max_window_seconds_ = std::max(engine->max_window_seconds_, w.seconds.value_or(0.0));
       }
     }
   }
@@ -145,9 +153,16 @@ struct Event {
   std::map<std::string, std::string> captures;
 };
 
+size_t Footprint(const Event& e) {
+  size_t n = sizeof(Event) + e.text.capacity();
+  for (const auto& [k, v] : e.captures) n += 64 + k.capacity() + v.capacity();
+  return n;
+}
+
 struct PatternEvents {
   std::vector<Event> events;   // the first kMaxEventsPerPattern
   std::deque<Event> recent;    // the latest kMaxRecentEvents after those
+  size_t recent_bytes = 0;
   uint64_t count = 0;
   // Every match counted by its captures, beyond the events kept (bounded by kMaxCaptureKeys).
   std::map<std::map<std::string, std::string>, uint64_t> by_captures;
@@ -216,6 +231,34 @@ bool StepInWindow(const Event& first, const Event& e, const Window& w) {
 
 struct RuleScanner::State {
   std::vector<PatternEvents> patterns;
+  size_t first_bytes = 0, recent_bytes = 0;  // all patterns' kept lines
+  size_t next_trim = 0;                      // the pattern whose oldest recent line goes next
+
+  uint64_t last_line = 0;
+  std::optional<double> last_timestamp;
+
+  // Lets the recent lines go that no report still to be evaluated can look at: older than the
+  // oldest held report (or, with none held, the current line) by more than the widest window.
+  void TrimRecent(uint64_t window_lines, double window_seconds) {
+    const uint64_t line = reports.empty() ? last_line : reports.front().line_start;
+    const std::optional<double> time = reports.empty() ? last_timestamp : reports.front().time_start;
+    for (PatternEvents& pe : patterns) {
+      while (!pe.recent.empty()) {
+        const Event& e = pe.recent.front();
+        const bool lines_out = e.line + window_lines < line;
+        const bool time_out = !e.timestamp || !time || *e.timestamp + window_seconds < *time;
+        if (!lines_out || !time_out) break;
+        DropOldestRecent(pe);
+      }
+    }
+  }
+
+  void DropOldestRecent(PatternEvents& pe) {
+    const size_t bytes = Footprint(pe.recent.front());
+    pe.recent_bytes -= bytes;
+    recent_bytes -= bytes;
+    pe.recent.pop_front();
+  }
   std::deque<ReportFacts> reports;  // not evaluated yet
   size_t next_report = 0;           // the index of the next report
   std::vector<Finding> early;       // findings of reports evaluated early (without on_finding)
@@ -235,6 +278,8 @@ RuleScanner::~RuleScanner() = default;
 
 void RuleScanner::OnLine(const LogLine& line) {
   if (engine_->patterns_.empty() || !line.kernel) return;
+  state_->last_line = line.number;
+  if (line.timestamp) state_->last_timestamp = line.timestamp;
   const re2::StringPiece text(line.text.data(), line.text.size());
   std::vector<int>& hits = state_->hits;
   const LiteralPrefilter& prefilter = *engine_->set_->prefilter;
@@ -250,7 +295,8 @@ void RuleScanner::OnLine(const LogLine& line) {
   for (int index : hits) {
     PatternEvents& pe = state_->patterns[static_cast<size_t>(index)];
     const RuleEngine::CompiledPattern& p = *engine_->patterns_[static_cast<size_t>(index)];
-    const bool keep = pe.events.size() < kMaxEventsPerPattern || p.recent;
+    const bool first = pe.events.size() < kMaxEventsPerPattern && state_->first_bytes < kMaxFirstEventBytes;
+    const bool keep = first || p.recent;
     // A pattern whose lines are all kept already and that no count needs: nothing to learn.
     if (!keep && !p.counted && !p.counted_by) continue;
     Event e;
@@ -278,11 +324,20 @@ void RuleScanner::OnLine(const LogLine& line) {
     e.line = line.number;
     e.timestamp = line.timestamp;
     e.text = std::string(line.text);
-    if (pe.events.size() < kMaxEventsPerPattern) {
+    const size_t bytes = Footprint(e);
+    if (first) {
+      state_->first_bytes += bytes;
       pe.events.push_back(std::move(e));
-    } else {
-      if (pe.recent.size() == kMaxRecentEvents) pe.recent.pop_front();
-      pe.recent.push_back(std::move(e));
+      continue;
+    }
+    if (pe.recent.size() == kMaxRecentEvents) state_->DropOldestRecent(pe);
+    state_->recent_bytes += bytes;
+    pe.recent_bytes += bytes;
+    pe.recent.push_back(std::move(e));
+    // Over the shared budget: the oldest recent lines go, pattern by pattern in turn.
+    for (size_t tries = 0; state_->recent_bytes > kMaxRecentEventBytes && tries < 2 * state_->patterns.size(); ++tries) {
+      PatternEvents& other = state_->patterns[state_->next_trim++ % state_->patterns.size()];
+      if (!other.recent.empty()) state_->DropOldestRecent(other);
     }
   }
 }
@@ -318,6 +373,7 @@ void RuleScanner::OnReport(const CrashReport& report) {
   }
   state_->reports.push_back(std::move(r));
   while (state_->reports.size() > options_.max_pending_reports) EvaluateOldest();
+  if (state_->next_report % 64 == 0) state_->TrimRecent(engine_->max_window_lines_, engine_->max_window_seconds_);
 }
 
 void RuleScanner::SetSystem(SystemFacts facts) { state_->system = std::move(facts); }

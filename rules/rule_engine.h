@@ -40,6 +40,10 @@ class RuleEngine {
 
   std::vector<Rule> rules_;
   std::vector<std::unique_ptr<CompiledPattern>> patterns_;
+  // The widest window of a report-scoped rule's line conditions: a line further from every report
+  // still to be evaluated than this is never looked at again (the scanner lets it go).
+  uint64_t max_window_lines_ = 0;
+  double max_window_seconds_ = 0;
   std::map<std::string, int> pattern_index_;
   struct Set;
   std::unique_ptr<Set> set_;
