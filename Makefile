@@ -64,6 +64,7 @@ bench: build dumps debuginfo
 	bench/rules.sh --ktriage $(KTRIAGE)
 	bench/triage.sh --ktriage $(KTRIAGE)
 	bench/deep.sh --ktriage $(KTRIAGE)
+	bench/flat_memory.sh --ktriage $(KTRIAGE)
 
 # libFuzzer targets (fuzz/README.md), built with clang in $(FUZZ_DIR): each runs FUZZ_SECONDS on its
 # seeds and regression inputs; crashes land in $(FUZZ_DIR)/crashes/<target>/. `fuzz-smoke`: 20 s each.

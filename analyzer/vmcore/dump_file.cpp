@@ -184,6 +184,10 @@ bool IsDump(int fd) {
 }
 
 std::optional<DumpFileHandle> OpenIfDump(const std::string& path) {
+  // Not even opened unless regular: opening a FIFO to look at it would block until a writer
+  // comes, and closing it would cost that writer its stream (SIGPIPE).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid() || !IsDump(fd.get())) return std::nullopt;
   return DumpFileHandle{path, std::move(fd)};
