@@ -484,7 +484,8 @@ TEST(RuleEngine, CountByCapture) {
   EXPECT_EQ(f[0].evidence[1].line, 5u);
 }
 
-// The engine stores at most 4096 events per pattern, "counts stay exact": they do without `by`,
+// The engine stores at most 1024 first events per pattern (and a window of recent ones), "counts
+// stay exact": they do without `by`,
 // but `by` groups only the stored events. Engine limitation, see the report.
 TEST(RuleEngine, CountByStaysExactPastTheStoredEvents) {
   std::vector<std::string> devs(4200, "veth0");

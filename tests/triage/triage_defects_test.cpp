@@ -207,14 +207,77 @@ TEST(Issue15, FindingsAreNotCapped) {
   // Each report found its own trigger line, the last ones too (the lines kept slide).
   EXPECT_EQ(numbers.size(), static_cast<size_t>(kReports));
 
-  // triage with the same rules: every report known, none an unknown crash.
+  // analyze: the findings of the reports evaluated early waited (past 1 MiB, in a temp file) for
+  // the end of the reports, and all are in the document.
   TempDir tmp;
   Write(tmp.path() / "flood.log", log);
   Write(tmp.path() / "rules/flood.yaml", rules_yaml);
-  auto r = RunKtriage({"triage", "--no-db", "--rules", (tmp.path() / "rules").string(), (tmp.path() / "flood.log").string()});
+  auto a = RunKtriage({"analyze", "--format", "json", "--rules", (tmp.path() / "rules").string(),
+                       (tmp.path() / "flood.log").string()});
+  EXPECT_EQ(a.code, 0) << a.err;
+  const nlohmann::json doc = nlohmann::json::parse(a.out);
+  EXPECT_EQ(doc["inputs"][0]["reports"].size(), static_cast<size_t>(kReports));
+  EXPECT_EQ(doc["inputs"][0]["findings"].size(), static_cast<size_t>(kReports));
+  auto t = RunKtriage({"analyze", "--color", "never", "--rules", (tmp.path() / "rules").string(),
+                       (tmp.path() / "flood.log").string()});
+  size_t known = 0;
+  for (size_t at = t.out.find("known problem [low] test.flood.warning"); at != std::string::npos;
+       at = t.out.find("known problem [low] test.flood.warning", at + 1)) {
+    ++known;
+  }
+  EXPECT_EQ(known, static_cast<size_t>(kReports));
+
+  // triage with the same rules: every report known, none an unknown crash; the JSON Lines (past
+  // 256 KiB, in a temp file while they waited) hold every report and finding.
+  const std::string jsonl = (tmp.path() / "out.jsonl").string();
+  auto r = RunKtriage({"triage", "--no-db", "-o", jsonl, "--rules", (tmp.path() / "rules").string(),
+                       (tmp.path() / "flood.log").string()});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("7392 x test.flood.warning"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Unknown crashes (no rule): 0 signatures, 0 reports"), std::string::npos) << r.out;
+  const std::string lines = Slurp(jsonl);
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = lines.find(what); at != std::string::npos; at = lines.find(what, at + 1)) ++n;
+    return n;
+  };
+  const size_t reports = count("{\"type\":\"report\"");
+  const size_t findings = count("{\"type\":\"finding\"");
+  EXPECT_EQ(reports, static_cast<size_t>(kReports));
+  EXPECT_EQ(findings, static_cast<size_t>(kReports));
+}
+
+// The limits that stop an input name it and their option; what came before still counts.
+TEST(Issue15, LimitsThatStopAnInputNameTheOption) {
+  TempDir tmp;
+  const std::string log = Slurp(kSample);
+  std::string big;
+  for (int i = 0; i < 40; ++i) big += log;  // 1.5 MB
+  Write(tmp.path() / "big/kern.log", big);
+  Shell(tmp.path() / "big", "gzip kern.log");
+  auto r = RunKtriage({"triage", "--no-db", "--max-expanded", "1M", (tmp.path() / "big").string()});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("kern.log.gz: expands past the limit of 1048576 bytes (--max-expanded)"), std::string::npos) << r.err;
+  // Archives inside archives, five deep: the fifth is not read.
+  std::string nested = MakeTar({{"var/log/kern.log", log}});
+  for (int level = 4; level >= 1; --level) nested = MakeTar({{"a" + std::to_string(level + 1) + ".tar", nested}});
+  Write(tmp.path() / "deep/a1.tar", nested);
+  r = RunKtriage({"triage", "--no-db", (tmp.path() / "deep").string()});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("(--max-depth)"), std::string::npos) << r.err;
+  // A report of more lines than a report may hold is cut, and says so.
+  std::string flood = "[    1.000000] BUG: unable to handle page fault for address: 0000000000001234\n"
+                      "[    1.000000] Call Trace:\n";
+  for (int i = 0; i < 2500; ++i) flood += "[    1.000000]  flood_" + std::to_string(i) + "+0x10/0x40\n";
+  auto source = MemoryInput(flood, "long.log");
+  pipeline::Input input;
+  input.log = source.get();
+  pipeline::InputOptions options;
+  options.keep_reports = true;
+  InputResult result = pipeline::AnalyzeInput(input, pipeline::Tools{ShippedTools().reports, nullptr}, options);
+  ASSERT_EQ(result.analysis.reports.size(), 1u);
+  EXPECT_TRUE(result.analysis.reports[0].corrupted) << "a cut report is marked corrupted";
+  EXPECT_EQ(result.analysis.reports[0].text.size(), 2000u);
 }
 
 // 5. A special file named on the command line (a FIFO, `<(...)`) is read as a stream.
