@@ -60,7 +60,7 @@ TEST(RunHelperTest, ACrashIsTold) {
 }
 
 TEST(RunHelperTest, AHangIsKilledAtTheDeadline) {
-  HelperCommand c = Shell("sleep 30");
+  HelperCommand c = Shell("exec sleep 30");  // exec: no grandchild outlives the kill holding our stderr
   c.timeout = 300ms;
   const auto start = std::chrono::steady_clock::now();
   Result<HelperOutcome> got = RunHelper(c);
@@ -70,7 +70,7 @@ TEST(RunHelperTest, AHangIsKilledAtTheDeadline) {
 }
 
 TEST(RunHelperTest, AHelperThatClosesItsOutputAndLingersIsKilledToo) {
-  HelperCommand c = Shell("exec >&-; sleep 30");
+  HelperCommand c = Shell("exec >&-; exec sleep 30");
   c.timeout = 300ms;
   Result<HelperOutcome> got = RunHelper(c);
   ASSERT_TRUE(got.ok()) << got.error().message;
