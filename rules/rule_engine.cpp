@@ -639,9 +639,11 @@ class Evaluator {
     std::map<std::vector<std::string>, uint64_t> counts;
     for (const auto& [captures, n] : pe->by_captures) counts[key_of(captures)] += n;
     uint64_t most = 0;
-    for (const auto& [key, n] : counts) {
+    for (const auto& [group_key, n] : counts) {
       most = std::max(most, n);
       if (n < cc.at_least) continue;
+      // A named reference: clang 14 cannot capture a structured binding.
+      const std::vector<std::string>& key = group_key;
       // The first and last kept lines of that group show it.
       const Event* first = nullptr;
       const Event* last = nullptr;

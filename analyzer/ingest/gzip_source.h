@@ -30,7 +30,7 @@ class GzipSource final : public InputSource {
   // Whether the stream is gzip; known after the first Read.
   bool gzip() const { return mode_ == Mode::kGzip; }
   // Bytes taken from the inner source so far (compressed bytes, for expansion ratios).
-  uint64_t consumed() const { return consumed_; }
+  uint64_t consumed() const override { return consumed_; }
 
  private:
   enum class Mode { kUnknown, kGzip, kPassThrough };
