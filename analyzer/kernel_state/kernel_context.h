@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "analyzer/kernel_state/kernel_object.h"
@@ -17,6 +18,7 @@ struct KernelContext {
   KernelTypes& types;
   const VmlinuxSymbols& symbols;
   int64_t kernel_offset = 0;  // KERNELOFFSET: added to every vmlinux address
+  std::string release;        // OSRELEASE ("6.12.115+deb12-cloud-amd64"): a last resort for layout facts
 
   // A kernel symbol's address in the dump. Per-CPU variables are linked at small offsets from
   // their section (add __per_cpu_offset[cpu]); KASLR moves only the image, in the top 2 GiB.

@@ -1,5 +1,6 @@
-// ReadModules: struct module by name; the layout fields of 6.1 (core_layout), which 6.4 replaced
-// with mem[MOD_TEXT]: that kernel's modules are listed by name, without their extents.
+// ReadModules: struct module by name, in either layout of its memory: the layouts of 6.4 and later
+// (mem[MOD_TEXT...]) and of 2.6.x..6.3 (core_layout/init_layout, earlier module_core), told apart
+// by which members the kernel's struct module has.
 #include "analyzer/kernel_state/kernel_modules.h"
 
 #include "analyzer/kernel_state/kernel_list.h"
@@ -7,11 +8,70 @@
 #include <algorithm>
 
 namespace ktriage::kernel {
+namespace {
+
+// enum mod_mem_type (include/linux/module.h, unchanged since it came in 6.4): MOD_TEXT, MOD_DATA,
+// MOD_RODATA, MOD_RO_AFTER_INIT, MOD_INIT_TEXT, MOD_INIT_DATA, MOD_INIT_RODATA. The index is the
+// type, so only its meaning is needed here; the count comes from the array's own size.
+constexpr unsigned kModText = 0, kModInitText = 4, kModFirstInit = 4;
+
+// mem[]: one region per non-empty entry.
+void ReadMemRegions(const KernelContext& k, uint64_t module, LoadedModule& mod, std::vector<std::string>& problems) {
+  Result<MemberLayout> mem = k.types.Member("module", "mem");
+  Result<uint64_t> entry_size = k.types.SizeOf("module_memory");
+  if (!mem || !entry_size || *entry_size == 0) {
+    problems.push_back("module " + mod.name + ": " + (!mem ? mem.error().message : "no struct module_memory"));
+    return;
+  }
+  const uint64_t count = std::min<uint64_t>(mem->size / *entry_size, 16);
+  for (uint64_t i = 0; i < count; ++i) {
+    Result<KernelObject> m = k.Object("module_memory", module + mem->offset + i * *entry_size);
+    if (!m) {
+      problems.push_back("module " + mod.name + ": " + m.error().message);
+      return;
+    }
+    ModuleRegion r;
+    if (auto v = m->Unsigned("base")) r.base = *v;
+    if (auto v = m->Unsigned("size")) r.size = *v;
+    if (r.base == 0 || r.size == 0) continue;
+    r.text = i == kModText || i == kModInitText;
+    r.init = i >= kModFirstInit;
+    mod.regions.push_back(r);
+  }
+}
+
+// core_layout / init_layout: text first, then the rest of the layout.
+void ReadLayoutRegions(const KernelObject& m, const char* layout, bool init, LoadedModule& mod) {
+  const std::string prefix = std::string(layout) + ".";
+  auto field = [&](const char* name) -> uint64_t {
+    auto v = m.Unsigned(prefix + name);
+    return v ? *v : 0;
+  };
+  const uint64_t base = field("base"), size = field("size"), text = std::min(field("text_size"), size);
+  if (base == 0 || size == 0) return;
+  if (text > 0) mod.regions.push_back({base, text, true, init});
+  if (size > text) mod.regions.push_back({base + text, size - text, false, init});
+}
+
+}  // namespace
+
+bool LoadedModule::Contains(uint64_t a) const {
+  for (const ModuleRegion& r : regions) {
+    if (a >= r.base && a - r.base < r.size) return true;
+  }
+  return false;
+}
+
+uint64_t LoadedModule::TextBase() const {
+  for (const ModuleRegion& r : regions) {
+    if (r.text && !r.init) return r.base;
+  }
+  return regions.empty() ? 0 : regions.front().base;
+}
 
 const LoadedModule* ModuleList::Containing(uint64_t address) const {
   for (const LoadedModule& m : modules) {
-    if (address >= m.text_base && address - m.text_base < m.core_size) return &m;
-    if (m.init_base != 0 && address >= m.init_base && address - m.init_base < m.init_size) return &m;
+    if (m.Contains(address)) return &m;
   }
   return nullptr;
 }
@@ -24,6 +84,11 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
     out.problems.push_back(!head ? head.error().message : list_off.error().message);
     return out;
   }
+  const bool mem_layout = k.types.Has("module", "mem");
+  if (!mem_layout && !k.types.Has("module", "core_layout")) {
+    out.problems.push_back("modules: struct module has neither mem[] (6.4 and later) nor core_layout: module code is not attributed");
+  }
+  out.layout = mem_layout ? "mem[]" : "core_layout";
   auto visit = [&](uint64_t address) {
     Result<KernelObject> m = k.Object("module", address);
     if (!m) {
@@ -33,15 +98,16 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
     LoadedModule mod;
     mod.address = address;
     if (auto name = m->CharArray("name")) mod.name = *name;
+    if (mem_layout) {
+      ReadMemRegions(k, address, mod, out.problems);
+    } else {
+      ReadLayoutRegions(*m, "core_layout", false, mod);
+      ReadLayoutRegions(*m, "init_layout", true, mod);
+    }
     auto field = [&](const char* path) -> uint64_t {
       auto v = m->Unsigned(path);
       return v ? *v : 0;
     };
-    mod.text_base = field("core_layout.base");
-    mod.text_size = field("core_layout.text_size");
-    mod.core_size = field("core_layout.size");
-    mod.init_base = field("init_layout.base");
-    mod.init_size = field("init_layout.size");
     mod.orc_ip = field("arch.orc_unwind_ip");
     mod.orc = field("arch.orc_unwind");
     mod.num_orcs = field("arch.num_orcs");
@@ -79,9 +145,7 @@ const std::vector<ModuleSymbols::Symbol>& ModuleSymbols::Load(const LoadedModule
     Symbol s;
     s.value = le(at + 8, 8);
     s.size = le(at + 16, 8);
-    const bool in_core = s.value >= m.text_base && s.value - m.text_base < m.core_size;
-    const bool in_init = m.init_base != 0 && s.value >= m.init_base && s.value - m.init_base < m.init_size;
-    if (!in_core && !in_init) continue;
+    if (!m.Contains(s.value)) continue;
     if (auto name = k_.memory.ReadCString(*strtab + le(at, 4), 256)) s.name = *name;
     if (!s.name.empty()) out.push_back(std::move(s));
   }
@@ -99,7 +163,7 @@ std::optional<CodeSymbol> ModuleSymbols::Lookup(uint64_t address) {
     --it;
     if (it->size == 0 || address - it->value < it->size) return CodeSymbol{it->name, address - it->value, it->size, m->name};
   }
-  return CodeSymbol{"", address - m->text_base, 0, m->name};
+  return CodeSymbol{"", address - m->TextBase(), 0, m->name};
 }
 
 }  // namespace ktriage::kernel

@@ -12,24 +12,33 @@
 
 namespace ktriage::kernel {
 
+// One piece of a module's memory.
+struct ModuleRegion {
+  uint64_t base = 0;
+  uint64_t size = 0;
+  bool text = false;  // code
+  bool init = false;  // __init code or data: there while the module's init runs
+};
+
 struct LoadedModule {
   std::string name;
-  uint64_t address = 0;       // struct module *
-  uint64_t text_base = 0;     // core_layout.base (6.1): text, then read-only data
-  uint64_t text_size = 0;     // core_layout.text_size
-  uint64_t core_size = 0;     // core_layout.size
-  uint64_t init_base = 0;     // init_layout: __init code, there while the module's init runs
-  uint64_t init_size = 0;
-  uint64_t orc_ip = 0;        // arch.orc_unwind_ip: int32 offsets, each relative to itself
-  uint64_t orc = 0;           // arch.orc_unwind: 6-byte entries
+  uint64_t address = 0;               // struct module *
+  std::vector<ModuleRegion> regions;  // 6.4 and later: mem[]; before: core_layout, init_layout
+  uint64_t orc_ip = 0;                // arch.orc_unwind_ip: int32 offsets, each relative to itself
+  uint64_t orc = 0;                   // arch.orc_unwind: 6-byte entries
   uint64_t num_orcs = 0;
+
+  bool Contains(uint64_t address) const;
+  // The start of its (core) code: where offsets of unnamed module addresses count from.
+  uint64_t TextBase() const;
 };
 
 struct ModuleList {
   std::vector<LoadedModule> modules;
   std::vector<std::string> problems;
+  std::string layout;  // how struct module describes its memory: "mem[]" or "core_layout"
 
-  // The module whose core or init code holds `address`, if any.
+  // The module one of whose regions holds `address`, if any.
   const LoadedModule* Containing(uint64_t address) const;
 };
 

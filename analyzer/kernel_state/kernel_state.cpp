@@ -25,7 +25,7 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std
   if (!types) return types.error();
   s->types_ = std::move(*types);
   s->context_ = std::make_unique<KernelContext>(
-      KernelContext{dump, *s->types_, *s->symbols_, dump.vmcoreinfo().kernel_offset.value_or(0)});
+      KernelContext{dump, *s->types_, *s->symbols_, dump.vmcoreinfo().kernel_offset.value_or(0), dump.vmcoreinfo().osrelease});
   s->modules_ = ReadModules(*s->context_);
   Result<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::Create(*s->context_, s->modules_, vmlinux);
   if (!unwinder) return unwinder.error();

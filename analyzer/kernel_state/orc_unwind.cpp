@@ -23,23 +23,92 @@ enum : unsigned {
   kRegBpIndirect = 8,
   kRegSpIndirect = 9,
 };
-enum : unsigned { kTypeCall = 0, kTypeRegs = 1, kTypeRegsPartial = 2 };
-
 constexpr uint64_t kMaxEntries = 1u << 24;
 constexpr size_t kEntryBytes = 6;
 
-OrcEntry Decode(const unsigned char* p) {
+// The hashes of arch/x86/include/asm/orc_types.h that objtool writes into .orc_header (the
+// kernel's scripts/orc_hash.sh), per format.
+constexpr unsigned char kHeaderV3[20] = {0xfe, 0x5d, 0x32, 0xbf, 0x58, 0x1b, 0xd6, 0x3b, 0x2c, 0xa9,
+                                         0xa5, 0xc6, 0x5b, 0xa5, 0xa6, 0x25, 0xea, 0xb3, 0xfe, 0x24};
+constexpr unsigned char kHeaderV2[20] = {0xdb, 0x84, 0xae, 0xd4, 0x10, 0x3b, 0x31, 0xdd, 0x51, 0xe0,
+                                         0x17, 0xf8, 0xf7, 0x97, 0x83, 0xca, 0x98, 0x5c, 0x2c, 0x51};
+
+// "6.12.115+deb12-cloud-amd64" -> {6, 12}.
+std::pair<long, long> ReleaseVersion(const std::string& release) {
+  long major = 0, minor = 0;
+  size_t i = 0;
+  while (i < release.size() && release[i] >= '0' && release[i] <= '9') major = major * 10 + (release[i++] - '0');
+  if (i < release.size() && release[i] == '.') {
+    ++i;
+    while (i < release.size() && release[i] >= '0' && release[i] <= '9') minor = minor * 10 + (release[i++] - '0');
+  }
+  return {major, minor};
+}
+
+}  // namespace
+
+OrcEntry DecodeOrcEntry(const unsigned char* p, OrcFormat format) {
+  using Type = OrcEntry::Type;
   OrcEntry e;
   e.sp_offset = static_cast<int16_t>(p[0] | p[1] << 8);
   e.bp_offset = static_cast<int16_t>(p[2] | p[3] << 8);
   e.sp_reg = p[4] & 0xf;
   e.bp_reg = p[4] >> 4;
-  e.type = p[5] & 0x3;
-  e.end = (p[5] >> 2) & 1;
+  const unsigned flags = p[5];
+  if (format == OrcFormat::kV3) {
+    switch (flags & 0x7) {
+      case 1: e.type = Type::kEndOfStack; break;
+      case 2: e.type = Type::kCall; break;
+      case 3: e.type = Type::kRegs; break;
+      case 4: e.type = Type::kRegsPartial; break;
+      default: e.type = Type::kUndefined; break;  // 0, and values no kernel writes
+    }
+    e.signal = (flags >> 3) & 1;
+    return e;
+  }
+  // v1 and v2: type:2 then (v2) signal:1, then end:1; an undefined SP register means the
+  // stack is undefined, or ends there when `end` is set.
+  const bool end = format == OrcFormat::kV2 ? (flags >> 3) & 1 : (flags >> 2) & 1;
+  const unsigned type = flags & 0x3;
+  if (e.sp_reg == 0 /* ORC_REG_UNDEFINED */) {
+    e.type = end ? Type::kEndOfStack : Type::kUndefined;
+  } else {
+    e.type = type == 0 ? Type::kCall : type == 1 ? Type::kRegs : type == 2 ? Type::kRegsPartial : Type::kUndefined;
+  }
+  // v1 has no signal bit: its REGS frames are the interrupted ones.
+  e.signal = format == OrcFormat::kV2 ? (flags >> 2) & 1 : (e.type == Type::kRegs || e.type == Type::kRegsPartial);
   return e;
 }
 
-}  // namespace
+std::optional<OrcFormat> OrcFormatFromHeader(const unsigned char* hash20) {
+  if (std::equal(hash20, hash20 + 20, kHeaderV3)) return OrcFormat::kV3;
+  if (std::equal(hash20, hash20 + 20, kHeaderV2)) return OrcFormat::kV2;
+  return std::nullopt;
+}
+
+const OrcFormatChoice& OrcUnwinder::Format() {
+  if (format_) return *format_;
+  // The kernel's own .orc_header, where it has one (6.4, and 6.3 from 6.3.10).
+  Result<uint64_t> header = k_.Symbol("__start_orc_header"), header_end = k_.Symbol("__stop_orc_header");
+  if (header && header_end && *header_end - *header == 20) {
+    unsigned char hash[20];
+    if (k_.memory.ReadVirtual(*header, hash, sizeof hash)) {
+      if (std::optional<OrcFormat> f = OrcFormatFromHeader(hash)) return format_.emplace(OrcFormatChoice{*f, ".orc_header"});
+    }
+  }
+  // The members of its struct orc_entry: `end` went in 6.4, `signal` came in 6.3.
+  const bool has_end = k_.types.Has("orc_entry", "end"), has_signal = k_.types.Has("orc_entry", "signal");
+  if (has_end || has_signal) {
+    const OrcFormat f = has_signal ? (has_end ? OrcFormat::kV2 : OrcFormat::kV3) : OrcFormat::kV1;
+    return format_.emplace(OrcFormatChoice{f, "struct orc_entry"});
+  }
+  // Its release, as a last resort (backports make this wrong for some vendor kernels).
+  const auto [major, minor] = ReleaseVersion(k_.release);
+  const OrcFormat f = major > 6 || (major == 6 && minor >= 4) ? OrcFormat::kV3
+                      : major == 6 && minor == 3              ? OrcFormat::kV2
+                                                              : OrcFormat::kV1;
+  return format_.emplace(OrcFormatChoice{f, "release " + (k_.release.empty() ? std::string("unknown") : k_.release)});
+}
 
 OrcUnwinder::OrcUnwinder(const KernelContext& kernel, const ModuleList& modules) : k_(kernel), modules_(modules) {
   for (const char* field : {"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
@@ -173,7 +242,7 @@ std::optional<OrcEntry> OrcUnwinder::Find(uint64_t ip, std::string* why) {
     return std::nullopt;
   }
   const size_t index = static_cast<size_t>(it - table.ips.begin()) - 1;
-  return Decode(table.entries.data() + index * kEntryBytes);
+  return DecodeOrcEntry(table.entries.data() + index * kEntryBytes, Format().format);
 }
 
 bool OrcUnwinder::RegsField(const UnwindState& s, const char* field, uint64_t* value) {
@@ -185,10 +254,11 @@ bool OrcUnwinder::RegsField(const UnwindState& s, const char* field, uint64_t* v
 }
 
 OrcResult OrcUnwinder::Step(UnwindState& s, std::string* why) {
+  using Type = OrcEntry::Type;
   std::optional<OrcEntry> orc = Find(s.exact_ip ? s.ip : s.ip - 1, why);
   if (!orc) return OrcResult::kNoEntry;
-  if (orc->sp_reg == kRegUndefined) {
-    if (orc->end) return OrcResult::kEnd;
+  if (orc->type == Type::kEndOfStack) return OrcResult::kEnd;
+  if (orc->type == Type::kUndefined || orc->sp_reg == kRegUndefined) {
     *why = "ORC says the stack is undefined at " + HexString(s.ip);
     return OrcResult::kUnsupported;
   }
@@ -234,19 +304,19 @@ OrcResult OrcUnwinder::Step(UnwindState& s, std::string* why) {
 
   UnwindState next;
   switch (orc->type) {
-    case kTypeCall:
+    case Type::kCall:
       if (!Read(sp - 8, &next.ip)) {
         *why = "unreadable return address at " + HexString(sp - 8);
         return OrcResult::kUnreadable;
       }
       next.sp = sp;
       break;
-    case kTypeRegs:
-    case kTypeRegsPartial: {
+    case Type::kRegs:
+    case Type::kRegsPartial: {
       // sp is the pt_regs (REGS) or its iret frame (REGS_PARTIAL).
       const uint64_t ip_off = pt_regs_.count("ip") ? pt_regs_["ip"] : 128;
-      next.regs = orc->type == kTypeRegs ? sp : sp - ip_off;
-      next.full_regs = orc->type == kTypeRegs;
+      next.regs = orc->type == Type::kRegs ? sp : sp - ip_off;
+      next.full_regs = orc->type == Type::kRegs;
       uint64_t cs = 0;
       if (!RegsField(next, "ip", &next.ip) || !RegsField(next, "sp", &next.sp)) {
         *why = "unreadable pt_regs at " + HexString(next.regs);
@@ -262,7 +332,7 @@ OrcResult OrcUnwinder::Step(UnwindState& s, std::string* why) {
       break;
     }
     default:
-      *why = "unknown ORC frame type " + std::to_string(orc->type) + " at " + HexString(s.ip);
+      *why = "unknown ORC frame type at " + HexString(s.ip);
       return OrcResult::kUnsupported;
   }
   // BP of the previous frame.

@@ -1,6 +1,6 @@
 // ORC, the x86-64 kernel's own unwind tables (objtool writes them for every function, entry
 // code included): the fallback where DWARF CFI ends, read from the dump's memory for vmlinux and
-// for each module. The layout is the 4.14..6.2 one (type:2, end:1).
+// for each module, in each of the three entry formats (4.14..6.2, 6.3, 6.4 and later).
 #pragma once
 
 #include <cstdint>
@@ -14,14 +14,36 @@
 
 namespace ktriage::kernel {
 
+// The entry formats, as drgn numbers them. Kernels backport the newer ones (vendor 5.14 and 6.1
+// trees), so the format is read from the kernel itself: its .orc_header hash (6.3.10 and later),
+// else which members its struct orc_entry has, else its release.
+enum class OrcFormat {
+  kV1 = 1,  // 4.14..6.2: type:2 (CALL, REGS, REGS_PARTIAL), end:1; sp_reg UNDEFINED = undefined/end
+  kV2 = 2,  // 6.3: type:2, signal:1, end:1
+  kV3 = 3,  // 6.4 and later: type:3 (UNDEFINED, END_OF_STACK, CALL, REGS, REGS_PARTIAL), signal:1
+};
+
+struct OrcFormatChoice {
+  OrcFormat format = OrcFormat::kV1;
+  std::string source;  // how it was told: ".orc_header", "struct orc_entry", "release 6.1.0-..."
+};
+
+// Every format decoded into one form.
 struct OrcEntry {
+  enum class Type { kUndefined, kEndOfStack, kCall, kRegs, kRegsPartial };
   int16_t sp_offset = 0;
   int16_t bp_offset = 0;
   unsigned sp_reg = 0;
   unsigned bp_reg = 0;
-  unsigned type = 0;
-  bool end = false;
+  Type type = Type::kUndefined;
+  bool signal = false;  // the frame was interrupted: its IP is exact, not a return address
 };
+
+// The 6 raw bytes of one entry in `format`.
+OrcEntry DecodeOrcEntry(const unsigned char* p, OrcFormat format);
+
+// The 20-byte .orc_header hash -> format; nullopt for a hash not known here.
+std::optional<OrcFormat> OrcFormatFromHeader(const unsigned char* hash20);
 
 // What an unwinding step knows of a frame's registers.
 struct UnwindState {
@@ -38,6 +60,9 @@ enum class OrcResult { kStepped, kEnd, kNoEntry, kUnreadable, kUnsupported };
 class OrcUnwinder {
  public:
   OrcUnwinder(const KernelContext& kernel, const ModuleList& modules);
+
+  // The entry format of this kernel (told once, on first use).
+  const OrcFormatChoice& Format();
 
   // One frame up from `state`; `why` says what stopped it.
   OrcResult Step(UnwindState& state, std::string* why);
@@ -69,6 +94,7 @@ class OrcUnwinder {
 
   const KernelContext& k_;
   const ModuleList& modules_;
+  std::optional<OrcFormatChoice> format_;
   std::optional<Table> kernel_;
   std::map<uint64_t, Table> module_tables_;  // by struct module address
   std::map<std::string, uint64_t> pt_regs_;  // field -> offset

@@ -4,7 +4,6 @@
 # ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/debuginfo/<ABI>-<key>/; the last stdout line is that directory.
 set -euo pipefail
 
-KERNEL_ABI="${KTRIAGE_KERNEL_ABI:-6.1.0-50-cloud-amd64}"
 # The seed notes' drivers. Debian's cloud flavour builds neither igb nor igbvf: those two are
 # extracted when the package has them and listed as missing otherwise.
 MODULES="veth 8021q igb igbvf"
@@ -12,28 +11,37 @@ REQUIRED_MODULES="veth"
 COMPRESSED_MODULE="veth" # also written as .ko.xz and .ko.zst, as kmod-compressed module trees hold it
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="${KTRIAGE_CACHE:-$HOME/.cache/ktriage}"
-CACHE_ROOT="$CACHE/debuginfo"
-DEBS="$CACHE/debs"
-DBG_PKG="linux-image-$KERNEL_ABI-dbg"
-DEBUG=usr/lib/debug
-
+. "$HERE/../family.sh"
 die() { echo "make-debuginfo: error: $*" >&2; exit 1; }
 note() { echo "make-debuginfo: $*" >&2; }
 
 usage() {
 	cat <<EOF
-usage: $0
-Extracts vmlinux-$KERNEL_ABI and the modules $MODULES (those that exist) from $DBG_PKG
-(downloaded once into $DEBS) and prints the output directory on the last line.
-Environment: KTRIAGE_CACHE (cache root), KTRIAGE_KERNEL_ABI (default $KERNEL_ABI).
+usage: $0 [--family NAME] [--list-families]
+Extracts vmlinux and the modules $MODULES (those that exist) from the family's
+linux-image-<ABI>-dbg package (downloaded once into the cache's debs/) and prints the output
+directory on the last line.
+  --family NAME    a family of corpora/families.txt; default: the first one
+  --list-families  print the family names and exit
+Environment: KTRIAGE_CACHE (cache root).
 EOF
 }
-case "${1:-}" in
-"") ;;
--h | --help) usage; exit 0 ;;
-*) usage >&2; die "unknown argument '$1'" ;;
-esac
+family=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--list-families) list_families; exit 0 ;;
+	--family) [ $# -ge 2 ] || die "--family needs a NAME"; family="$2"; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument '$1'" ;;
+	esac
+done
+load_family "$family" || die "see corpora/families.txt"
+
+CACHE="${KTRIAGE_CACHE:-$HOME/.cache/ktriage}"
+CACHE_ROOT="$CACHE/debuginfo"
+DEBS="$CACHE/debs"
+DBG_PKG="linux-image-$KERNEL_ABI-dbg"
+DEBUG=usr/lib/debug
 
 for tool in dpkg-deb tar xz zstd readelf md5sum flock; do
 	command -v "$tool" > /dev/null || die "$tool is missing (scripts/install-deps.sh)"
@@ -60,9 +68,9 @@ dbg_deb() {
 			version="$(apt-cache policy "$DBG_PKG" | awk '/Candidate:/ { print $2 }')"
 		fi
 		[ -n "$version" ] && [ "$version" != "(none)" ] ||
-			die "Debian has no package $DBG_PKG (set KTRIAGE_KERNEL_ABI to an available ABI)"
+			die "Debian has no package $DBG_PKG (family $FAMILY: pick an available ABI in corpora/families.txt)"
 		mkdir -p "$DEBS"
-		note "downloading $DBG_PKG $version (about 280 MB)"
+		note "downloading $DBG_PKG $version (about 300 MB)"
 		(cd "$DEBS" && apt-get download -qq "$DBG_PKG=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
 		deb="$(ls "$DEBS/${DBG_PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
 		[ -n "$deb" ] || die "apt-get download $DBG_PKG=$version failed"

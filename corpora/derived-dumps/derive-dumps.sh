@@ -1,7 +1,8 @@
 #!/bin/bash
 # Derives kdump-lzo, kdump-snappy, kdump-zstd and a two-file split set (derive-dumps.py) from the
-# kdump-zlib dumps of a few scenarios of the newest complete dump set of make-dumps.sh (the one
-# tests/vmcore/dump_cache.h picks), into <scenario-dir>/derived/. Re-derives only when the hash of
+# kdump-zlib dumps of a few scenarios of the newest complete dump set of make-dumps.sh for the
+# reference family (the first of corpora/families.txt; the one tests/vmcore/dump_cache.h picks),
+# into <scenario-dir>/derived/. Re-derives only when the hash of
 # derive-dumps.py and this script differs from derived/STAMP. Progress goes to stderr.
 set -euo pipefail
 
@@ -11,13 +12,15 @@ VARIANTS="kaslr nokaslr"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/dumps"
 PYTHON=/usr/bin/python3 # Debian's, with python3-lzo, python3-snappy, python3-zstandard
+. "$HERE/../family.sh"
+load_family ""
 
 die() { echo "derive-dumps: error: $*" >&2; exit 1; }
 note() { echo "derive-dumps: $*" >&2; }
 
 # The newest <key>/DONE by modification time, as DumpCacheDir() chooses.
 newest=""
-for done_file in "$CACHE_ROOT"/*/DONE; do
+for done_file in "$CACHE_ROOT/$KERNEL_ABI"-????????????????/DONE; do
 	[ -f "$done_file" ] || continue
 	if [ -z "$newest" ] || [ "$done_file" -nt "$newest" ]; then newest="$done_file"; fi
 done

@@ -1,51 +1,72 @@
 #!/bin/bash
 # Makes real kernel crash dumps (QEMU ELF and kdump formats) and their serial-console logs by
-# booting Debian's cloud kernel under QEMU/TCG, for the vmcore reader's tests. Cached under
-# ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/dumps/<key>/; the last stdout line is that directory.
+# booting one family's Debian cloud kernel (corpora/families.txt) under QEMU/TCG, for the vmcore
+# reader's tests. Cached under ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/dumps/<ABI>-<key>/; the last
+# stdout line is that directory.
 set -euo pipefail
 
-KERNEL_ABI="${KTRIAGE_KERNEL_ABI:-6.1.0-50-cloud-amd64}"
-SCENARIOS="sysrq null-deref veth-softlockup igb-vlan-seed netns-tcp-pinned hung-task warn netdev-refcount"
-VARIANTS="nokaslr kaslr"
 TIMEOUT="${KTRIAGE_DUMP_TIMEOUT:-300}" # seconds from QEMU start to the guest's panic
 # Every guest gets these; the scenario picks its own failure (see guest/init).
-BASE_CMDLINE="console=ttyS0,115200 panic=0 oops=panic softlockup_panic=1 watchdog_thresh=5 hung_task_panic=1 panic_on_warn=1 rdinit=/init"
+BASE_CMDLINE="panic=0 oops=panic softlockup_panic=1 watchdog_thresh=5 hung_task_panic=1 panic_on_warn=1 rdinit=/init"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/dumps"
 PYTHON=/usr/bin/python3 # Debian's, not whatever python3 comes first in PATH
-IMAGE_PKG="linux-image-$KERNEL_ABI-unsigned"
-HEADERS_PKG="linux-headers-$KERNEL_ABI"
-HOST_PKGS="qemu-system-x86 makedumpfile busybox-static cpio gzip lz4 xz-utils binutils util-linux python3 gcc make libc6-dev $HEADERS_PKG"
+. "$HERE/../family.sh"
 
 die() { echo "make-dumps: error: $*" >&2; exit 1; }
 note() { echo "make-dumps: $*" >&2; }
 
 usage() {
 	cat <<EOF
-usage: $0 [--scenario NAME]... [--list]
-Boots $IMAGE_PKG in QEMU once per scenario and variant (nokaslr, kaslr),
-dumps the panicked guest and prints the output directory on the last line.
-  --scenario NAME  make only this scenario (repeatable); default: all of --list
-  --list           print the scenario names and exit
-Environment: KTRIAGE_CACHE (cache root), KTRIAGE_KERNEL_ABI (default $KERNEL_ABI),
-KTRIAGE_DUMP_TIMEOUT (seconds to the panic, default $TIMEOUT).
+usage: $0 [--family NAME] [--scenario NAME]... [--list] [--list-families]
+Boots the family's Debian kernel in QEMU once per scenario and variant, dumps the panicked guest
+and prints the output directory on the last line.
+  --family NAME    a family of corpora/families.txt; default: the first one
+  --scenario NAME  make only this scenario (repeatable); default: all of the family's
+  --list           print the family's scenario names and exit
+  --list-families  print the family names and exit
+Environment: KTRIAGE_CACHE (cache root), KTRIAGE_DUMP_TIMEOUT (seconds to the panic, default $TIMEOUT).
 EOF
 }
 
-wanted=""
+family="" requested=""
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--list) for s in $SCENARIOS; do echo "$s"; done; exit 0 ;;
+	--list-families) list_families; exit 0 ;;
+	--family)
+		[ $# -ge 2 ] || die "--family needs a NAME (see --list-families)"
+		family="$2"; shift 2 ;;
+	--list) requested="$requested --list"; shift ;;
 	--scenario)
 		[ $# -ge 2 ] || die "--scenario needs a NAME (see --list)"
-		case " $SCENARIOS " in *" $2 "*) ;; *) die "unknown scenario '$2' (see --list)" ;; esac
-		wanted="$wanted $2"; shift 2 ;;
+		requested="$requested $2"; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
 done
+load_family "$family" || die "see corpora/families.txt"
+wanted=""
+for s in $requested; do
+	if [ "$s" = --list ]; then for s in $SCENARIOS; do echo "$s"; done; exit 0; fi
+	case " $SCENARIOS " in *" $s "*) ;; *) die "family $FAMILY has no scenario '$s' (see --list)" ;; esac
+	wanted="$wanted $s"
+done
 [ -n "$wanted" ] || wanted="$SCENARIOS"
+
+# --- what the family's architecture needs ------------------------------------------------------
+IMAGE_PKG="linux-image-$KERNEL_ABI-unsigned"
+HEADERS_PKG="linux-headers-$KERNEL_ABI"
+COMMON_PKGS="makedumpfile busybox-static cpio gzip lz4 zstd xz-utils binutils util-linux python3 gcc make libc6-dev bc dwarves"
+case "$ARCH" in
+amd64)
+	QEMU=qemu-system-x86_64
+	HOST_PKGS="$COMMON_PKGS qemu-system-x86 gcc-12"
+	CONSOLE="console=ttyS0,115200"
+	GUEST_CC="gcc"
+	;;
+*) die "family $FAMILY: architecture $ARCH is not supported by this script" ;;
+esac
 
 # --- host packages -----------------------------------------------------------------------------
 installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3 == "installed" { print $4 }'; }
@@ -69,46 +90,56 @@ ensure_host_packages() {
 		die "apt-get install$missing failed"
 }
 
-# The kernel image is never installed on the host: its .deb is kept in the cache and unpacked.
-image_deb() {
-	local deb
-	deb="$(ls "$CACHE_ROOT/debs/${IMAGE_PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
+# The guest's kernel and the headers its test module is built against are never installed on the
+# host: their .debs are kept in the cache and unpacked. Prints the .deb's path.
+fetch_deb() {
+	local pkg="$1" deb version
+	deb="$(ls "$CACHE_ROOT/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
 	if [ -z "$deb" ]; then
-		local version
-		version="$(apt-cache policy "$IMAGE_PKG" 2>/dev/null | awk '/Candidate:/ { print $2 }')"
+		version="$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ { print $2 }')"
 		if [ -z "$version" ] || [ "$version" = "(none)" ]; then
 			apt_update
-			version="$(apt-cache policy "$IMAGE_PKG" | awk '/Candidate:/ { print $2 }')"
+			version="$(apt-cache policy "$pkg" | awk '/Candidate:/ { print $2 }')"
 		fi
 		[ -n "$version" ] && [ "$version" != "(none)" ] ||
-			die "Debian has no package $IMAGE_PKG (set KTRIAGE_KERNEL_ABI to an available ABI)"
+			die "Debian has no package $pkg (family $FAMILY: pick an available ABI in corpora/families.txt)"
 		mkdir -p "$CACHE_ROOT/debs"
-		note "downloading $IMAGE_PKG $version"
-		(cd "$CACHE_ROOT/debs" && apt-get download -qq "$IMAGE_PKG=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
-		deb="$(ls "$CACHE_ROOT/debs/${IMAGE_PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
-		[ -n "$deb" ] || die "apt-get download $IMAGE_PKG=$version failed"
+		note "downloading $pkg $version"
+		(cd "$CACHE_ROOT/debs" && apt-get download -qq "$pkg=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
+		deb="$(ls "$CACHE_ROOT/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
+		[ -n "$deb" ] || die "apt-get download $pkg=$version failed"
 	fi
 	echo "$deb"
 }
 
+# The headers package and the header and kbuild packages it depends on (not the image, not the
+# compiler: those come from elsewhere).
+headers_packages() {
+	echo "$HEADERS_PKG"
+	apt-cache depends "$HEADERS_PKG" 2>/dev/null | awk '$1 == "Depends:" { print $2 }' |
+		grep -E '^linux-(headers|kbuild)-' | sort -u
+}
+
 ensure_host_packages
-IMAGE_DEB="$(image_deb)"
-IMAGE_VERSION="$(dpkg-deb -f "$IMAGE_DEB" Version)"
+IMAGE_DEB="$(fetch_deb "$IMAGE_PKG")"
+HEADER_DEBS=""
+for p in $(headers_packages); do HEADER_DEBS="$HEADER_DEBS $(fetch_deb "$p")"; done
 
 # --- cache key: the scripts, the guest files and every package version that goes into a dump ----
 versions_text() {
+	echo "family=$FAMILY_LINE"
 	echo "kernel_abi=$KERNEL_ABI"
-	echo "$IMAGE_PKG=$IMAGE_VERSION"
-	local p
-	for p in $HOST_PKGS "linux-kbuild-$(echo "$KERNEL_ABI" | cut -d. -f1,2)"; do
-		echo "$p=$(installed_version "$p")"
-	done | sort -u
-	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	local deb p
+	for deb in $IMAGE_DEB $HEADER_DEBS; do
+		echo "$(dpkg-deb -f "$deb" Package)=$(dpkg-deb -f "$deb" Version)"
+	done
+	for p in $HOST_PKGS; do echo "$p=$(installed_version "$p")"; done | sort -u
+	echo "qemu=$($QEMU --version | head -n 1)"
 }
 VERSIONS="$(versions_text)"
 KEY="$( {
 	echo "$VERSIONS"
-	echo "scenarios=$SCENARIOS variants=$VARIANTS cmdline=$BASE_CMDLINE"
+	echo "cmdline=$CONSOLE $BASE_CMDLINE"
 	cd "$HERE" && find . -type f ! -name README.md | LC_ALL=C sort | xargs sha256sum
 } | sha256sum | cut -c1-16)"
 OUT="$CACHE_ROOT/$KERNEL_ABI-$KEY"
@@ -152,13 +183,17 @@ build_guest() {
 	# Debian's image package ships a one-line stub System.map (the real one is in -dbg).
 	cp "$work/image/boot/System.map-$KERNEL_ABI" "$work/kernel/System.map"
 	cp "$work/image/boot/config-$KERNEL_ABI" "$work/kernel/config"
-	# vmlinux (no debug info) from the bzImage payload, for its build-id. Debian compresses the
-	# cloud kernel with LZ4 (legacy frame, magic 02 21 4c 18); lz4 stops at the trailing bytes.
-	local off
-	off="$(LC_ALL=C grep -obUaP '\x02\x21\x4c\x18' "$work/kernel/vmlinuz" | head -n 1 | cut -d: -f1)"
-	if [ -n "$off" ]; then
-		tail -c +"$((off + 1))" "$work/kernel/vmlinuz" | lz4 -dc > "$work/kernel/vmlinux" 2>/dev/null || true
-	fi
+	# vmlinux (no debug info) from the bzImage payload, for its build-id: the first compressed
+	# stream whose output is an ELF file (Debian's 6.1 cloud kernel uses LZ4's legacy frame, 6.12
+	# zstd). The decompressors stop at or complain about the trailing bytes: their status is ignored.
+	local magic tool off
+	for magic in '\x02\x21\x4c\x18:lz4' '\x28\xb5\x2f\xfd:zstd' '\x1f\x8b\x08:gzip' '\xfd\x37\x7a\x58\x5a\x00:xz'; do
+		tool="${magic##*:}"
+		off="$(LC_ALL=C grep -obUaP "${magic%:*}" "$work/kernel/vmlinuz" | head -n 1 | cut -d: -f1)" || true
+		[ -n "$off" ] || continue
+		tail -c +"$((off + 1))" "$work/kernel/vmlinuz" | "$tool" -dc > "$work/kernel/vmlinux" 2>/dev/null || true
+		if [ "$(head -c 4 "$work/kernel/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then break; fi
+	done
 	if readelf -n "$work/kernel/vmlinux" 2>/dev/null | awk '/Build ID/ { print $3; found=1 } END { exit !found }' > "$work/kernel/build-id.txt"; then
 		:
 	else
@@ -196,16 +231,22 @@ build_guest() {
 	add_module qemu_fw_cfg
 	add_module veth
 
+	# The headers, unpacked where the build can find them: the flavour's Makefile includes the
+	# common tree by its absolute /usr/src path, which is pointed at the unpacked copy instead.
+	local deb hdr="$work/headers/usr/src/$HEADERS_PKG"
+	for deb in $HEADER_DEBS; do dpkg-deb -x "$deb" "$work/headers"; done
+	[ -f "$hdr/Makefile" ] || die "$HEADERS_PKG has no usr/src/$HEADERS_PKG/Makefile"
+	sed -i "s|^include /usr/src/|include $work/headers/usr/src/|" "$hdr/Makefile"
 	note "building the test module against $HEADERS_PKG"
 	cp -r "$HERE/module" "$work/module"
-	make -s -C "/usr/src/$HEADERS_PKG" M="$work/module" modules > "$work/module-build.log" 2>&1 ||
+	make -s -C "$hdr" M="$work/module" modules > "$work/module-build.log" 2>&1 ||
 		{ cat "$work/module-build.log" >&2; die "building module/ktriage_test.ko failed"; }
 	local vermagic
 	vermagic="$(strings "$work/module/ktriage_test.ko" | sed -n 's/^vermagic=//p')"
 	case "$vermagic" in "$KERNEL_ABI "*) ;; *) die "ktriage_test.ko vermagic '$vermagic' is not for $KERNEL_ABI" ;; esac
 	cp "$work/module/ktriage_test.ko" "$root/lib/modules/"
 
-	gcc -static -O2 -Wall -Wextra -o "$root/bin/ktnet" "$HERE/guest/ktnet.c" || die "building guest/ktnet.c failed"
+	$GUEST_CC -static -O2 -Wall -Wextra -o "$root/bin/ktnet" "$HERE/guest/ktnet.c" || die "building guest/ktnet.c failed"
 	cp /bin/busybox "$root/bin/busybox"
 	file_is_static() { ! readelf -d "$1" 2>/dev/null | grep -q NEEDED; }
 	file_is_static "$root/bin/busybox" || die "/bin/busybox is not static (package busybox-static)"
@@ -215,7 +256,7 @@ build_guest() {
 	find "$root" -exec touch -h -d @0 {} +
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible -R 0:0 --quiet | gzip -n -9) > "$work/initrd.img"
 
-	rm -rf "$work/image"
+	rm -rf "$work/image" "$work/headers"
 	rm -rf "$BUILD"; mv "$work" "$BUILD"
 	date -u +%FT%TZ > "$BUILD/DONE"
 	note "guest built in $((SECONDS - t0)) s"
@@ -274,9 +315,9 @@ make_one() {
 	local dir="$OUT/$scenario-$variant" work="$OUT/$scenario-$variant.partial"
 	rm -rf "$work" "$dir"; mkdir -p "$work"
 	local kaslr=kaslr; [ "$variant" = nokaslr ] && kaslr=nokaslr
-	"$PYTHON" "$HERE/run-guest.py" --outdir "$work" --timeout "$TIMEOUT" \
+	"$PYTHON" "$HERE/run-guest.py" --qemu "$QEMU" --outdir "$work" --timeout "$TIMEOUT" \
 		--kernel "$BUILD/kernel/vmlinuz" --initrd "$BUILD/initrd.img" \
-		--append "$BASE_CMDLINE $kaslr ktriage.scenario=$scenario" ||
+		--append "$CONSOLE $BASE_CMDLINE $kaslr ktriage.scenario=$scenario" ||
 		die "scenario $scenario ($variant) failed; partial output kept in $work"
 	check_run "$scenario" "$work"
 	(

@@ -13,8 +13,11 @@
 
 namespace ktriage::testing {
 
-// The newest complete directory under ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/debuginfo, if any.
-inline std::optional<std::filesystem::path> DebuginfoCacheDir() { return NewestFixtureDir("debuginfo", "build-ids.txt"); }
+// The newest complete debuginfo of a family (default: the reference family) under
+// ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/debuginfo, if any.
+inline std::optional<std::filesystem::path> DebuginfoCacheDir(const KernelFamily& family = ReferenceFamily()) {
+  return NewestFixtureDir("debuginfo", family.abi, "build-ids.txt");
+}
 
 // One ELF file of the directory and its GNU build-id (lowercase hex).
 struct BuildIdFile {

@@ -10,8 +10,11 @@
 
 namespace ktriage::testing {
 
-// The newest complete dump set under ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/dumps, if any.
-inline std::optional<std::filesystem::path> DumpCacheDir() { return NewestFixtureDir("dumps"); }
+// The newest complete dump set of a family (default: the reference family) under
+// ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/dumps, if any.
+inline std::optional<std::filesystem::path> DumpCacheDir(const KernelFamily& family = ReferenceFamily()) {
+  return NewestFixtureDir("dumps", family.abi);
+}
 
 #define KTRIAGE_REQUIRE_DUMPS(dir)                                                                     \
   auto dir##_opt = ::ktriage::testing::DumpCacheDir();                                                  \
