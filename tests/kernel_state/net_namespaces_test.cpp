@@ -1,5 +1,5 @@
 // ReadNetNamespaces on the real dumps of corpora/dumps/make-dumps.sh with Debian's vmlinux DWARF,
-// both KASLR variants and both dump formats: the namespaces, their devices, tasks and TCP sockets
+// every kernel family, both KASLR variants and both dump formats: the namespaces, their devices, tasks and TCP sockets
 // (addresses and ports from guest/init and guest/ns-inner.sh), and the pinned-namespace finding.
 #include <gtest/gtest.h>
 
@@ -41,21 +41,21 @@ void Open(const std::filesystem::path& file, const std::filesystem::path& vmlinu
 struct Case {
   std::string scenario;  // "netns-tcp-pinned-kaslr"
   std::string file;      // "vmcore.elf"
+  std::string family;    // "6.12-amd64" (corpora/families.txt)
 };
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.scenario + "_" + info.param.file;
-  std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-  return name;
+  return testing::ParamName(info.param.family + "_" + info.param.scenario + "_" + info.param.file);
 }
 
 // Reads everything the way the analyzer will: tasks, jiffies, then the namespaces.
 class RealDump : public ::testing::TestWithParam<Case> {
  protected:
   void Load() {
-    auto dumps = testing::DumpCacheDir();
-    if (!dumps) GTEST_SKIP() << "no real dumps: run `make dumps` (corpora/dumps/make-dumps.sh)";
-    auto debuginfo = testing::DebuginfoCacheDir();
+    const testing::KernelFamily family = testing::FindFamily(GetParam().family);
+    auto dumps = testing::DumpCacheDir(family);
+    if (!dumps) GTEST_SKIP() << "no real dumps of " << family.name << ": run `make dumps` (corpora/dumps/make-dumps.sh)";
+    auto debuginfo = testing::DebuginfoCacheDir(family);
     if (!debuginfo) GTEST_SKIP() << "no real debuginfo: run `make debuginfo` (corpora/debuginfo/make-debuginfo.sh)";
     const std::filesystem::path file = *dumps / GetParam().scenario / GetParam().file;
     if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " was not made";
@@ -118,9 +118,9 @@ TEST_P(SysrqDump, OnlyInitNetWithLoopback) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, SysrqDump,
-                         ::testing::Values(Case{"sysrq-nokaslr", "vmcore.elf"}, Case{"sysrq-kaslr", "vmcore.elf"},
-                                           Case{"sysrq-nokaslr", "vmcore.kdump-zlib"},
-                                           Case{"sysrq-kaslr", "vmcore.kdump-zlib"}),
+                         ::testing::ValuesIn(testing::ForEachFamily<Case>(
+                             {{"sysrq-nokaslr", "vmcore.elf", ""}, {"sysrq-kaslr", "vmcore.elf", ""},
+                              {"sysrq-nokaslr", "vmcore.kdump-zlib", ""}, {"sysrq-kaslr", "vmcore.kdump-zlib", ""}})),
                          CaseName);
 
 using VethDump = RealDump;
@@ -145,8 +145,8 @@ TEST_P(VethDump, VethPairIsFoundWithItsPeers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, VethDump,
-                         ::testing::Values(Case{"veth-softlockup-nokaslr", "vmcore.elf"},
-                                           Case{"veth-softlockup-kaslr", "vmcore.kdump-zlib"}),
+                         ::testing::ValuesIn(testing::ForEachFamily<Case>(
+                             {{"veth-softlockup-nokaslr", "vmcore.elf", ""}, {"veth-softlockup-kaslr", "vmcore.kdump-zlib", ""}})),
                          CaseName);
 
 using PinnedDump = RealDump;
@@ -243,10 +243,10 @@ TEST_P(PinnedDump, NamespaceIsKeptAliveByTheOrphanedSocket) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, PinnedDump,
-                         ::testing::Values(Case{"netns-tcp-pinned-nokaslr", "vmcore.elf"},
-                                           Case{"netns-tcp-pinned-kaslr", "vmcore.elf"},
-                                           Case{"netns-tcp-pinned-nokaslr", "vmcore.kdump-zlib"},
-                                           Case{"netns-tcp-pinned-kaslr", "vmcore.kdump-zlib"}),
+                         ::testing::ValuesIn(testing::ForEachFamily<Case>(
+                             {{"netns-tcp-pinned-nokaslr", "vmcore.elf", ""}, {"netns-tcp-pinned-kaslr", "vmcore.elf", ""},
+                              {"netns-tcp-pinned-nokaslr", "vmcore.kdump-zlib", ""},
+                              {"netns-tcp-pinned-kaslr", "vmcore.kdump-zlib", ""}})),
                          CaseName);
 
 // The finding's text from facts alone, and when it stays silent.

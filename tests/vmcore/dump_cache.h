@@ -1,10 +1,12 @@
 // Locates the real dumps made by corpora/dumps/make-dumps.sh (`make dumps`), for tests that need them.
 #pragma once
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/fixture_cache.h"
 
@@ -14,6 +16,37 @@ namespace ktriage::testing {
 // ${KTRIAGE_CACHE:-$HOME/.cache/ktriage}/dumps, if any.
 inline std::optional<std::filesystem::path> DumpCacheDir(const KernelFamily& family = ReferenceFamily()) {
   return NewestFixtureDir("dumps", family.abi);
+}
+
+// The family named `name` ("" or unknown: the reference family).
+inline KernelFamily FindFamily(const std::string& name) {
+  for (KernelFamily& f : KernelFamilies()) {
+    if (f.name == name) return f;
+  }
+  return ReferenceFamily();
+}
+
+// `cases` once per family of corpora/families.txt, each copy's `family` member set: the real-dump
+// tests that every kernel family must pass are instantiated with this.
+template <typename Case>
+std::vector<Case> ForEachFamily(const std::vector<Case>& cases) {
+  std::vector<Case> out;
+  for (const KernelFamily& f : KernelFamilies()) {
+    for (Case c : cases) {
+      c.family = f.name;
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+// "6.12-amd64" + "veth-softlockup-kaslr" + "vmcore.elf" -> a GoogleTest parameter name.
+inline std::string ParamName(const std::string& text) {
+  std::string n = text;
+  for (char& c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return n;
 }
 
 #define KTRIAGE_REQUIRE_DUMPS(dir)                                                                     \
