@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "analyzer/kernel_state/kernel_arch.h"
 #include "analyzer/kernel_state/kernel_object.h"
 #include "analyzer/kernel_state/kernel_types.h"
 #include "analyzer/kernel_state/vmlinux_symbols.h"
@@ -17,17 +18,17 @@ struct KernelContext {
   MemoryReader& memory;
   KernelTypes& types;
   const VmlinuxSymbols& symbols;
+  const KernelArch& arch;
   int64_t kernel_offset = 0;  // KERNELOFFSET: added to every vmlinux address
   std::string release;        // OSRELEASE ("6.12.115+deb12-cloud-amd64"): a last resort for layout facts
 
-  // A kernel symbol's address in the dump. Per-CPU variables are linked at small offsets from
-  // their section (add __per_cpu_offset[cpu]); KASLR moves only the image, in the top 2 GiB.
+  // A kernel symbol's address in the dump. KASLR moves the image; per-CPU variables linked at
+  // small offsets from their section (x86-64; add __per_cpu_offset[cpu]) stay where they are.
   Result<uint64_t> Symbol(std::string_view name) const {
     Result<uint64_t> a = symbols.Address(name);
     if (!a) return a.error();
-    return *a >= kImageBase ? *a + static_cast<uint64_t>(kernel_offset) : *a;
+    return *a >= arch.percpu_link_limit ? *a + static_cast<uint64_t>(kernel_offset) : *a;
   }
-  static constexpr uint64_t kImageBase = 0xffffffff80000000;
   Result<KernelObject> Object(std::string_view type, uint64_t address) const {
     return KernelObject::Read(memory, types, type, address);
   }

@@ -7,6 +7,9 @@ KernelState::~KernelState() = default;
 
 Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std::string& vmlinux,
                                                         const std::string& cache_dir) {
+  // Before anything is read: the walks are written for the architectures KernelArch describes.
+  if (std::optional<std::string> why = WhyNotWalkable(dump.facts().arch)) return Error{*why};
+  const KernelArch& arch = *FindKernelArch(dump.facts().arch);
   std::unique_ptr<KernelState> s(new KernelState());
   s->dump_ = &dump;
   s->vmlinux_ = vmlinux;
@@ -25,7 +28,7 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std
   if (!types) return types.error();
   s->types_ = std::move(*types);
   s->context_ = std::make_unique<KernelContext>(
-      KernelContext{dump, *s->types_, *s->symbols_, dump.vmcoreinfo().kernel_offset.value_or(0), dump.vmcoreinfo().osrelease});
+      KernelContext{dump, *s->types_, *s->symbols_, arch, dump.vmcoreinfo().kernel_offset.value_or(0), dump.vmcoreinfo().osrelease});
   s->modules_ = ReadModules(*s->context_);
   Result<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::Create(*s->context_, s->modules_, vmlinux);
   if (!unwinder) return unwinder.error();
@@ -50,7 +53,9 @@ std::optional<uint64_t> KernelState::CurrentTask(int cpu) {
   return *task;
 }
 
-Backtrace KernelState::CpuBacktrace(const CpuState& cpu) { return unwinder_->Unwind(RegistersFromNames(cpu.registers)); }
+Backtrace KernelState::CpuBacktrace(const CpuState& cpu) {
+  return unwinder_->Unwind(RegistersFromNames(context_->arch, cpu.registers));
+}
 
 Result<Backtrace> KernelState::TaskBacktrace(const TaskInfo& task) {
   if (task.on_cpu || task.state == 'R') {

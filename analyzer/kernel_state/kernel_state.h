@@ -18,8 +18,9 @@ namespace ktriage::kernel {
 
 class KernelState {
  public:
-  // Errors: a vmlinux without DWARF or symbols, or one whose build-id is not the dump's
-  // VMCOREINFO BUILD-ID (its types and addresses would describe another kernel).
+  // Errors: a dump of an architecture the walks do not support yet (KernelArch says why), a
+  // vmlinux without DWARF or symbols, or one whose build-id is not the dump's VMCOREINFO BUILD-ID
+  // (its types and addresses would describe another kernel).
   // `cache_dir`: where the type index of each build is kept between runs ("" for nowhere).
   static Result<std::unique_ptr<KernelState>> Open(DumpFile& dump, const std::string& vmlinux,
                                                    const std::string& cache_dir = "");

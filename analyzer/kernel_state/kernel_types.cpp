@@ -70,6 +70,24 @@ std::optional<uint64_t> MemberOffset(Dwarf_Die* member) {
   return std::nullopt;  // a location expression: not used for C structs
 }
 
+// A bitfield's position as (bit from the start of its struct, width), little-endian: DWARF 4 and
+// later say DW_AT_data_bit_offset; DWARF 2/3 said DW_AT_bit_offset, counted from the most
+// significant bit of a DW_AT_byte_size unit at DW_AT_data_member_location. Nullopt: not a bitfield.
+std::optional<std::pair<uint64_t, unsigned>> BitField(Dwarf_Die* member) {
+  Dwarf_Attribute attr;
+  Dwarf_Word width = 0, bits = 0;
+  if (dwarf_attr(member, DW_AT_bit_size, &attr) == nullptr || dwarf_formudata(&attr, &width) != 0 || width == 0) return std::nullopt;
+  if (dwarf_attr(member, DW_AT_data_bit_offset, &attr) != nullptr && dwarf_formudata(&attr, &bits) == 0) {
+    return std::make_pair(uint64_t{bits}, static_cast<unsigned>(width));
+  }
+  Dwarf_Word from_msb = 0, unit = 0, location = 0;
+  if (dwarf_attr(member, DW_AT_bit_offset, &attr) == nullptr || dwarf_formudata(&attr, &from_msb) != 0) return std::nullopt;
+  if (dwarf_attr(member, DW_AT_byte_size, &attr) == nullptr || dwarf_formudata(&attr, &unit) != 0) return std::nullopt;
+  if (dwarf_attr(member, DW_AT_data_member_location, &attr) != nullptr) dwarf_formudata(&attr, &location);
+  if (from_msb + width > unit * 8) return std::nullopt;
+  return std::make_pair(uint64_t{location * 8 + unit * 8 - from_msb - width}, static_cast<unsigned>(width));
+}
+
 // Searches `aggregate`'s members for `name`, descending into anonymous structs and unions.
 bool FindMember(Dwarf_Die* aggregate, std::string_view name, Dwarf_Die* found, uint64_t* offset, int depth = 0) {
   if (depth > 8) return false;
@@ -201,6 +219,14 @@ Result<MemberLayout> KernelTypes::Member(std::string_view type, std::string_view
       if (!FindMember(&current, part, &member, &offset))
         return Error{"struct " + name + " has no member " + std::string(path) + " in " + path_};
       layout.offset += offset;
+      if (rest.empty()) {
+        if (std::optional<std::pair<uint64_t, unsigned>> bits = BitField(&member)) {
+          // `offset` is the byte of the first bit (MemberOffset); re-base on the struct's bits.
+          layout.offset = layout.offset - offset + bits->first / 8;
+          layout.bit_offset = static_cast<unsigned>(bits->first % 8);
+          layout.bit_size = bits->second;
+        }
+      }
       Dwarf_Die member_type;
       if (!TypeOf(&member, &member_type)) return Error{"struct " + name + "." + std::string(path) + ": no type"};
       Dwarf_Word size = 0;

@@ -15,8 +15,10 @@
 namespace ktriage::kernel {
 
 struct MemberLayout {
-  uint64_t offset = 0;  // bytes from the start of the outermost struct
-  uint64_t size = 0;    // bytes of the member's type (0 when it has none, a flexible array)
+  uint64_t offset = 0;    // bytes from the start of the outermost struct (a bitfield: its first bit's byte)
+  uint64_t size = 0;      // bytes of the member's type (0 when it has none, a flexible array)
+  unsigned bit_offset = 0;  // a bitfield's first bit in the byte at `offset`, counted from its LSB
+  unsigned bit_size = 0;    // a bitfield's width; 0 for a member of whole bytes
 };
 
 class KernelTypes {

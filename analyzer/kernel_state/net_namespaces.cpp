@@ -12,10 +12,12 @@
 namespace ktriage::kernel {
 namespace {
 
-// include/linux/poison.h with CONFIG_ILLEGAL_POINTER_VALUE=0xdead000000000000 (x86-64): what
-// list_del() leaves in ->prev.
+// What list_del() leaves in ->prev: LIST_POISON2 of include/linux/poison.h (0x122, unchanged
+// since 2.6.x) plus POISON_POINTER_DELTA, the CONFIG_ILLEGAL_POINTER_VALUE that x86-64 and arm64
+// both default to (0xdead000000000000; Debian's configs of every family keep it). Not in any type.
 constexpr uint64_t kListPoison2 = 0xdead000000000122;
-// include/linux/netdevice.h: NETDEV_ALIGN; netdev_priv() is the net_device rounded up to it.
+// NETDEV_ALIGN of include/linux/netdevice.h (32 since 2.6.x, every architecture): netdev_priv()
+// is the net_device's address plus its size rounded up to it. A macro, so in no type either.
 constexpr uint64_t kNetdevAlign = 32;
 
 class NamespaceReader {

@@ -18,8 +18,6 @@
 namespace ktriage::kernel {
 namespace {
 
-constexpr int kRip = 16, kRsp = 7, kRbp = 6;
-
 // The module's userdata is the vmlinux path (set after dwfl_report_module).
 int FindVmlinux(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, char** file_name, Elf**) {
   const char* path = static_cast<const char*>(*userdata);
@@ -62,12 +60,10 @@ std::optional<std::pair<uint64_t, uint64_t>> LoadSpan(const std::string& path) {
 
 }  // namespace
 
-DwarfRegisters RegistersFromNames(const std::map<std::string, uint64_t>& named) {
-  static const char* const kNames[17] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
-                                         "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+DwarfRegisters RegistersFromNames(const KernelArch& arch, const std::map<std::string, uint64_t>& named) {
   DwarfRegisters regs;
-  for (size_t i = 0; i < regs.size(); ++i) {
-    if (auto it = named.find(kNames[i]); it != named.end()) regs[i] = it->second;
+  for (size_t i = 0; i < regs.size() && i < arch.registers.size(); ++i) {
+    if (auto it = named.find(std::string(arch.registers[i].dump_name)); it != named.end()) regs[i] = it->second;
   }
   return regs;
 }
@@ -106,10 +102,11 @@ struct StackUnwinder::Impl {
   }
   static bool SetInitialRegisters(Dwfl_Thread* thread, void* arg) {
     const Impl& self = *static_cast<Impl*>(arg);
-    for (int r = 0; r < kRip; ++r) {
-      if (!self.start[static_cast<size_t>(r)]) continue;
-      const Dwarf_Word value = *self.start[static_cast<size_t>(r)];
-      if (!dwfl_thread_state_registers(thread, r, 1, &value)) return false;
+    const unsigned kRip = self.k.arch.pc;
+    for (unsigned r = 0; r < kRip; ++r) {
+      if (!self.start[r]) continue;
+      const Dwarf_Word value = *self.start[r];
+      if (!dwfl_thread_state_registers(thread, static_cast<int>(r), 1, &value)) return false;
     }
     if (!self.start[kRip]) return false;
     dwfl_thread_state_register_pc(thread, *self.start[kRip]);
@@ -119,11 +116,11 @@ struct StackUnwinder::Impl {
     Impl& self = *static_cast<Impl*>(arg);
     SegmentFrame f;
     if (!dwfl_frame_pc(frame, &f.pc, &f.activation)) return DWARF_CB_ABORT;
-    for (unsigned r = 0; r < 16; ++r) {
+    for (unsigned r = 0; r < self.k.arch.pc; ++r) {
       Dwarf_Word v;
       if (dwfl_frame_reg(frame, r, &v) == 0) f.regs[r] = v;
     }
-    f.regs[kRip] = f.pc;
+    f.regs[self.k.arch.pc] = f.pc;
     self.segment.push_back(f);
     // Outside vmlinux (a module) there is no CFI, and libdwfl's fallback would follow RBP as a
     // frame pointer, which this kernel does not keep: ORC goes on from here instead.
@@ -192,6 +189,8 @@ Result<std::unique_ptr<StackUnwinder>> StackUnwinder::Create(const KernelContext
 
 Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, bool start_exact) {
   Impl& impl = *impl_;
+  const KernelArch& arch = impl.k.arch;
+  const unsigned kRip = arch.pc, kRsp = arch.sp, kRbp = arch.fp;
   Backtrace bt;
   if (!start[kRip] || !start[kRsp]) {
     bt.end = "no PC or stack pointer in the registers";
@@ -253,10 +252,9 @@ Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, 
     regs = DwarfRegisters{};
     if (state.regs != 0 && state.full_regs) {
       // The interrupted context's whole register set, for CFI to start from.
-      static const char* const kFields[16] = {"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
-                                              "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
-      for (size_t i = 0; i < 16; ++i) {
-        if (auto off = impl.k.types.Offset("pt_regs", kFields[i])) {
+      for (size_t i = 0; i < kRip && i < arch.registers.size(); ++i) {
+        if (arch.registers[i].pt_regs_member.empty()) continue;
+        if (auto off = impl.k.types.Offset("pt_regs", arch.registers[i].pt_regs_member)) {
           if (auto v = impl.k.memory.ReadU64(state.regs + *off)) regs[i] = *v;
         }
       }
@@ -270,7 +268,10 @@ Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, 
   return bt;
 }
 
+// x86-64's switch frame (arch/x86/include/asm/switch_to.h): the callee-saved registers
+// __switch_to_asm pushed, by DWARF number, then the return address into __schedule.
 Result<Backtrace> StackUnwinder::UnwindSleeping(const TaskInfo& task, size_t max_frames) {
+  const unsigned kRip = impl_->k.arch.pc, kRsp = impl_->k.arch.sp;
   if (task.saved_sp == 0) return Error{"pid " + std::to_string(task.pid) + ": no saved stack pointer"};
   Result<KernelObject> frame = impl_->k.Object("inactive_task_frame", task.saved_sp);
   if (!frame) return Error{"pid " + std::to_string(task.pid) + ": " + frame.error().message};

@@ -18,11 +18,12 @@
 
 namespace ktriage::kernel {
 
-// x86-64 registers in DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, then rip (16).
+// A register set by DWARF number (KernelArch::registers; x86-64: rax rdx rcx rbx rsi rdi rbp rsp
+// r8..r15, then rip as 16).
 using DwarfRegisters = std::array<std::optional<uint64_t>, 17>;
 
-// From libkdumpfile's register names ("rip", "rsp", "r12"...).
-DwarfRegisters RegistersFromNames(const std::map<std::string, uint64_t>& named);
+// From libkdumpfile's register names ("rip", "rsp", "r12"...), by the architecture's table.
+DwarfRegisters RegistersFromNames(const KernelArch& arch, const std::map<std::string, uint64_t>& named);
 
 struct StackFrame {
   uint64_t pc = 0;

@@ -77,14 +77,9 @@ class SocketReader {
       s.local = Ipv4(static_cast<uint32_t>(Or(common->Unsigned("skc_rcv_saddr"))));
       s.remote = Ipv4(static_cast<uint32_t>(Or(common->Unsigned("skc_daddr"))));
     }
-    // skc_net_refcnt is a bitfield KernelTypes locates only to its byte: it follows skc_reuse:4,
-    // skc_reuseport:1 and skc_ipv6only:1 in that byte since it appeared (4.2), hence bit 6.
-    if (k_.types.Has("sock_common", "skc_net_refcnt")) {
-      auto refcnt = k_.types.Member("sock_common", "skc_net_refcnt");
-      auto reuse = k_.types.Member("sock_common", "skc_reuse");
-      if (refcnt && reuse && refcnt->offset == reuse->offset) {
-        if (auto byte = k_.memory.ReadU8(address + refcnt->offset)) s.holds_net_reference = (*byte >> 6) & 1;
-      }
+    // skc_net_refcnt is a one-bit bitfield (4.2 and later): its bit comes from the types.
+    if (auto refcnt = k_.types.Member("sock_common", "skc_net_refcnt"); refcnt && refcnt->bit_size == 1) {
+      if (auto byte = k_.memory.ReadU8(address + refcnt->offset)) s.holds_net_reference = (*byte >> refcnt->bit_offset) & 1;
     }
     // Minisocks (TIME_WAIT, NEW_SYN_RECV) are smaller structs: reading them as a tcp_sock would
     // read past their end and report another object's bytes.

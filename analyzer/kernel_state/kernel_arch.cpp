@@ -1,0 +1,62 @@
+// The architecture table. DWARF numbers: the psABI of each architecture (x86-64 SysV psABI 3.6.2;
+// AAPCS64 DWARF for the Arm 64-bit Architecture 4.1); pt_regs members: arch/*/include/asm/ptrace.h.
+#include "analyzer/kernel_state/kernel_arch.h"
+
+namespace ktriage::kernel {
+namespace {
+
+KernelArch X86_64() {
+  KernelArch a;
+  a.name = "x86_64";
+  a.registers = {{"rax", "ax"}, {"rdx", "dx"}, {"rcx", "cx"}, {"rbx", "bx"}, {"rsi", "si"},   {"rdi", "di"},
+                 {"rbp", "bp"}, {"rsp", "sp"}, {"r8", "r8"},  {"r9", "r9"},  {"r10", "r10"}, {"r11", "r11"},
+                 {"r12", "r12"}, {"r13", "r13"}, {"r14", "r14"}, {"r15", "r15"}, {"rip", "ip"}};
+  a.pc = 16;
+  a.sp = 7;
+  a.fp = 6;
+  a.percpu_link_limit = 0xffffffff80000000;  // __START_KERNEL_map: the image; per-CPU data below
+  a.orc = true;
+  return a;
+}
+
+KernelArch Aarch64() {
+  KernelArch a;
+  a.name = "aarch64";
+  for (int i = 0; i < 31; ++i) {
+    static const char* const kNames[31] = {"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",  "x7",  "x8",  "x9",  "x10",
+                                           "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21",
+                                           "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30"};
+    a.registers.push_back({kNames[i], ""});  // struct pt_regs keeps them as regs[i]
+  }
+  a.registers.push_back({"sp", "sp"});  // 31
+  a.registers.push_back({"pc", "pc"});  // 32: not a DWARF register; the unwinder's PC slot
+  a.pc = 32;
+  a.sp = 31;
+  a.fp = 29;
+  a.percpu_link_limit = 0;  // per-CPU variables are linked inside the image
+  a.orc = false;
+  a.not_walkable = "kernel stacks and data walks of aarch64 dumps are not supported yet (the log, kallsyms and reports are)";
+  return a;
+}
+
+}  // namespace
+
+const KernelArch* FindKernelArch(std::string_view name) {
+  static const KernelArch x86_64 = X86_64();
+  static const KernelArch aarch64 = Aarch64();
+  if (name == "x86_64" || name == "amd64") return &x86_64;
+  if (name == "aarch64" || name == "arm64") return &aarch64;
+  return nullptr;
+}
+
+std::optional<std::string> WhyNotWalkable(std::string_view arch) {
+  const KernelArch* a = FindKernelArch(arch);
+  if (a == nullptr) {
+    return "kernel stacks and data walks of " + std::string(arch.empty() ? "this architecture" : arch) +
+           " dumps are not supported (the log, kallsyms and reports are)";
+  }
+  if (!a->not_walkable.empty()) return std::string(a->not_walkable);
+  return std::nullopt;
+}
+
+}  // namespace ktriage::kernel

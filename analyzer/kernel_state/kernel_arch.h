@@ -1,0 +1,41 @@
+// KernelArch: what the walks of a dump's kernel state need to know about its architecture, in one
+// place per architecture: register names and DWARF numbers, the pt_regs members, where vmlinux is
+// linked, which unwind tables the kernel keeps, and whether ktriage can walk it yet.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ktriage::kernel {
+
+struct KernelArch {
+  std::string_view name;  // libkdumpfile's arch.name ("x86_64", "aarch64")
+  // By DWARF register number: the register's name in libkdumpfile's cpu.N.reg.* and the pt_regs
+  // member that exception entry saves it in ("" for none).
+  struct Register {
+    std::string_view dump_name;
+    std::string_view pt_regs_member;
+  };
+  std::vector<Register> registers;
+  unsigned pc = 0;  // DWARF numbers of the PC, the stack pointer and the frame pointer
+  unsigned sp = 0;
+  unsigned fp = 0;
+  // Symbols linked below this are per-CPU offsets (x86-64 links .data..percpu at 0), which KASLR
+  // does not move; everything at or above it moves with the image by KERNELOFFSET.
+  uint64_t percpu_link_limit = 0;
+  bool orc = false;  // the kernel keeps ORC unwind tables (x86-64 with CONFIG_UNWINDER_ORC)
+  // Non-empty: why stacks and the other walks of kernel data cannot run on this architecture yet.
+  std::string_view not_walkable;
+};
+
+// The description of `name` (libkdumpfile's arch.name, or `uname -m`: "x86_64", "aarch64",
+// "arm64"); nullopt for an architecture ktriage knows nothing of.
+const KernelArch* FindKernelArch(std::string_view name);
+
+// Why bt, net and the deep analyses cannot run on a dump of `arch`, one line; nullopt when they can.
+std::optional<std::string> WhyNotWalkable(std::string_view arch);
+
+}  // namespace ktriage::kernel
