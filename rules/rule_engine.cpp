@@ -184,7 +184,26 @@ struct ReportFacts {
   // Innermost first; a frame's inlined callees come before it, as they are deeper.
   std::vector<std::string> functions;
   std::vector<std::string> modules;  // per entry of `functions`
+  // The entries of `functions` that `top: N` counts: a repeat of the frame before it (the
+  // faulting PC's line, arm64's lr) folded, delay loops and tracing plumbing skipped.
+  std::vector<size_t> ranked;
 };
+
+// Frames that say how a CPU spins or how a probe reached the code, never where the problem is:
+// the delay loops and the ftrace/kprobe entry paths of each architecture. `top: N` looks past them
+// (a hook or a busy-wait adds two to five of them on arm64, one or two on x86-64).
+bool IsPlumbingFrame(const std::string& f) {
+  static const char* const kPlumbing[] = {
+      "__delay", "__const_udelay", "__udelay", "__ndelay", "delay_tsc", "delay_loop", "delay_halt",
+      "delay_halt_tpause", "delay_halt_mwaitx", "ftrace_call", "ftrace_caller", "ftrace_regs_call",
+      "ftrace_regs_caller", "ftrace_trampoline", "ftrace_ops_list_func", "__ftrace_ops_list_func",
+      "arch_ftrace_ops_list_func", "ftrace_ops_assist_func", "kprobe_ftrace_handler", "kprobe_handler",
+      "kprobe_breakpoint_handler", "aggr_pre_handler", "opt_pre_handler", "optimized_callback", "fprobe_handler"};
+  for (const char* p : kPlumbing) {
+    if (f == p) return true;
+  }
+  return false;
+}
 
 // What one evaluation collected: the lines that made it hold and the fields they captured.
 struct Match {
@@ -371,6 +390,10 @@ void RuleScanner::OnReport(const CrashReport& report) {
     r.functions.push_back(BaseFunction(f.function));
     r.modules.push_back(f.module);
   }
+  for (size_t i = 0; i < r.functions.size(); ++i) {
+    if (IsPlumbingFrame(r.functions[i]) || (i > 0 && r.functions[i] == r.functions[i - 1])) continue;
+    r.ranked.push_back(i);
+  }
   state_->reports.push_back(std::move(r));
   while (state_->reports.size() > options_.max_pending_reports) EvaluateOldest();
   if (state_->next_report % 64 == 0) state_->TrimRecent(engine_->max_window_lines_, engine_->max_window_seconds_);
@@ -504,20 +527,28 @@ class Evaluator {
   }
 
   static bool EvalFrames(const FrameMatch& fm, const ReportFacts& r, std::string& detail) {
-    const size_t n = fm.top ? std::min(*fm.top, r.functions.size()) : r.functions.size();
+    // The frames the keys look at: the top N ranked ones, or all.
+    std::vector<size_t> considered;
+    if (fm.top) {
+      considered.assign(r.ranked.begin(), r.ranked.begin() + static_cast<std::ptrdiff_t>(std::min(*fm.top, r.ranked.size())));
+    } else {
+      for (size_t i = 0; i < r.functions.size(); ++i) considered.push_back(i);
+    }
     if (!fm.any.empty()) {
       bool found = false;
-      for (size_t i = 0; i < n && !found; ++i)
-        found = std::find(fm.any.begin(), fm.any.end(), r.functions[i]) != fm.any.end();
+      for (size_t k = 0; k < considered.size() && !found; ++k)
+        found = std::find(fm.any.begin(), fm.any.end(), r.functions[considered[k]]) != fm.any.end();
       if (!found) {
+        std::vector<std::string> shown;
+        for (size_t k = 0; k < considered.size() && k < 6; ++k) shown.push_back(r.functions[considered[k]]);
         detail = "no frame among " + Join(fm.any) + (fm.top ? " in the top " + std::to_string(*fm.top) : "") +
-                 "; the stack: " + Join(std::vector<std::string>(r.functions.begin(), r.functions.begin() + std::min<size_t>(n, 6)));
+                 "; the stack: " + Join(shown);
         return false;
       }
     }
     if (!fm.module.empty()) {
       bool found = false;
-      for (size_t i = 0; i < n && !found; ++i) found = r.modules[i] == fm.module;
+      for (size_t k = 0; k < considered.size() && !found; ++k) found = r.modules[considered[k]] == fm.module;
       if (!found) {
         detail = "no frame in module " + fm.module;
         return false;
@@ -528,8 +559,8 @@ class Evaluator {
       // innermost frame and the sequence from its end.
       size_t want = fm.sequence.size();
       size_t matched = 0;
-      for (size_t i = 0; i < n && want > 0; ++i) {
-        if (r.functions[i] == fm.sequence[want - 1]) {
+      for (size_t k = 0; k < considered.size() && want > 0; ++k) {
+        if (r.functions[considered[k]] == fm.sequence[want - 1]) {
           --want;
           ++matched;
         }

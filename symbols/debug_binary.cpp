@@ -119,6 +119,18 @@ std::string DieName(Dwarf_Die* die) {
   return "";
 }
 
+// e_type of the ELF file at `fd` (or, when it is -1, at `path`); ET_NONE when unreadable.
+unsigned ElfType(int fd, const std::string& path) {
+  unsigned char header[18] = {};
+  const int use = fd >= 0 ? fd : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (use < 0) return ET_NONE;
+  const bool ok = ::pread(use, header, sizeof header, 0) == static_cast<ssize_t>(sizeof header);
+  if (use != fd) ::close(use);
+  if (!ok || std::memcmp(header, ELFMAG, SELFMAG) != 0) return ET_NONE;
+  // e_type in the file's byte order (EI_DATA).
+  return header[EI_DATA] == ELFDATA2MSB ? (header[16] << 8 | header[17]) : (header[17] << 8 | header[16]);
+}
+
 }  // namespace
 
 struct DebugBinary::Dwfl {
@@ -148,8 +160,13 @@ Result<std::unique_ptr<DebugBinary>> DebugBinary::Open(const std::string& path) 
     if (fd >= 0) ::close(fd);
     return Error{path + ": " + LibdwflError()};
   }
-  // On success libdwfl owns `fd`; on failure it is still ours.
-  Dwfl_Module* module = dwfl_report_offline(binary->dwfl_->handle, "", path.c_str(), fd);
+  // On success libdwfl owns `fd`; on failure it is still ours. A position-independent vmlinux
+  // (arm64's is ET_DYN, linked at 0xffff800008000000) is reported at its link address: offline
+  // reporting would lay it out at a small base like a shared library, and the kernel addresses
+  // callers hand in would miss it. Modules (ET_REL) need the offline layout of their sections.
+  Dwfl_Module* module = ElfType(fd, path) == ET_DYN
+                            ? dwfl_report_elf(binary->dwfl_->handle, "", path.c_str(), fd, 0, true)
+                            : dwfl_report_offline(binary->dwfl_->handle, "", path.c_str(), fd);
   if (!module) {
     if (fd >= 0) ::close(fd);
     return Error{path + ": not a usable ELF file: " + LibdwflError()};

@@ -276,6 +276,12 @@ std::vector<ReportClass> Classes() {
     c.push_back(std::move(i));
   }
 
+  // arm64 and arm (and x86 before 4.x) print the NULL dereference without "BUG: ".
+  c.push_back(ReportClass{"Unable to handle kernel NULL pointer dereference", {},
+                          {WithStack("Unable to handle kernel NULL pointer dereference",
+                                     "BUG: unable to handle kernel NULL pointer dereference in {1}", K::kOops,
+                                     Stack({"(?:PC is at|pc : ) ?{{FUNC}}", "@stack"}))},
+                          false, K::kOops});
   c.push_back(ReportClass{"Unable to handle kernel paging request", {},
                           {WithStack("Unable to handle kernel paging request", "BUG: unable to handle kernel paging request in {1}", K::kOops,
                                      Stack({"(?:PC is at|pc : ) ?{{FUNC}}"}))},
@@ -303,10 +309,11 @@ std::vector<ReportClass> Classes() {
     f.push_back(Plain("Kernel panic - not syncing: Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+",
                       "kernel panic: Couldn't open N_TTY ldisc", K::kPanic));
     // These panics follow a report whose beginning was lost: the real report is missing.
-    f.push_back(Corrupted(Plain("Kernel panic - not syncing: Fatal exception", "kernel panic: Fatal exception", K::kPanic)));
+    f.push_back(Corrupted(Plain("Kernel panic - not syncing: (?:Oops: )?Fatal exception", "kernel panic: Fatal exception", K::kPanic)));
     f.push_back(Corrupted(Plain("Kernel panic - not syncing: panic_on_warn set", "kernel panic: panic_on_warn set", K::kPanic)));
     f.push_back(Corrupted(Plain("Kernel panic - not syncing: hung_task: blocked tasks", "kernel panic: hung_task: blocked tasks", K::kPanic)));
-    f.push_back(Plain("Kernel panic - not syncing: (.*)", "kernel panic: {1}", K::kPanic));
+    // Not the " ]---" of the "---[ end Kernel panic - not syncing: ... ]---" line.
+    f.push_back(Plain("Kernel panic - not syncing: (.*?)(?: \\]---)?(?:\n|$)", "kernel panic: {1}", K::kPanic));
     c.push_back(std::move(p));
   }
   c.push_back(ReportClass{"PANIC: double fault", {},

@@ -41,6 +41,9 @@ CACHE="${KTRIAGE_CACHE:-$HOME/.cache/ktriage}"
 CACHE_ROOT="$CACHE/debuginfo"
 DEBS="$CACHE/debs"
 DBG_PKG="linux-image-$KERNEL_ABI-dbg"
+# Another architecture's package is asked for by name:arch, with that architecture known to dpkg.
+APT_PKG="$DBG_PKG"
+[ "$ARCH" = "$(dpkg --print-architecture)" ] || APT_PKG="$DBG_PKG:$ARCH"
 DEBUG=usr/lib/debug
 
 for tool in dpkg-deb tar xz zstd readelf md5sum flock; do
@@ -53,6 +56,9 @@ apt_update() {
 	$apt_updated && return 0
 	[ "$(id -u)" = 0 ] || die "apt-get update needs root (or download $DBG_PKG into $DEBS yourself)"
 	note "apt-get update"
+	if [ "$APT_PKG" != "$DBG_PKG" ] && ! dpkg --print-foreign-architectures | grep -qx "$ARCH"; then
+		dpkg --add-architecture "$ARCH"
+	fi
 	apt-get update -qq >&2 || die "apt-get update failed"
 	apt_updated=true
 }
@@ -62,16 +68,16 @@ dbg_deb() {
 	deb="$(ls "$DEBS/${DBG_PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
 	if [ -z "$deb" ]; then
 		local version
-		version="$(apt-cache policy "$DBG_PKG" 2>/dev/null | awk '/Candidate:/ { print $2 }')"
+		version="$(apt-cache policy "$APT_PKG" 2>/dev/null | awk '/Candidate:/ { print $2 }')"
 		if [ -z "$version" ] || [ "$version" = "(none)" ]; then
 			apt_update
-			version="$(apt-cache policy "$DBG_PKG" | awk '/Candidate:/ { print $2 }')"
+			version="$(apt-cache policy "$APT_PKG" | awk '/Candidate:/ { print $2 }')"
 		fi
 		[ -n "$version" ] && [ "$version" != "(none)" ] ||
 			die "Debian has no package $DBG_PKG (family $FAMILY: pick an available ABI in corpora/families.txt)"
 		mkdir -p "$DEBS"
 		note "downloading $DBG_PKG $version (about 300 MB)"
-		(cd "$DEBS" && apt-get download -qq "$DBG_PKG=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
+		(cd "$DEBS" && apt-get download -qq "$APT_PKG=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
 		deb="$(ls "$DEBS/${DBG_PKG}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
 		[ -n "$deb" ] || die "apt-get download $DBG_PKG=$version failed"
 	fi

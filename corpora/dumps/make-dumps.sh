@@ -58,15 +58,37 @@ done
 IMAGE_PKG="linux-image-$KERNEL_ABI-unsigned"
 HEADERS_PKG="linux-headers-$KERNEL_ABI"
 COMMON_PKGS="makedumpfile busybox-static cpio gzip lz4 zstd xz-utils binutils util-linux python3 gcc make libc6-dev bc dwarves"
+# QEMU_ARGS: the machine for run-guest.py; BUSYBOX_PKG: "" for the host's /bin/busybox, else the
+# guest architecture's busybox-static, downloaded and unpacked; GUEST_ARCH: the headers' and the
+# image's Debian architecture (the kbuild tools run on the host, so they are the host's).
 case "$ARCH" in
 amd64)
 	QEMU=qemu-system-x86_64
+	QEMU_ARGS="-machine pc -cpu qemu64"
 	HOST_PKGS="$COMMON_PKGS qemu-system-x86 gcc-12"
 	CONSOLE="console=ttyS0,115200"
 	GUEST_CC="gcc"
+	GUEST_ARCH=""
+	BUSYBOX_PKG=""
+	MODULE_MAKE_VARS=""
+	;;
+arm64)
+	QEMU=qemu-system-aarch64
+	# pauth-impdef: QEMU's own pointer-authentication hash, much faster under TCG than QARMA.
+	QEMU_ARGS="-machine virt,gic-version=3 -cpu max,pauth-impdef=on"
+	HOST_PKGS="$COMMON_PKGS qemu-system-arm gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross"
+	CONSOLE="console=ttyAMA0"
+	GUEST_CC="aarch64-linux-gnu-gcc-12"
+	GUEST_ARCH=":arm64"
+	BUSYBOX_PKG="busybox-static:arm64"
+	# The headers' .kernelvariables cross-compile when DEB_HOST_ARCH is not the build's.
+	MODULE_MAKE_VARS="DEB_HOST_ARCH=arm64 DEB_HOST_GNU_TYPE=aarch64-linux-gnu CROSS_COMPILE=aarch64-linux-gnu-"
+	[ "$(dpkg --print-architecture)" = arm64 ] && GUEST_ARCH=""
 	;;
 *) die "family $FAMILY: architecture $ARCH is not supported by this script" ;;
 esac
+IMAGE_PKG="$IMAGE_PKG$GUEST_ARCH"
+HEADERS_PKG_ARCH="$HEADERS_PKG$GUEST_ARCH"
 
 # --- host packages -----------------------------------------------------------------------------
 installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3 == "installed" { print $4 }'; }
@@ -84,6 +106,11 @@ ensure_host_packages() {
 	for p in $HOST_PKGS; do [ -n "$(installed_version "$p")" ] || missing="$missing $p"; done
 	[ -z "$missing" ] && return 0
 	[ "$(id -u)" = 0 ] || die "missing Debian packages:$missing (run as root, or apt-get install them)"
+	# Another architecture's packages (the guest's kernel, busybox) need it in dpkg's list.
+	if [ -n "$GUEST_ARCH" ] && ! dpkg --print-foreign-architectures | grep -qx "${GUEST_ARCH#:}"; then
+		dpkg --add-architecture "${GUEST_ARCH#:}"
+		apt_updated=false
+	fi
 	apt_update
 	note "installing:$missing"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2 ||
@@ -93,8 +120,9 @@ ensure_host_packages() {
 # The guest's kernel and the headers its test module is built against are never installed on the
 # host: their .debs are kept in the cache and unpacked. Prints the .deb's path.
 fetch_deb() {
-	local pkg="$1" deb version
-	deb="$(ls "$CACHE_ROOT/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
+	local pkg="$1" deb version name="${1%%:*}" arch="${1#*:}"
+	[ "$arch" != "$1" ] || arch="*"
+	deb="$(ls "$CACHE_ROOT/debs/${name}_"*_${arch}.deb 2>/dev/null | sort -V | tail -n 1)"
 	if [ -z "$deb" ]; then
 		version="$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ { print $2 }')"
 		if [ -z "$version" ] || [ "$version" = "(none)" ]; then
@@ -106,22 +134,24 @@ fetch_deb() {
 		mkdir -p "$CACHE_ROOT/debs"
 		note "downloading $pkg $version"
 		(cd "$CACHE_ROOT/debs" && apt-get download -qq "$pkg=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
-		deb="$(ls "$CACHE_ROOT/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1)"
+		deb="$(ls "$CACHE_ROOT/debs/${name}_"*_${arch}.deb 2>/dev/null | sort -V | tail -n 1)"
 		[ -n "$deb" ] || die "apt-get download $pkg=$version failed"
 	fi
 	echo "$deb"
 }
 
 # The headers package and the header and kbuild packages it depends on (not the image, not the
-# compiler: those come from elsewhere).
+# compiler: those come from elsewhere). kbuild's tools run on the host: the host's build of it.
 headers_packages() {
-	echo "$HEADERS_PKG"
-	apt-cache depends "$HEADERS_PKG" 2>/dev/null | awk '$1 == "Depends:" { print $2 }' |
-		grep -E '^linux-(headers|kbuild)-' | sort -u
+	echo "$HEADERS_PKG_ARCH"
+	apt-cache depends "$HEADERS_PKG_ARCH" 2>/dev/null | awk '$1 == "Depends:" { print $2 }' | tr -d '<>' |
+		sed 's/:.*//' | grep -E '^linux-(headers|kbuild)-' | sort -u
 }
 
 ensure_host_packages
 IMAGE_DEB="$(fetch_deb "$IMAGE_PKG")"
+BUSYBOX_DEB=""
+[ -z "$BUSYBOX_PKG" ] || BUSYBOX_DEB="$(fetch_deb "$BUSYBOX_PKG")"
 HEADER_DEBS=""
 for p in $(headers_packages); do HEADER_DEBS="$HEADER_DEBS $(fetch_deb "$p")"; done
 
@@ -130,7 +160,7 @@ versions_text() {
 	echo "family=$FAMILY_LINE"
 	echo "kernel_abi=$KERNEL_ABI"
 	local deb p
-	for deb in $IMAGE_DEB $HEADER_DEBS; do
+	for deb in $IMAGE_DEB $HEADER_DEBS $BUSYBOX_DEB; do
 		echo "$(dpkg-deb -f "$deb" Package)=$(dpkg-deb -f "$deb" Version)"
 	done
 	for p in $HOST_PKGS; do echo "$p=$(installed_version "$p")"; done | sort -u
@@ -139,7 +169,7 @@ versions_text() {
 VERSIONS="$(versions_text)"
 KEY="$( {
 	echo "$VERSIONS"
-	echo "cmdline=$CONSOLE $BASE_CMDLINE"
+	echo "cmdline=$CONSOLE $BASE_CMDLINE qemu=$QEMU_ARGS"
 	cd "$HERE" && find . -type f ! -name README.md | LC_ALL=C sort | xargs sha256sum
 } | sha256sum | cut -c1-16)"
 OUT="$CACHE_ROOT/$KERNEL_ABI-$KEY"
@@ -239,7 +269,7 @@ build_guest() {
 	sed -i "s|^include /usr/src/|include $work/headers/usr/src/|" "$hdr/Makefile"
 	note "building the test module against $HEADERS_PKG"
 	cp -r "$HERE/module" "$work/module"
-	make -s -C "$hdr" M="$work/module" modules > "$work/module-build.log" 2>&1 ||
+	make -s -C "$hdr" M="$work/module" $MODULE_MAKE_VARS modules > "$work/module-build.log" 2>&1 ||
 		{ cat "$work/module-build.log" >&2; die "building module/ktriage_test.ko failed"; }
 	local vermagic
 	vermagic="$(strings "$work/module/ktriage_test.ko" | sed -n 's/^vermagic=//p')"
@@ -247,7 +277,13 @@ build_guest() {
 	cp "$work/module/ktriage_test.ko" "$root/lib/modules/"
 
 	$GUEST_CC -static -O2 -Wall -Wextra -o "$root/bin/ktnet" "$HERE/guest/ktnet.c" || die "building guest/ktnet.c failed"
-	cp /bin/busybox "$root/bin/busybox"
+	if [ -n "$BUSYBOX_DEB" ]; then
+		dpkg-deb -x "$BUSYBOX_DEB" "$work/busybox"
+		cp "$work/busybox/bin/busybox" "$root/bin/busybox"
+		rm -rf "$work/busybox"
+	else
+		cp /bin/busybox "$root/bin/busybox"
+	fi
 	file_is_static() { ! readelf -d "$1" 2>/dev/null | grep -q NEEDED; }
 	file_is_static "$root/bin/busybox" || die "/bin/busybox is not static (package busybox-static)"
 	install -m 0755 "$HERE/guest/init" "$root/init"
@@ -272,8 +308,8 @@ done
 expected_console_lines() {
 	case "$1" in
 	sysrq) echo "sysrq: Trigger a crash" ;;
-	null-deref) echo "BUG: kernel NULL pointer dereference" ;;
-	veth-softlockup) printf '%s\n' "watchdog: BUG: soft lockup - CPU#0" "watchdog: BUG: soft lockup - CPU#1" ;;
+	null-deref) echo "kernel NULL pointer dereference" ;; # x86-64 says "BUG: ...", arm64 "Unable to handle ..."
+	veth-softlockup) echo "watchdog: BUG: soft lockup - CPU#" ;; # both CPUs' where kallsyms lists softlockup_panic
 	igb-vlan-seed) printf '%s\n' "VF 2 attempted to override administratively set VLAN tag" "failed to kill vid 0081/0 for device eth1" ;;
 	netns-tcp-pinned) echo "namespace has no process left" ;;
 	hung-task) echo "blocked for more than 5 seconds" ;;
@@ -310,12 +346,20 @@ try_makedumpfile_dmesg() {
 	fi
 }
 
+# What a variant adds to the QEMU command line: the CPU's 52-bit VA support (LPA2) on or off.
+variant_qemu_args() {
+	case "$1" in
+	*va48*) echo "-cpu max,pauth-impdef=on,lpa2=off" ;;
+	*) ;;
+	esac
+}
+
 make_one() {
 	local scenario="$1" variant="$2" t0=$SECONDS
 	local dir="$OUT/$scenario-$variant" work="$OUT/$scenario-$variant.partial"
 	rm -rf "$work" "$dir"; mkdir -p "$work"
-	local kaslr=kaslr; [ "$variant" = nokaslr ] && kaslr=nokaslr
-	"$PYTHON" "$HERE/run-guest.py" --qemu "$QEMU" --outdir "$work" --timeout "$TIMEOUT" \
+	local kaslr=kaslr; case "$variant" in *nokaslr*) kaslr=nokaslr ;; esac
+	"$PYTHON" "$HERE/run-guest.py" --qemu "$QEMU" --machine="$QEMU_ARGS $(variant_qemu_args "$variant")" --outdir "$work" --timeout "$TIMEOUT" \
 		--kernel "$BUILD/kernel/vmlinuz" --initrd "$BUILD/initrd.img" \
 		--append "$CONSOLE $BASE_CMDLINE $kaslr ktriage.scenario=$scenario" ||
 		die "scenario $scenario ($variant) failed; partial output kept in $work"

@@ -126,6 +126,8 @@ def dump(qmp, fmt, path, timeout):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--machine", default="-machine pc -cpu qemu64",
+                    help="QEMU options that pick the machine and CPU (a later -cpu wins)")
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--append", required=True)
@@ -141,7 +143,7 @@ def main():
     console = os.path.join(opts.outdir, "console.log")
     sockdir = tempfile.mkdtemp(prefix="ktriage-qmp-")
     qmp_path = os.path.join(sockdir, "qmp.sock")
-    argv = [opts.qemu, "-machine", "pc", "-accel", "tcg,thread=multi", "-cpu", "qemu64",
+    argv = [opts.qemu, *opts.machine.split(), "-accel", "tcg,thread=multi",
             "-m", opts.memory, "-smp", opts.smp, "-nodefaults", "-display", "none",
             "-no-reboot", "-kernel", opts.kernel, "-initrd", opts.initrd,
             "-append", opts.append, "-device", "vmcoreinfo",

@@ -9,11 +9,15 @@
 
 #include "analyzer/kernel_state/net_namespaces.h"
 #include "analyzer/vmcore/dump_file.h"
+#include "analyzer/kernel_state/kernel_arch.h"
 #include "tests/symbols/debuginfo_cache.h"
 #include "tests/vmcore/dump_cache.h"
 
 namespace ktriage::kernel {
 namespace {
+
+// The families whose architecture the walks support (the others get a reason; see KernelArch).
+bool Walkable(const testing::KernelFamily& f) { return !WhyNotWalkable(f.arch).has_value(); }
 
 // A dump opened with its vmlinux: what every walk needs, kept alive together.
 struct OpenDump {
@@ -121,7 +125,7 @@ TEST_P(SysrqDump, OnlyInitNetWithLoopback) {
 INSTANTIATE_TEST_SUITE_P(Variants, SysrqDump,
                          ::testing::ValuesIn(testing::ForEachFamily<Case>(
                              {{"sysrq-nokaslr", "vmcore.elf", ""}, {"sysrq-kaslr", "vmcore.elf", ""},
-                              {"sysrq-nokaslr", "vmcore.kdump-zlib", ""}, {"sysrq-kaslr", "vmcore.kdump-zlib", ""}})),
+                              {"sysrq-nokaslr", "vmcore.kdump-zlib", ""}, {"sysrq-kaslr", "vmcore.kdump-zlib", ""}}, Walkable)),
                          CaseName);
 
 using VethDump = RealDump;
@@ -147,7 +151,7 @@ TEST_P(VethDump, VethPairIsFoundWithItsPeers) {
 
 INSTANTIATE_TEST_SUITE_P(Variants, VethDump,
                          ::testing::ValuesIn(testing::ForEachFamily<Case>(
-                             {{"veth-softlockup-nokaslr", "vmcore.elf", ""}, {"veth-softlockup-kaslr", "vmcore.kdump-zlib", ""}})),
+                             {{"veth-softlockup-nokaslr", "vmcore.elf", ""}, {"veth-softlockup-kaslr", "vmcore.kdump-zlib", ""}}, Walkable)),
                          CaseName);
 
 using PinnedDump = RealDump;
@@ -247,7 +251,7 @@ INSTANTIATE_TEST_SUITE_P(Variants, PinnedDump,
                          ::testing::ValuesIn(testing::ForEachFamily<Case>(
                              {{"netns-tcp-pinned-nokaslr", "vmcore.elf", ""}, {"netns-tcp-pinned-kaslr", "vmcore.elf", ""},
                               {"netns-tcp-pinned-nokaslr", "vmcore.kdump-zlib", ""},
-                              {"netns-tcp-pinned-kaslr", "vmcore.kdump-zlib", ""}})),
+                              {"netns-tcp-pinned-kaslr", "vmcore.kdump-zlib", ""}}, Walkable)),
                          CaseName);
 
 // The finding's text from facts alone, and when it stays silent.

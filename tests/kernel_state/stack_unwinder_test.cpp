@@ -13,11 +13,15 @@
 #include <sstream>
 
 #include "analyzer/kernel_state/deep_analysis.h"
+#include "analyzer/kernel_state/kernel_arch.h"
 #include "tests/symbols/debuginfo_cache.h"
 #include "tests/vmcore/dump_cache.h"
 
 namespace ktriage::kernel {
 namespace {
+
+// The families whose architecture the walks support (the others get a reason; see KernelArch).
+bool Walkable(const testing::KernelFamily& f) { return !WhyNotWalkable(f.arch).has_value(); }
 
 namespace fs = std::filesystem;
 
@@ -259,11 +263,11 @@ TEST_P(SoftLockupCrashCompare, CpuStacksAgreeWithCrashOrTheConsole) {
 INSTANTIATE_TEST_SUITE_P(Dumps, SoftLockupStacks,
                          ::testing::ValuesIn(testing::ForEachFamily<Case>({{"veth-softlockup-nokaslr", "vmcore.kdump-zlib", ""},
                                                                            {"veth-softlockup-kaslr", "vmcore.kdump-zlib", ""},
-                                                                           {"veth-softlockup-kaslr", "vmcore.elf", ""}})),
+                                                                           {"veth-softlockup-kaslr", "vmcore.elf", ""}}, Walkable)),
                          CaseName);
 // crash 8.0.2 reads nokaslr dumps only.
 INSTANTIATE_TEST_SUITE_P(Dumps, SoftLockupCrashCompare,
-                         ::testing::ValuesIn(testing::ForEachFamily<Case>({{"veth-softlockup-nokaslr", "vmcore.kdump-zlib", ""}})),
+                         ::testing::ValuesIn(testing::ForEachFamily<Case>({{"veth-softlockup-nokaslr", "vmcore.kdump-zlib", ""}}, Walkable)),
                          CaseName);
 
 // A vmlinux of another build is refused with the reason, before anything is read with it: a
@@ -297,7 +301,7 @@ TEST_P(OtherBuild, VmlinuxOfAnotherBuildIsRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dumps, OtherBuild,
-                         ::testing::ValuesIn(testing::ForEachFamily<Case>({{"sysrq-nokaslr", "vmcore.kdump-zlib", ""}})),
+                         ::testing::ValuesIn(testing::ForEachFamily<Case>({{"sysrq-nokaslr", "vmcore.kdump-zlib", ""}}, Walkable)),
                          CaseName);
 
 // The hung-task scenario: the blocked insmod waits in the module's own init code (init_layout on
@@ -329,7 +333,7 @@ TEST_P(HungTaskStacks, BlockedTaskInModuleInitCode) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dumps, HungTaskStacks,
-                         ::testing::ValuesIn(testing::ForEachFamily<Case>({{"hung-task-kaslr", "vmcore.kdump-zlib", ""}})),
+                         ::testing::ValuesIn(testing::ForEachFamily<Case>({{"hung-task-kaslr", "vmcore.kdump-zlib", ""}}, Walkable)),
                          CaseName);
 
 }  // namespace

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 // ktriage_test: makes the kernel failures that the dump scenarios need, chosen by `mode=`:
-//   softlockup  kprobe on netdev_pick_tx that spins forever for veth devices (seed 000)
+//   softlockup  hook on netdev_pick_tx that spins forever for veth devices (seed 000): a kprobe
+//               on x86-64; on arm64 an ftrace callback, since a kprobe's handler runs there with
+//               interrupts masked and the soft lockup watchdog would never see it
 //   warn        WARN_ON(1) at load (with panic_on_warn=1 this panics)
 //   hung        insmod blocks uninterruptibly in module init (hung task detector)
 //   holddev     takes a reference on the device named by `dev=` and never drops it
 //   nullderef   reads through a NULL pointer at load (an oops; with oops=panic, a panic)
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/ftrace.h>
+#include <linux/version.h>
 #include <linux/jiffies.h>
 #include <linux/panic.h>
 #include <linux/kprobes.h>
@@ -66,13 +70,11 @@ static bool is_veth(const struct net_device *netdev)
 	       !strcmp(netdev->rtnl_link_ops->kind, "veth");
 }
 
-// Pre-handler of netdev_pick_tx(dev, skb, sb_dev): the first argument is in %rdi. It never
-// returns for veth devices: transmit runs with BH disabled, so the watchdog thread starves and
-// the soft lockup detector fires on every CPU that gets here.
-static int pick_tx_pre(struct kprobe *p, struct pt_regs *regs)
+// The hook of netdev_pick_tx(dev, skb, sb_dev), given its first argument. It never returns for
+// veth devices: transmit runs with BH disabled, so the watchdog thread starves and the soft lockup
+// detector fires on every CPU that gets here.
+static noinline int pick_tx_pre(struct net_device *netdev)
 {
-	struct net_device *netdev = (struct net_device *)regs->di;
-
 	if (!is_veth(netdev))
 		return 0;
 	pr_info("ktriage_test: spinning in netdev_pick_tx for %s on CPU %d\n", netdev->name,
@@ -85,23 +87,80 @@ static int pick_tx_pre(struct kprobe *p, struct pt_regs *regs)
 }
 NOKPROBE_SYMBOL(pick_tx_pre);
 
+#ifdef CONFIG_ARM64
+static void pick_tx_ftrace(unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op,
+			   struct ftrace_regs *fregs)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	pick_tx_pre((struct net_device *)ftrace_regs_get_argument(fregs, 0));
+#else
+	pick_tx_pre((struct net_device *)ftrace_get_regs(fregs)->regs[0]);
+#endif
+}
+
+static struct ftrace_ops pick_tx_ops = {
+	.func = pick_tx_ftrace,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+#endif
+};
+
+static int hook_pick_tx(void)
+{
+	int err = ftrace_set_filter(&pick_tx_ops, "netdev_pick_tx", strlen("netdev_pick_tx"), 0);
+
+	if (!err)
+		err = register_ftrace_function(&pick_tx_ops);
+	if (err)
+		pr_err("ktriage_test: ftrace on netdev_pick_tx failed: %d\n", err);
+	else
+		pr_info("ktriage_test: ftrace callback on netdev_pick_tx\n");
+	return err;
+}
+
+static void unhook_pick_tx(void)
+{
+	unregister_ftrace_function(&pick_tx_ops);
+}
+#else
+// The first argument is in %rdi.
+static int pick_tx_kprobe(struct kprobe *p, struct pt_regs *regs)
+{
+	return pick_tx_pre((struct net_device *)regs->di);
+}
+NOKPROBE_SYMBOL(pick_tx_kprobe);
+
 static struct kprobe pick_tx_probe = {
 	.symbol_name = "netdev_pick_tx",
-	.pre_handler = pick_tx_pre,
+	.pre_handler = pick_tx_kprobe,
 };
+
+static int hook_pick_tx(void)
+{
+	int err = register_kprobe(&pick_tx_probe);
+
+	if (err)
+		pr_err("ktriage_test: register_kprobe(netdev_pick_tx) failed: %d\n", err);
+	else
+		pr_info("ktriage_test: kprobe on netdev_pick_tx at %px\n", pick_tx_probe.addr);
+	return err;
+}
+
+static void unhook_pick_tx(void)
+{
+	unregister_kprobe(&pick_tx_probe);
+}
+#endif
 
 static int __init ktriage_test_init(void)
 {
 	int err;
 
 	if (!strcmp(mode, "softlockup")) {
-		err = register_kprobe(&pick_tx_probe);
-		if (err) {
-			pr_err("ktriage_test: register_kprobe(netdev_pick_tx) failed: %d\n", err);
+		err = hook_pick_tx();
+		if (err)
 			return err;
-		}
 		kprobe_registered = true;
-		pr_info("ktriage_test: kprobe on netdev_pick_tx at %px\n", pick_tx_probe.addr);
 		return 0;
 	}
 	if (!strcmp(mode, "warn")) {
@@ -133,7 +192,7 @@ static int __init ktriage_test_init(void)
 static void __exit ktriage_test_exit(void)
 {
 	if (kprobe_registered)
-		unregister_kprobe(&pick_tx_probe);
+		unhook_pick_tx();
 	if (held_dev)
 		dev_put(held_dev);
 }
