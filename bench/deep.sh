@@ -3,29 +3,36 @@
 # (every CPU's and blocked task's stack, namespaces, the log's reports and rules) against crash(8)
 # given the same vmlinux and dump, starting up and printing `bt -a`, in the same run, with peak RSS.
 #
-#   bench/deep.sh [--ktriage PATH] [--runs N]
+#   bench/deep.sh [--ktriage PATH] [--runs N] [--family NAME]
 #
-# The dump is the nokaslr kdump-compressed soft-lockup dump of corpora/dumps/make-dumps.sh (crash
-# 8.0.2 cannot read the KASLR ones); the vmlinux is corpora/debuginfo/make-debuginfo.sh's. Goal:
-# ktriage at least 3x faster than crash.
+# The dump is the nokaslr soft-lockup dump of a family of corpora/families.txt (default: the
+# reference one; crash 8.0.2 cannot read the KASLR ones): kdump-compressed, or ELF where QEMU's
+# kdump output is not readable (arm64); the vmlinux is corpora/debuginfo/make-debuginfo.sh's.
+# Goal: ktriage at least 3x faster than crash, where crash reads the dump at all.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ktriage="${root}/build/analyzer/cli/ktriage"
 runs=3
+family=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ktriage) ktriage="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --family) family="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deep.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 command -v crash >/dev/null || { echo "deep.sh: crash is missing (scripts/install-deps.sh)" >&2; exit 2; }
 [[ -x "${ktriage}" ]] || { echo "deep.sh: no ktriage binary at ${ktriage}" >&2; exit 2; }
-dumps="$("${root}/corpora/dumps/make-dumps.sh" --scenario veth-softlockup | tail -n 1)"
-dump="${dumps}/veth-softlockup-nokaslr/vmcore.kdump-zlib"
-debuginfo="$("${root}/corpora/debuginfo/make-debuginfo.sh" | tail -n 1)"
+. "${root}/corpora/family.sh"
+load_family "${family}" || exit 2
+dumps="$("${root}/corpora/dumps/make-dumps.sh" --family "${FAMILY}" --scenario veth-softlockup | tail -n 1)"
+dump_file=vmcore.kdump-zlib
+[[ "${ARCH}" != arm64 ]] || dump_file=vmcore.elf  # QEMU's arm64 kdump files: docs/compatibility.md
+dump="${dumps}/veth-softlockup-nokaslr/${dump_file}"
+debuginfo="$("${root}/corpora/debuginfo/make-debuginfo.sh" --family "${FAMILY}" | tail -n 1)"
 debug_root="${debuginfo}/usr/lib/debug"
 vmlinux="$(ls "${debug_root}"/boot/vmlinux-* | head -n 1)"
 
@@ -47,17 +54,35 @@ measure() {
   echo "${best} $(tail -n 1 "${tmp}/rss")"
 }
 
-read -r c_t c_rss < <(measure crash -s "${vmlinux}" "${dump}" -i "${tmp}/cmds")
-crash_frames=$(grep -c '^ *#[0-9]' "${tmp}/out" || true)
+# crash is measured where it reads the dump: it must print a stack.
+c_t="" c_rss="" crash_frames=0
+if read -r c_t c_rss < <(measure crash -s "${vmlinux}" "${dump}" -i "${tmp}/cmds" 2> /dev/null); then
+  crash_frames=$(grep -c '^ *#[0-9]' "${tmp}/out" || true)
+fi
+crash_error="$(grep -m 1 '^crash: ' "${tmp}/out" "${tmp}/err" 2> /dev/null | sed 's/^[^:]*://' || true)"
+if [[ -z "${c_t}" || "${crash_frames}" = 0 ]]; then c_t=""; fi
 read -r k_t k_rss < <(measure "${ktriage}" analyze --format json --debug-root "${debug_root}" "${dump}")
-kt_frames=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["inputs"][0]["deep"]; print(sum(len(c["frames"]) for c in d["cpus"]))' "${tmp}/out")
-read -r b_t b_rss < <(measure "${ktriage}" bt --debug-root "${debug_root}" "${dump}")
+kt_frames=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["inputs"][0]["deep"]; print(sum(len(c["frames"]) for c in d["cpus"]) if d else 0)' "${tmp}/out")
+b_t="" b_rss=""
+read -r b_t b_rss < <(measure "${ktriage}" bt --debug-root "${debug_root}" "${dump}" 2> /dev/null) || true
 
-echo "dump: ${dump}"
+echo "family: ${FAMILY}  dump: ${dump}"
 printf '%-48s %8s %12s %8s\n' "command (best of ${runs})" "wall s" "peak RSS MB" "frames"
-printf '%-48s %8s %12.1f %8s\n' "crash -s vmlinux dump; bt -a" "${c_t}" "$(awk -v k="${c_rss}" 'BEGIN { print k / 1024 }')" "${crash_frames}"
+if [[ -n "${c_t}" ]]; then
+  printf '%-48s %8s %12.1f %8s\n' "crash -s vmlinux dump; bt -a" "${c_t}" "$(awk -v k="${c_rss}" 'BEGIN { print k / 1024 }')" "${crash_frames}"
+else
+  printf '%-48s %s\n' "crash -s vmlinux dump; bt -a" "cannot read this dump:${crash_error:- no stack printed}"
+fi
 printf '%-48s %8s %12.1f %8s\n' "ktriage analyze (deep, rules, symbols)" "${k_t}" "$(awk -v k="${k_rss}" 'BEGIN { print k / 1024 }')" "${kt_frames}"
-printf '%-48s %8s %12.1f\n' "ktriage bt" "${b_t}" "$(awk -v k="${b_rss}" 'BEGIN { print k / 1024 }')"
-ratio=$(awk -v a="${c_t}" -v b="${k_t}" 'BEGIN { printf "%.1f", a / b }')
-echo "crash / ktriage analyze: ${ratio}x (goal >= 3x): $(awk -v r="${ratio}" 'BEGIN { print (r >= 3 ? "met" : "MISSED") }')"
-echo "result: crash_s=${c_t} analyze_s=${k_t} bt_s=${b_t} crash_rss_kb=${c_rss} analyze_rss_kb=${k_rss}"
+if [[ -n "${b_t}" ]]; then
+  printf '%-48s %8s %12.1f\n' "ktriage bt" "${b_t}" "$(awk -v k="${b_rss}" 'BEGIN { print k / 1024 }')"
+else
+  printf '%-48s %s\n' "ktriage bt" "refused: $(cat "${tmp}/err" 2> /dev/null | head -n 1)"
+fi
+if [[ -n "${c_t}" ]]; then
+  ratio=$(awk -v a="${c_t}" -v b="${k_t}" 'BEGIN { printf "%.1f", a / b }')
+  echo "crash / ktriage analyze: ${ratio}x (goal >= 3x): $(awk -v r="${ratio}" 'BEGIN { print (r >= 3 ? "met" : "MISSED") }')"
+else
+  echo "crash / ktriage analyze: no ratio (crash cannot read this dump)"
+fi
+echo "result: family=${FAMILY} crash_s=${c_t:-none} analyze_s=${k_t} bt_s=${b_t:-none} crash_rss_kb=${c_rss:-none} analyze_rss_kb=${k_rss}"

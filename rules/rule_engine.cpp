@@ -184,9 +184,10 @@ struct ReportFacts {
   // Innermost first; a frame's inlined callees come before it, as they are deeper.
   std::vector<std::string> functions;
   std::vector<std::string> modules;  // per entry of `functions`
-  // The entries of `functions` that `top: N` counts: a repeat of the frame before it (the
-  // faulting PC's line, arm64's lr) folded, delay loops and tracing plumbing skipped.
-  std::vector<size_t> ranked;
+  // The frames that `top: N` counts, each as the [first, last) entries of `functions` it holds
+  // (its inlined callees, then itself): a repeat of the frame before it (the faulting PC's line,
+  // arm64's lr) folded, delay loops and tracing plumbing skipped.
+  std::vector<std::pair<size_t, size_t>> ranked;
 };
 
 // Frames that say how a CPU spins or how a probe reached the code, never where the problem is:
@@ -194,7 +195,7 @@ struct ReportFacts {
 // (a hook or a busy-wait adds two to five of them on arm64, one or two on x86-64).
 bool IsPlumbingFrame(const std::string& f) {
   static const char* const kPlumbing[] = {
-      "__delay", "__const_udelay", "__udelay", "__ndelay", "delay_tsc", "delay_loop", "delay_halt",
+      "__delay", "__delay_cycles", "__const_udelay", "__udelay", "__ndelay", "delay_tsc", "delay_loop", "delay_halt",
       "delay_halt_tpause", "delay_halt_mwaitx", "ftrace_call", "ftrace_caller", "ftrace_regs_call",
       "ftrace_regs_caller", "ftrace_trampoline", "ftrace_ops_list_func", "__ftrace_ops_list_func",
       "arch_ftrace_ops_list_func", "ftrace_ops_assist_func", "kprobe_ftrace_handler", "kprobe_handler",
@@ -379,9 +380,11 @@ void RuleScanner::OnReport(const CrashReport& report) {
   r.panicked = report.panicked;
   r.first_line = report.text.empty() ? report.title : report.text.front();
   for (const std::string& m : report.modules) state_->modules.insert(ModuleName(m));
+  std::string previous;  // the function of the last ranked or folded frame
   for (const Frame& f : report.frames) {
     // "? func" entries are stale addresses the unwinder found on the stack, not callers.
     if (!f.reliable) continue;
+    const size_t first = r.functions.size();
     for (const InlinedCall& call : f.inlined) {
       r.functions.push_back(BaseFunction(call.function));
       r.modules.push_back(f.module);
@@ -389,10 +392,9 @@ void RuleScanner::OnReport(const CrashReport& report) {
     if (f.function.empty()) continue;
     r.functions.push_back(BaseFunction(f.function));
     r.modules.push_back(f.module);
-  }
-  for (size_t i = 0; i < r.functions.size(); ++i) {
-    if (IsPlumbingFrame(r.functions[i]) || (i > 0 && r.functions[i] == r.functions[i - 1])) continue;
-    r.ranked.push_back(i);
+    const std::string& function = r.functions.back();
+    if (!IsPlumbingFrame(function) && function != previous) r.ranked.push_back({first, r.functions.size()});
+    previous = function;
   }
   state_->reports.push_back(std::move(r));
   while (state_->reports.size() > options_.max_pending_reports) EvaluateOldest();
@@ -530,7 +532,9 @@ class Evaluator {
     // The frames the keys look at: the top N ranked ones, or all.
     std::vector<size_t> considered;
     if (fm.top) {
-      considered.assign(r.ranked.begin(), r.ranked.begin() + static_cast<std::ptrdiff_t>(std::min(*fm.top, r.ranked.size())));
+      for (size_t k = 0; k < r.ranked.size() && k < *fm.top; ++k) {
+        for (size_t i = r.ranked[k].first; i < r.ranked[k].second; ++i) considered.push_back(i);
+      }
     } else {
       for (size_t i = 0; i < r.functions.size(); ++i) considered.push_back(i);
     }
