@@ -186,12 +186,18 @@ TEST_F(DeepCommands, AnalyzeOpensTheDumpFileOnce) {
   std::string line, main_pid;
   size_t opens = 0, readers = 0;
   std::map<std::string, size_t> opens_by_pid;
+  std::map<std::string, bool> reader_exec_pending;  // by pid: strace split the execve in two lines
   while (std::getline(in, line)) {
     const std::string pid = line.substr(0, line.find(' '));
     if (main_pid.empty()) main_pid = pid;
-    if (line.find("execve(") != std::string::npos && line.find("ktriage-dump-reader") != std::string::npos &&
-        line.find(" = 0") != std::string::npos) {
-      ++readers;
+    // Another process's syscall between an execve's start and its end makes strace -f print
+    // "execve(...reader... <unfinished ...>" and later "<... execve resumed>) = 0".
+    if (line.find("execve(") != std::string::npos && line.find("ktriage-dump-reader") != std::string::npos) {
+      if (line.find(" = 0") != std::string::npos) ++readers;
+      else if (line.find("<unfinished ...>") != std::string::npos) reader_exec_pending[pid] = true;
+    } else if (line.find("<... execve resumed>") != std::string::npos && reader_exec_pending[pid]) {
+      reader_exec_pending[pid] = false;
+      if (line.find(" = 0") != std::string::npos) ++readers;
     }
     if (line.find("open") != std::string::npos && line.find("\"" + dump + "\"") != std::string::npos &&
         line.find(" = -1") == std::string::npos) {
