@@ -96,6 +96,11 @@ installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null
 apt_updated=false
 apt_update() {
 	$apt_updated && return 0
+	# Another architecture's packages (the guest's kernel, busybox) need it in dpkg's list.
+	if [ -n "$GUEST_ARCH" ] && ! dpkg --print-foreign-architectures | grep -qx "${GUEST_ARCH#:}"; then
+		[ "$(id -u)" = 0 ] || die "dpkg --add-architecture ${GUEST_ARCH#:} needs root"
+		dpkg --add-architecture "${GUEST_ARCH#:}"
+	fi
 	note "apt-get update"
 	apt-get update -qq >&2 || die "apt-get update failed"
 	apt_updated=true
@@ -106,11 +111,6 @@ ensure_host_packages() {
 	for p in $HOST_PKGS; do [ -n "$(installed_version "$p")" ] || missing="$missing $p"; done
 	[ -z "$missing" ] && return 0
 	[ "$(id -u)" = 0 ] || die "missing Debian packages:$missing (run as root, or apt-get install them)"
-	# Another architecture's packages (the guest's kernel, busybox) need it in dpkg's list.
-	if [ -n "$GUEST_ARCH" ] && ! dpkg --print-foreign-architectures | grep -qx "${GUEST_ARCH#:}"; then
-		dpkg --add-architecture "${GUEST_ARCH#:}"
-		apt_updated=false
-	fi
 	apt_update
 	note "installing:$missing"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2 ||
