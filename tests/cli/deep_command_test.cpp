@@ -33,12 +33,7 @@ class DeepCommands : public ::testing::Test {
     std::error_code ec;
     if (!scratch_.empty()) fs::remove_all(scratch_, ec);
   }
-  RunOutcome Run(std::vector<std::string> args) {
-    RunSpec spec;
-    spec.args = std::move(args);
-    spec.env.push_back({"DEBUGINFOD_URLS", std::nullopt});
-    return RunBinary(KTRIAGE_BINARY, spec, scratch_.string());
-  }
+  RunOutcome Run(std::vector<std::string> args) { return RunKtriageOffline(std::move(args), scratch_.string()); }
   std::string dump_, debug_root_;
   fs::path scratch_;
 };

@@ -75,12 +75,7 @@ class FamilyDumps : public ::testing::TestWithParam<Case> {
     std::error_code ec;
     if (!scratch_.empty()) fs::remove_all(scratch_, ec);
   }
-  RunOutcome Run(std::vector<std::string> args) {
-    RunSpec spec;
-    spec.args = std::move(args);
-    spec.env.push_back({"DEBUGINFOD_URLS", std::nullopt});
-    return RunBinary(KTRIAGE_BINARY, spec, scratch_.string());
-  }
+  RunOutcome Run(std::vector<std::string> args) { return RunKtriageOffline(std::move(args), scratch_.string()); }
   fs::path Dump(const std::string& variant) const { return dir_ / (GetParam().scenario + "-" + variant) / dump_name_; }
   fs::path dir_, scratch_;
   std::string debug_root_, dump_name_;

@@ -25,4 +25,15 @@ struct RunOutcome {
 // `scratch_dir` holds the captured stdout/stderr files.
 RunOutcome RunBinary(const std::string& binary, const RunSpec& spec, const std::string& scratch_dir);
 
+#ifdef KTRIAGE_BINARY
+// The ktriage under test with `args`, hermetic: a DEBUGINFOD_URLS from the environment would send
+// it to the network.
+inline RunOutcome RunKtriageOffline(std::vector<std::string> args, const std::string& scratch_dir) {
+  RunSpec spec;
+  spec.args = std::move(args);
+  spec.env.push_back({"DEBUGINFOD_URLS", std::nullopt});
+  return RunBinary(KTRIAGE_BINARY, spec, scratch_dir);
+}
+#endif
+
 }  // namespace ktriage::testing
