@@ -16,7 +16,24 @@ KernelArch X86_64() {
   a.fp = 6;
   a.percpu_link_limit = 0xffffffff80000000;  // __START_KERNEL_map: the image; per-CPU data below
   a.orc = true;
+  a.stack_walk = KernelArch::StackWalk::kCfiThenOrc;
+  a.saved_sp_member = "thread.sp";  // the rest is on the stack, in struct inactive_task_frame
   return a;
+}
+
+// The vector stubs of arch/arm64/kernel/entry.S: el1h_64_irq, el0t_64_sync, el0t_32_irq (5.12+),
+// el1_irq, el0_sync, el0_irq_compat (before); not their C handlers (el1h_64_irq_handler).
+bool IsArm64ExceptionEntry(std::string_view f) {
+  if (f.size() < 7 || (f.substr(0, 3) != "el0" && f.substr(0, 3) != "el1")) return false;
+  if (f.size() > 7 && f.substr(f.size() - 7) == "_compat") f.remove_suffix(7);
+  for (std::string_view kind : {"_sync", "_irq", "_fiq", "_error"}) {
+    if (f.size() > kind.size() && f.substr(f.size() - kind.size()) == kind) {
+      // Between "elN" and the kind: nothing, "t_64", "h_64", "t_32" (or "_" alone before 5.12).
+      std::string_view middle = f.substr(3, f.size() - 3 - kind.size());
+      return middle.empty() || middle == "t_64" || middle == "h_64" || middle == "t_32" || middle == "h_32";
+    }
+  }
+  return false;
 }
 
 KernelArch Aarch64() {
@@ -33,13 +50,24 @@ KernelArch Aarch64() {
   a.pc = 32;
   a.sp = 31;
   a.fp = 29;
+  a.link_register = 30;
   a.percpu_link_limit = 0;  // per-CPU variables are linked inside the image
   a.orc = false;
-  a.not_walkable = "kernel stacks and data walks of aarch64 dumps are not supported yet (the log, kallsyms and reports are)";
+  a.stack_walk = KernelArch::StackWalk::kFrameRecords;
+  // cpu_switch_to saves x19-x28, fp, sp and lr (as pc) in thread.cpu_context.
+  a.saved_sp_member = "thread.cpu_context.sp";
+  a.saved_fp_member = "thread.cpu_context.fp";
+  a.saved_pc_member = "thread.cpu_context.pc";
+  a.is_exception_entry = &IsArm64ExceptionEntry;
   return a;
 }
 
 }  // namespace
+
+uint64_t StripPointerAuth(uint64_t address, uint64_t pac_mask) {
+  if (pac_mask == 0) return address;
+  return (address >> 55) & 1 ? address | pac_mask : address & ~pac_mask;
+}
 
 const KernelArch* FindKernelArch(std::string_view name) {
   static const KernelArch x86_64 = X86_64();

@@ -23,10 +23,24 @@ struct KernelArch {
   unsigned pc = 0;  // DWARF numbers of the PC, the stack pointer and the frame pointer
   unsigned sp = 0;
   unsigned fp = 0;
+  std::optional<unsigned> link_register;  // arm64 x30: where a call leaves its return address
   // Symbols linked below this are per-CPU offsets (x86-64 links .data..percpu at 0), which KASLR
   // does not move; everything at or above it moves with the image by KERNELOFFSET.
   uint64_t percpu_link_limit = 0;
   bool orc = false;  // the kernel keeps ORC unwind tables (x86-64 with CONFIG_UNWINDER_ORC)
+  // How stacks are walked: x86-64 kernels keep no frame pointer (ORC replaced it), so DWARF CFI
+  // and ORC; arm64 kernels always link frame records ({x29, x30} pairs, AAPCS64 6.4.6), which the
+  // kernel's own unwinder follows, through exception entry and onto the IRQ stack.
+  enum class StackWalk { kCfiThenOrc, kFrameRecords };
+  StackWalk stack_walk = StackWalk::kCfiThenOrc;
+  // Where a task that is not running keeps its stack pointer, and (where the switch code saves
+  // them in the task rather than on the stack) its frame pointer and PC: task_struct paths.
+  std::string_view saved_sp_member;
+  std::string_view saved_fp_member;
+  std::string_view saved_pc_member;
+  // Exception entry: a return address into a function so named (kallsyms) means the next frame
+  // record is the one inside the pt_regs that entry saved (arm64: pt_regs.stackframe).
+  bool (*is_exception_entry)(std::string_view function) = nullptr;
   // Non-empty: why stacks and the other walks of kernel data cannot run on this architecture yet.
   std::string_view not_walkable;
 };
@@ -34,6 +48,10 @@ struct KernelArch {
 // The description of `name` (libkdumpfile's arch.name, or `uname -m`: "x86_64", "aarch64",
 // "arm64"); nullopt for an architecture ktriage knows nothing of.
 const KernelArch* FindKernelArch(std::string_view name);
+
+// `address` with pointer-authentication bits removed: a kernel address (bit 55 set) gets them
+// set, as the hardware's XPAC does; others cleared. `pac_mask` 0 leaves it as it is.
+uint64_t StripPointerAuth(uint64_t address, uint64_t pac_mask);
 
 // Why bt, net and the deep analyses cannot run on a dump of `arch`, one line; nullopt when they can.
 std::optional<std::string> WhyNotWalkable(std::string_view arch);

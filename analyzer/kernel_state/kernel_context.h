@@ -10,6 +10,7 @@
 #include "analyzer/kernel_state/kernel_object.h"
 #include "analyzer/kernel_state/kernel_types.h"
 #include "analyzer/kernel_state/vmlinux_symbols.h"
+#include "analyzer/vmcore/dump_file.h"
 #include "analyzer/vmcore/memory_reader.h"
 
 namespace ktriage::kernel {
@@ -21,6 +22,9 @@ struct KernelContext {
   const KernelArch& arch;
   int64_t kernel_offset = 0;  // KERNELOFFSET: added to every vmlinux address
   std::string release;        // OSRELEASE ("6.12.115+deb12-cloud-amd64"): a last resort for layout facts
+  // The bits pointer authentication may set in a kernel return address (arm64 VMCOREINFO
+  // NUMBER(KERNELPACMASK)); 0 where return addresses are not signed.
+  uint64_t pac_mask = 0;
 
   // A kernel symbol's address in the dump. KASLR moves the image; per-CPU variables linked at
   // small offsets from their section (x86-64; add __per_cpu_offset[cpu]) stay where they are.
@@ -33,5 +37,9 @@ struct KernelContext {
     return KernelObject::Read(memory, types, type, address);
   }
 };
+
+// The context of `dump` (its memory, KASLR slide, release and pointer-authentication mask from
+// VMCOREINFO) with a build's types and symbols; `arch` is the dump's.
+KernelContext ContextOfDump(DumpFile& dump, KernelTypes& types, const VmlinuxSymbols& symbols, const KernelArch& arch);
 
 }  // namespace ktriage::kernel

@@ -149,7 +149,9 @@ const std::vector<ModuleSymbols::Symbol>& ModuleSymbols::Load(const LoadedModule
     if (auto name = k_.memory.ReadCString(*strtab + le(at, 4), 256)) s.name = *name;
     if (!s.name.empty()) out.push_back(std::move(s));
   }
-  std::sort(out.begin(), out.end(), [](const Symbol& a, const Symbol& b) { return a.value < b.value; });
+  // Stable: of two names for one address (module_init's alias init_module and the function it
+  // names), the first in the symbol table wins, as the kernel's own lookup prints it.
+  std::stable_sort(out.begin(), out.end(), [](const Symbol& a, const Symbol& b) { return a.value < b.value; });
   return out;
 }
 
@@ -161,6 +163,7 @@ std::optional<CodeSymbol> ModuleSymbols::Lookup(uint64_t address) {
                              [](uint64_t a, const Symbol& s) { return a < s.value; });
   if (it != symbols.begin()) {
     --it;
+    while (it != symbols.begin() && std::prev(it)->value == it->value) --it;
     if (it->size == 0 || address - it->value < it->size) return CodeSymbol{it->name, address - it->value, it->size, m->name};
   }
   return CodeSymbol{"", address - m->TextBase(), 0, m->name};

@@ -3,6 +3,12 @@
 
 namespace ktriage::kernel {
 
+KernelContext ContextOfDump(DumpFile& dump, KernelTypes& types, const VmlinuxSymbols& symbols, const KernelArch& arch) {
+  const VmcoreInfo& info = dump.vmcoreinfo();
+  return KernelContext{dump, types, symbols, arch, info.kernel_offset.value_or(0), info.osrelease,
+                       static_cast<uint64_t>(info.Number("KERNELPACMASK").value_or(0))};
+}
+
 KernelState::~KernelState() = default;
 
 Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std::string& vmlinux,
@@ -27,8 +33,7 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, const std
       KernelTypes::Open(vmlinux, cache_dir.empty() || build.empty() ? "" : cache_dir + "/" + build + ".types");
   if (!types) return types.error();
   s->types_ = std::move(*types);
-  s->context_ = std::make_unique<KernelContext>(
-      KernelContext{dump, *s->types_, *s->symbols_, arch, dump.vmcoreinfo().kernel_offset.value_or(0), dump.vmcoreinfo().osrelease});
+  s->context_ = std::make_unique<KernelContext>(ContextOfDump(dump, *s->types_, *s->symbols_, arch));
   s->modules_ = ReadModules(*s->context_);
   Result<std::unique_ptr<StackUnwinder>> unwinder = StackUnwinder::Create(*s->context_, s->modules_, vmlinux);
   if (!unwinder) return unwinder.error();

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "analyzer/kernel_state/frame_record_unwind.h"
 #include "analyzer/kernel_state/orc_unwind.h"
 #include "base/text.h"
 
@@ -179,6 +180,8 @@ Result<std::unique_ptr<StackUnwinder>> StackUnwinder::Create(const KernelContext
   dwfl_report_end(impl.dwfl, nullptr, nullptr);
   GElf_Addr bias = 0;
   if (dwfl_module_getelf(module, &bias) == nullptr) return Error{vmlinux + ": " + dwfl_errmsg(-1)};
+  // Frame records need libdwfl only to name functions.
+  if (kernel.arch.stack_walk != KernelArch::StackWalk::kCfiThenOrc) return u;
   static const Dwfl_Thread_Callbacks thread_callbacks = {
       &Impl::NextThread, &Impl::GetThread, &Impl::MemoryRead, &Impl::SetInitialRegisters, nullptr, nullptr,
   };
@@ -190,6 +193,10 @@ Result<std::unique_ptr<StackUnwinder>> StackUnwinder::Create(const KernelContext
 Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, bool start_exact) {
   Impl& impl = *impl_;
   const KernelArch& arch = impl.k.arch;
+  if (arch.stack_walk == KernelArch::StackWalk::kFrameRecords) {
+    return UnwindFrameRecords(impl.k, start, start_exact, max_frames,
+                              [this](uint64_t pc, bool exact) { return Describe(pc, exact); });
+  }
   const unsigned kRip = arch.pc, kRsp = arch.sp, kRbp = arch.fp;
   Backtrace bt;
   if (!start[kRip] || !start[kRsp]) {
@@ -269,10 +276,20 @@ Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, 
 }
 
 // x86-64's switch frame (arch/x86/include/asm/switch_to.h): the callee-saved registers
-// __switch_to_asm pushed, by DWARF number, then the return address into __schedule.
+// __switch_to_asm pushed, by DWARF number, then the return address into __schedule. arm64's
+// cpu_switch_to keeps fp, sp and its return address into __switch_to in the task instead.
 Result<Backtrace> StackUnwinder::UnwindSleeping(const TaskInfo& task, size_t max_frames) {
-  const unsigned kRip = impl_->k.arch.pc, kRsp = impl_->k.arch.sp;
+  const KernelArch& arch = impl_->k.arch;
+  const unsigned kRip = arch.pc, kRsp = arch.sp;
   if (task.saved_sp == 0) return Error{"pid " + std::to_string(task.pid) + ": no saved stack pointer"};
+  if (!arch.saved_pc_member.empty()) {
+    if (task.saved_pc == 0) return Error{"pid " + std::to_string(task.pid) + ": no saved PC"};
+    DwarfRegisters regs;
+    regs[kRip] = task.saved_pc;
+    regs[kRsp] = task.saved_sp;
+    regs[arch.fp] = task.saved_fp;
+    return Unwind(regs, max_frames, false);
+  }
   Result<KernelObject> frame = impl_->k.Object("inactive_task_frame", task.saved_sp);
   if (!frame) return Error{"pid " + std::to_string(task.pid) + ": " + frame.error().message};
   Result<uint64_t> size = impl_->k.types.SizeOf("inactive_task_frame");

@@ -19,8 +19,8 @@
 namespace ktriage::kernel {
 
 // A register set by DWARF number (KernelArch::registers; x86-64: rax rdx rcx rbx rsi rdi rbp rsp
-// r8..r15, then rip as 16).
-using DwarfRegisters = std::array<std::optional<uint64_t>, 17>;
+// r8..r15, then rip as 16; arm64: x0..x30, sp as 31, then pc as 32).
+using DwarfRegisters = std::array<std::optional<uint64_t>, 33>;
 
 // From libkdumpfile's register names ("rip", "rsp", "r12"...), by the architecture's table.
 DwarfRegisters RegistersFromNames(const KernelArch& arch, const std::map<std::string, uint64_t>& named);

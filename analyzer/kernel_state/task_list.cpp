@@ -49,7 +49,14 @@ class TaskReader {
     if (auto on = t->Unsigned("on_cpu")) info.on_cpu = *on != 0;
     if (auto mm = t->Unsigned("mm")) info.kernel_thread = *mm == 0;
     if (auto stack = t->Unsigned("stack")) info.stack = *stack;
-    if (auto sp = t->Unsigned("thread.sp")) info.saved_sp = *sp;
+    // Where switch_to left the task: the architecture says which members hold it.
+    auto saved = [&](std::string_view member, uint64_t& into) {
+      if (member.empty()) return;
+      if (auto v = t->Unsigned(member)) into = *v;
+    };
+    saved(k_.arch.saved_sp_member, info.saved_sp);
+    saved(k_.arch.saved_fp_member, info.saved_fp);
+    saved(k_.arch.saved_pc_member, info.saved_pc);
     if (auto parent = t->Unsigned("real_parent"); parent && *parent != 0) {
       if (auto ppid = ParentPid(*parent)) info.ppid = *ppid;
     }

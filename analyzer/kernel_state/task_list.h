@@ -23,7 +23,11 @@ struct TaskInfo {
   bool on_cpu = false;         // running on `cpu` when the dump was taken
   bool kernel_thread = false;  // no mm
   uint64_t stack = 0;          // task->stack: the base of its kernel stack
-  uint64_t saved_sp = 0;       // thread.sp: where switch_to left its stack (not running)
+  // Where switch_to left it (not running): its stack pointer (x86-64 thread.sp), and on arm64
+  // the frame pointer and PC that cpu_switch_to saved with it (0 where the arch keeps them on the stack).
+  uint64_t saved_sp = 0;
+  uint64_t saved_fp = 0;
+  uint64_t saved_pc = 0;
   uint64_t net_ns = 0;         // nsproxy->net_ns; 0 for exited tasks
 };
 

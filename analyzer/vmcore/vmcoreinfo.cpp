@@ -9,8 +9,14 @@
 namespace ktriage {
 namespace {
 
-// NUMBER() values are printed with %ld: an optional '-' then decimal digits.
-std::optional<int64_t> ParseSignedDecimal(std::string_view s) {
+// NUMBER() values are printed with %ld (an optional '-' then decimal digits), or by arm64 as
+// 0x%llx, whose values (KERNELPACMASK, a PHYS_OFFSET below zero) keep their 64-bit pattern.
+std::optional<int64_t> ParseNumber(std::string_view s) {
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    std::optional<uint64_t> bits = ParseHex(s.substr(2));
+    if (!bits) return std::nullopt;
+    return static_cast<int64_t>(*bits);
+  }
   bool negative = false;
   if (!s.empty() && s.front() == '-') {
     negative = true;
@@ -86,7 +92,7 @@ Result<VmcoreInfo> VmcoreInfo::Parse(std::string_view text) {
       // printed them.
       if (auto v = ParseHex(value); v && !info.kernel_offset) info.kernel_offset = static_cast<int64_t>(*v);
     } else if (key == "CRASHTIME") {
-      if (auto v = ParseSignedDecimal(value); v && !info.crash_time) info.crash_time = *v;
+      if (auto v = ParseNumber(value); v && !info.crash_time) info.crash_time = *v;
     } else if (auto name = Argument(key, "SYMBOL")) {
       if (auto v = ParseHex(value)) {
         Keep(info.symbols, *name, *v);
@@ -99,7 +105,7 @@ Result<VmcoreInfo> VmcoreInfo::Parse(std::string_view text) {
     } else if (auto name = Argument(key, "LENGTH")) {
       if (auto v = ParseDecimal(value)) Keep(info.lengths, *name, *v);
     } else if (auto name = Argument(key, "NUMBER")) {
-      if (auto v = ParseSignedDecimal(value)) Keep(info.numbers, *name, *v);
+      if (auto v = ParseNumber(value)) Keep(info.numbers, *name, *v);
     }
     // Anything else (CONFIG_*=y, other arch keys) stays in `text` for whoever needs it.
   }

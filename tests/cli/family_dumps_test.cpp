@@ -67,6 +67,7 @@ class FamilyDumps : public ::testing::TestWithParam<Case> {
     dir_ = *dumps;
     dump_name_ = ReadableDumpName(family);
     walk_refused_ = kernel::WhyNotWalkable(family.arch);
+    arch_ = family.arch;
     debug_root_ = DebuginfoDebugRoot(*debuginfo).string();
     scratch_ = fs::temp_directory_path() / ("ktriage-family-" + std::to_string(::getpid()));
     fs::create_directories(scratch_);
@@ -80,6 +81,7 @@ class FamilyDumps : public ::testing::TestWithParam<Case> {
   fs::path dir_, scratch_;
   std::string debug_root_, dump_name_;
   std::optional<std::string> walk_refused_;
+  std::string arch_;  // Debian's name: amd64, arm64
 };
 
 // A string member; "" when it is absent or null.
@@ -119,7 +121,7 @@ TEST_P(FamilyDumps, DmesgIsMakedumpfilesWhereItReadsTheDump) {
     }
     EXPECT_GE(lines, 2u) << variant;  // the panic line and its end marker
   }
-  if (walk_refused_) return;  // makedumpfile here is built for x86-64
+  if (arch_ != "amd64") return;  // makedumpfile here is built for x86-64 and reads no other
   EXPECT_GE(compared, 1u) << "makedumpfile read none of the scenario's dumps";
 }
 

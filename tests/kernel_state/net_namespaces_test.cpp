@@ -38,9 +38,7 @@ void Open(const std::filesystem::path& file, const std::filesystem::path& vmlinu
   out.dump = std::move(*dump);
   out.types = std::move(*types);
   out.symbols = std::move(*symbols);
-  const int64_t offset = out.dump->vmcoreinfo().kernel_offset.value_or(0);
-  out.context.emplace(KernelContext{*out.dump, *out.types, *out.symbols, *FindKernelArch(out.dump->facts().arch), offset,
-                                    out.dump->vmcoreinfo().osrelease});
+  out.context.emplace(ContextOfDump(*out.dump, *out.types, *out.symbols, *FindKernelArch(out.dump->facts().arch)));
 }
 
 struct Case {

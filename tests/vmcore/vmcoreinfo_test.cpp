@@ -78,6 +78,10 @@ TEST(VmcoreInfoTest, MalformedLinesAreSkippedNotFatal) {
       "NUMBER(overflow)=99999999999999999999\n"
       "NUMBER(min)=-9223372036854775808\n"
       "NUMBER(below_min)=-9223372036854775809\n"
+      "NUMBER(KERNELPACMASK)=0xffff000000000000\n"  // arm64 prints some NUMBERs as 0x%llx
+      "NUMBER(TCR_EL1_T1SZ)=0x10\n"
+      "NUMBER(hex_overflow)=0x1ffffffffffffffff\n"
+      "NUMBER(hex_empty)=0x\n"
       "PAGESIZE=lots\n"
       "just some garbage\n"
       "=5\n"
@@ -98,6 +102,10 @@ TEST(VmcoreInfoTest, MalformedLinesAreSkippedNotFatal) {
   EXPECT_FALSE(info->Number("overflow").has_value());
   EXPECT_EQ(info->Number("min"), INT64_MIN);
   EXPECT_FALSE(info->Number("below_min").has_value());
+  EXPECT_EQ(static_cast<uint64_t>(*info->Number("KERNELPACMASK")), 0xffff000000000000u);
+  EXPECT_EQ(info->Number("TCR_EL1_T1SZ"), 16);
+  EXPECT_FALSE(info->Number("hex_overflow").has_value());
+  EXPECT_FALSE(info->Number("hex_empty").has_value());
 }
 
 TEST(VmcoreInfoTest, NulPaddingOfTheNoteIsDropped) {
