@@ -22,7 +22,9 @@
 #include <mutex>
 #include <string_view>
 
+#include "analyzer/vmcore/arm64_page_tables.h"
 #include "analyzer/vmcore/diskdump_header.h"
+#include "analyzer/vmcore/diskdump_pages.h"
 #include "analyzer/vmcore/dump_arch.h"
 #include "analyzer/vmcore/elf_core.h"
 #include "analyzer/vmcore/file_bytes.h"
@@ -255,6 +257,12 @@ struct DumpState {
   VmcoreInfo vmcoreinfo;
   DumpFacts facts;
   bool qemu_notes = false;  // written by QEMU: the NT_PRSTATUS pr_pid are not pids
+  // arm64: our own translation (libkdumpfile's fails on 52-bit and fallen-back kernels); the
+  // physical reads still go through libkdumpfile.
+  std::optional<Arm64PageTables> arm64;
+  std::optional<DiskdumpHeader> diskdump;  // of a single kdump-compressed file
+  // Its blocks read by us, where their size is not the kernel's page size (see DiskdumpPages).
+  std::optional<DiskdumpPages> blocks;
 };
 
 bool AnyDiskdump(const std::vector<FileKind>& kinds) {
@@ -328,6 +336,25 @@ Status Load(DumpState& st, const std::string& label, const DumpOpenOptions& opti
     }
   }
 
+  if (*arch == "aarch64") {
+    Result<Arm64PageTables> tables = Arm64PageTables::FromVmcoreInfo(st.vmcoreinfo);
+    if (tables) {
+      st.arm64 = std::move(*tables);
+      if (st.diskdump && st.diskdump->block_size != st.vmcoreinfo.page_size && st.fds.size() == 1) {
+        Result<DiskdumpPages> blocks = DiskdumpPages::Open(st.fds[0], *st.diskdump);
+        if (blocks) {
+          st.blocks = std::move(*blocks);
+        } else {
+          st.facts.warnings.push_back(label + ": " + std::to_string(st.diskdump->block_size) + "-byte blocks for " +
+                                      std::to_string(st.vmcoreinfo.page_size) + "-byte pages, not readable here: " +
+                                      blocks.error().message);
+        }
+      }
+    } else {
+      st.facts.warnings.push_back(label + ": " + tables.error().message + "; libkdumpfile translates addresses instead");
+    }
+  }
+
   st.facts.format = st.format;
   if (st.fds.size() > 1) st.facts.format = "split " + st.facts.format;
   if (st.flattened) st.facts.format = "flattened " + st.facts.format;
@@ -376,10 +403,51 @@ Status ReadError(DumpState& st, kdump_status status, uint64_t address, size_t si
   return Error{message};
 }
 
+// A page at a time through Arm64PageTables, then libkdumpfile's physical reads.
+Status ReadArm64Memory(DumpState& st, uint64_t address, void* buffer, size_t size) {
+  auto read_physical = [&](uint64_t physical, void* out, size_t n) -> Status {
+    if (st.blocks) return st.blocks->Read(physical, out, n);
+    size_t got = n;
+    const kdump_status status = kdump_read(st.ctx.get(), KDUMP_KPHYSADDR, physical, out, &got);
+    if (status == KDUMP_OK && got == n) return Ok{};
+    return ReadError(st, status == KDUMP_OK ? KDUMP_ERR_NODATA : status, physical, n, got);
+  };
+  const Arm64PageTables::ReadPhysical descriptor = [&](uint64_t physical) -> Result<uint64_t> {
+    uint64_t v = 0;
+    if (Status s = read_physical(physical, &v, sizeof v); !s) return s.error();
+    return v;  // little-endian, as the host
+  };
+  char* out = static_cast<char*>(buffer);
+  for (size_t done = 0; done < size;) {
+    const uint64_t at = address + done;
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size - done, st.page_size - at % st.page_size));
+    Result<uint64_t> physical = st.arm64->Translate(at, descriptor);
+    if (!physical) {
+      std::string message = physical.error().message;
+      if (size > 1) message += " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
+      return Error{message};
+    }
+    if (st.guard) {
+      if (auto missing = st.guard->MissingAt(*physical, chunk)) {
+        return Error{"address " + HexString(at) + " beyond the end of a truncated file (byte " + std::to_string(*missing) +
+                     " of the dump is missing; the file ends at byte " + std::to_string(st.guard->file_size()) + ")"};
+      }
+    }
+    if (Status s = read_physical(*physical, out + done, chunk); !s) {
+      std::string message = "address " + HexString(at) + " (physical " + HexString(*physical) + "): " + s.error().message;
+      if (size > 1) message += " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
+      return Error{message};
+    }
+    done += chunk;
+  }
+  return Ok{};
+}
+
 Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t size) {
   if (size == 0) return Ok{};
   if (address + size < address)
     return Error{"address " + HexString(address) + ": a read of " + std::to_string(size) + " bytes wraps around"};
+  if (st.arm64) return ReadArm64Memory(st, address, buffer, size);
   if (!st.guard) {
     size_t done = size;
     const kdump_status status = kdump_read(st.ctx.get(), KDUMP_KVADDR, address, buffer, &done);
@@ -492,6 +560,7 @@ Result<std::unique_ptr<DumpFile>> DumpFile::Open(const std::vector<DumpFileHandl
     }
     if (kind == FileKind::kDiskdump) {
       if (std::optional<DiskdumpHeader> header = ReadDiskdumpHeader(fd.get())) {
+        if (files.size() == 1) st.diskdump = header;
         compression = header->Compression();
         st.qemu_notes = st.qemu_notes || DiskdumpHasQemuNotes(fd.get(), *header);
         if (header->split && files.size() == 1) {

@@ -19,12 +19,9 @@ inline std::optional<std::filesystem::path> DumpCacheDir(const KernelFamily& fam
   return NewestFixtureDir("dumps", family.abi);
 }
 
-// A file of the family's scenario directory that ktriage reads in full: the kdump-compressed dump,
-// except where QEMU's kdump output cannot be read (aarch64: QEMU writes 64 KiB blocks for a 4 KiB
-// kernel page size, which libkdumpfile 0.5.1 cannot map), the ELF dump.
-inline std::string ReadableDumpName(const KernelFamily& family) {
-  return family.arch == "arm64" ? "vmcore.elf" : "vmcore.kdump-zlib";
-}
+// A file of the family's scenario directory that ktriage reads in full: the kdump-compressed dump
+// (on arm64, QEMU's 64 KiB blocks for the kernel's 4 KiB pages: read by DiskdumpPages).
+inline std::string ReadableDumpName(const KernelFamily&) { return "vmcore.kdump-zlib"; }
 
 // The family named `name` ("" or unknown: the reference family).
 inline KernelFamily FindFamily(const std::string& name) {
