@@ -1,6 +1,7 @@
 // Fuzz target: bytes as a makedumpfile flattened file, scanned in memory (ScanFlattened over a
 // buffer: the same record walk as over a file), replayed into a bounded in-memory image; when the
-// image is a kdump-compressed file, its disk_dump_header is read as the dump opener reads it.
+// image is a kdump-compressed file, its disk_dump_header is read as the dump opener reads it, and
+// its blocks as DiskdumpPages reads them.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "analyzer/vmcore/diskdump_header.h"
+#include "analyzer/vmcore/diskdump_pages.h"
 #include "analyzer/vmcore/flattened_dump.h"
 #include "base/scoped_fd.h"
 
@@ -47,7 +49,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ScopedFd fd(::memfd_create("fuzz-kdump", MFD_CLOEXEC));
     if (!fd.valid()) return 0;
     if (::write(fd.get(), image.data(), image.size()) == static_cast<ssize_t>(image.size())) {
-      if (auto header = ReadDiskdumpHeader(fd.get())) (void)header->Compression();
+      if (auto header = ReadDiskdumpHeader(fd.get())) {
+        (void)header->Compression();
+        // Its bitmap, page descriptors and blocks, as DiskdumpPages reads odd-sized blocks; the
+        // bitmap is bounded here so that a claimed huge page count cannot make the run slow.
+        if (header->max_mapnr <= (uint64_t{1} << 24)) {
+          if (Result<DiskdumpPages> pages = DiskdumpPages::Open(fd.get(), *header)) {
+            unsigned char buffer[64];
+            for (uint64_t at : {uint64_t{0}, header->block_size - 8, uint64_t{size} * 4096, header->block_size * 3 + 5})
+              (void)pages->Read(at, buffer, sizeof buffer);
+          }
+        }
+      }
     }
   }
   return 0;

@@ -28,6 +28,7 @@ class Arm64PageTables {
   // mapping, or which descriptor could not be read.
   Result<uint64_t> Translate(uint64_t virtual_address, const ReadPhysical& read);
 
+  uint64_t page_size() const { return uint64_t{1} << page_shift_; }  // what one translation covers
   unsigned va_bits() const { return va_bits_; }
   unsigned levels() const { return levels_; }
   bool lpa2() const { return lpa2_; }

@@ -4,6 +4,7 @@
 // page_flags} per dumped block, in PFN order.
 #include "analyzer/vmcore/diskdump_pages.h"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <bit>
@@ -24,8 +25,11 @@ constexpr size_t kCachedBlocks = 16;
 Result<DiskdumpPages> DiskdumpPages::Open(int fd, const DiskdumpHeader& header) {
   if (!header.little_endian) return Error{"big-endian kdump-compressed files are read by libkdumpfile only"};
   if (header.split) return Error{"split kdump-compressed files are read by libkdumpfile only"};
-  if (header.block_size == 0 || !std::has_single_bit(header.block_size) || header.max_mapnr == 0)
-    return Error{"kdump-compressed header: no usable block size or page count"};
+  // Blocks are pages: 4 KiB to 64 KiB on every architecture (1 MiB leaves room, and bounds what a
+  // corrupt header can make us allocate per block).
+  if (header.block_size < 1024 || header.block_size > (1u << 20) || !std::has_single_bit(header.block_size) ||
+      header.max_mapnr == 0 || header.sub_hdr_size > (1u << 20) || header.bitmap_blocks > (uint64_t{1} << 32) / header.block_size)
+    return Error{"kdump-compressed header: no usable block size, page count or bitmap size"};
   DiskdumpPages p;
   p.fd_ = fd;
   p.block_size_ = header.block_size;
@@ -36,7 +40,10 @@ Result<DiskdumpPages> DiskdumpPages::Open(int fd, const DiskdumpHeader& header) 
   // Bitmap 2 is the second half of the bitmap area.
   const uint64_t half = bitmap_bytes / 2;
   const uint64_t needed = (header.max_mapnr + 7) / 8;
-  if (needed > half || half > (uint64_t{1} << 32)) return Error{"kdump-compressed header: bitmap smaller than its page count"};
+  if (needed > half) return Error{"kdump-compressed header: bitmap smaller than its page count"};
+  struct stat sb {};
+  if (::fstat(fd, &sb) != 0 || static_cast<uint64_t>(sb.st_size) < bitmap_offset + half + needed)
+    return Error{"kdump-compressed file ends inside its bitmap"};
   std::vector<unsigned char> bits(needed);
   Result<size_t> got = PreadFull(fd, bits.data(), bits.size(), bitmap_offset + half);
   if (!got) return got.error();

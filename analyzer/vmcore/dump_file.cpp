@@ -364,7 +364,11 @@ Status Load(DumpState& st, const std::string& label, const DumpOpenOptions& opti
     return Error{label + ": the dump has no valid page size (arch.page_size = " + std::to_string(st.facts.page_size) + ")"};
   st.page_size = st.facts.page_size;
   st.facts.cpus = ReadCpus(st.ctx.get());
-  if (st.qemu_notes) {
+  // QEMU's arm64 dumps carry no "QEMU" note (its x86 ones do), but number their NT_PRSTATUS
+  // pr_pid 1..N in vCPU order all the same; a kernel's own notes hold the running tasks' pids.
+  const bool numbered = *arch == "aarch64" && st.facts.cpus.size() >= 2 &&
+                        std::all_of(st.facts.cpus.begin(), st.facts.cpus.end(), [](const CpuState& c) { return c.pid == c.cpu + 1; });
+  if (st.qemu_notes || numbered) {
     for (CpuState& cpu : st.facts.cpus) cpu.pid.reset();
   }
   if (st.facts.cpus.empty()) st.facts.warnings.push_back(label + ": no CPU registers (NT_PRSTATUS notes) in the dump");
@@ -417,10 +421,12 @@ Status ReadArm64Memory(DumpState& st, uint64_t address, void* buffer, size_t siz
     if (Status s = read_physical(physical, &v, sizeof v); !s) return s.error();
     return v;  // little-endian, as the host
   };
+  // By the kernel's pages: the dump's own unit (QEMU's 64 KiB blocks) may span several.
+  const uint64_t page = st.arm64->page_size();
   char* out = static_cast<char*>(buffer);
   for (size_t done = 0; done < size;) {
     const uint64_t at = address + done;
-    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size - done, st.page_size - at % st.page_size));
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size - done, page - at % page));
     Result<uint64_t> physical = st.arm64->Translate(at, descriptor);
     if (!physical) {
       std::string message = physical.error().message;
