@@ -34,8 +34,8 @@ inline KernelFamily FindFamily(const std::string& name) {
 // `cases` once per family of corpora/families.txt, each copy's `family` member set: the real-dump
 // tests that every kernel family must pass are instantiated with this.
 // `keep`: which families (default: all); the walks of kernel data, for example, run only where
-// kernel::WhyNotWalkable says they can. A case whose scenario ("hung-task-kaslr") the family does
-// not make is left out for it. A case on the kdump-compressed file is run on the family's
+// kernel::WhyNotWalkable says they can. A case whose scenario and variant ("hung-task-kaslr") the
+// family does not make is left out for it. A case on the kdump-compressed file is run on the family's
 // ReadableDumpName instead (once, where that makes two cases one).
 template <typename Case>
 std::vector<Case> ForEachFamily(const std::vector<Case>& cases, bool (*keep)(const KernelFamily&) = nullptr) {
@@ -43,8 +43,10 @@ std::vector<Case> ForEachFamily(const std::vector<Case>& cases, bool (*keep)(con
   for (const KernelFamily& f : KernelFamilies()) {
     if (keep != nullptr && !keep(f)) continue;
     for (Case c : cases) {
-      const bool made = std::any_of(f.scenarios.begin(), f.scenarios.end(),
-                                    [&](const std::string& s) { return c.scenario.rfind(s + "-", 0) == 0; });
+      bool made = false;
+      for (const std::string& s : f.scenarios) {
+        for (const std::string& v : f.variants) made |= c.scenario == s + "-" + v;
+      }
       if (!made) continue;
       c.family = f.name;
       if (c.file == "vmcore.kdump-zlib") c.file = ReadableDumpName(f);
