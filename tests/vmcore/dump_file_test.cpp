@@ -444,6 +444,37 @@ TEST(BadDump, NoVmcoreinfoIsAClearError) {
                                                   "of the at least 274432 its headers describe (1%))");
 }
 
+// A kdump-compressed file (libkdumpfile names no architecture for these) whose header machine and
+// VMCOREINFO say nothing of the architecture is refused with the reason, not read as some default.
+TEST(BadDump, ArchitectureThatCannotBeToldIsRefused) {
+  KTRIAGE_REQUIRE_DUMPS(dumps);
+  ScratchDir scratch;
+  const fs::path from = dumps / "sysrq-nokaslr" / "vmcore.kdump-zlib";
+  const fs::path kdump = scratch.path() / "vmcore.kdump-zlib";
+  CopyPrefix(from, kdump, fs::file_size(from));
+  // Every hint DeriveDumpArch knows, in every copy of the note: utsname.machine in the header
+  // (the first "x86_64"), the x86-64-only VMCOREINFO keys, the release's "-amd64" suffix.
+  Patch(kdump, std::string("x86_64\0", 7), std::string("xyzzy!\0", 7), 4096);
+  for (const auto& [what, with] : std::vector<std::pair<std::string, std::string>>{
+           {"SYMBOL(init_top_pgt)", "SYMBOL(init_top_pgX)"},
+           {"NUMBER(phys_base)", "NUMBER(phys_basX)"},
+           {"NUMBER(pgtable_l5_enabled)", "NUMBER(pgtable_l5_enableX)"},
+           {"cloud-amd64\n", "cloud-amdXX\n"}}) {
+    std::string head = Slurp(kdump).substr(0, 1 << 20);
+    const size_t copies = [&] {
+      size_t n = 0;
+      for (size_t at = head.find(what); at != std::string::npos; at = head.find(what, at + 1)) ++n;
+      return n;
+    }();
+    ASSERT_GE(copies, 1u) << what;
+    for (size_t i = 0; i < copies; ++i) Patch(kdump, what, with, 1 << 20);
+  }
+  auto dump = DumpFile::Open({kdump.string()});
+  ASSERT_FALSE(dump);
+  EXPECT_EQ(dump.error().message, kdump.string() + ": the dump does not name its architecture (arch.name) and neither "
+                                                   "its header nor VMCOREINFO tells it");
+}
+
 // Two edits of VMCOREINFO lines (found by flipping bytes of this dump) make libkdumpfile 0.5.1
 // crash with SIGSEGV: Open runs libkdumpfile in a child process first and reports it instead.
 TEST(BadDump, LibkdumpfileCrashOnCorruptVmcoreinfoBecomesAnError) {
