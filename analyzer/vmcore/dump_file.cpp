@@ -375,6 +375,12 @@ Status Load(DumpState& st, const std::string& label, const DumpOpenOptions& opti
   return Ok{};
 }
 
+// Where in a read of more than a byte its error happened: " (read 8 of 16 bytes at 0x...)".
+std::string PartOfRead(uint64_t address, size_t size, size_t done) {
+  if (size <= 1) return "";
+  return " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
+}
+
 Status ReadError(DumpState& st, kdump_status status, uint64_t address, size_t size, size_t done) {
   const uint64_t at = address + std::min(done, size);  // the failing address, not the request's start
   std::string reason;
@@ -400,7 +406,7 @@ Status ReadError(DumpState& st, kdump_status status, uint64_t address, size_t si
       break;
   }
   std::string message = "address " + HexString(at) + " " + reason;
-  if (size > 1) message += " (read " + std::to_string(std::min(done, size)) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
+  message += PartOfRead(address, size, std::min(done, size));
   if (status != KDUMP_OK) message += ": kdump_read: " + KdumpError(st.ctx.get());
   if (st.guard && status != KDUMP_OK)
     message += " (the file is truncated: what was needed to read it may be in the missing part)";
@@ -430,7 +436,7 @@ Status ReadArm64Memory(DumpState& st, uint64_t address, void* buffer, size_t siz
     Result<uint64_t> physical = st.arm64->Translate(at, descriptor);
     if (!physical) {
       std::string message = physical.error().message;
-      if (size > 1) message += " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
+      message += PartOfRead(address, size, done);
       return Error{message};
     }
     if (st.guard) {
@@ -441,7 +447,7 @@ Status ReadArm64Memory(DumpState& st, uint64_t address, void* buffer, size_t siz
     }
     if (Status s = read_physical(*physical, out + done, chunk); !s) {
       std::string message = "address " + HexString(at) + " (physical " + HexString(*physical) + "): " + s.error().message;
-      if (size > 1) message += " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
+      message += PartOfRead(address, size, done);
       return Error{message};
     }
     done += chunk;
@@ -475,7 +481,7 @@ Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t si
         std::string message = "address " + HexString(at) + " beyond the end of a truncated file (byte " +
                               std::to_string(*missing) + " of the dump is missing; the file ends at byte " +
                               std::to_string(st.guard->file_size()) + ")";
-        if (size > 1) message += " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
+        message += PartOfRead(address, size, done);
         return Error{message};
       }
     }  // else kdump_read fails below with libkdumpfile's own reason
