@@ -1,8 +1,8 @@
 // Arm64PageTables: an arm64 kernel virtual address to its physical address, by walking the
 // kernel's page tables (swapper_pg_dir) as the MMU does, configured from VMCOREINFO alone: the
 // run-time VA size (TCR_EL1_T1SZ: 48 bits, or 52 with LPA2's five levels and its descriptor
-// format), the page size, and where the image is (kimage_voffset). libkdumpfile 0.5.1 cannot
-// translate a 52-bit-VA kernel, nor one that fell back to 48 bits (PHYS_OFFSET below zero).
+// format), the page size, and where the image is (kimage_voffset). One walk for every arm64
+// dump, including those whose physical blocks ktriage reads itself (DiskdumpPages).
 #pragma once
 
 #include <cstddef>

@@ -257,8 +257,9 @@ struct DumpState {
   VmcoreInfo vmcoreinfo;
   DumpFacts facts;
   bool qemu_notes = false;  // written by QEMU: the NT_PRSTATUS pr_pid are not pids
-  // arm64: our own translation (libkdumpfile's fails on 52-bit and fallen-back kernels); the
-  // physical reads still go through libkdumpfile.
+  // arm64: our own translation (one walk for 48-bit, 52-bit LPA2 and fallen-back kernels, and
+  // the only one that works where the blocks are ours to read); physical reads through
+  // libkdumpfile or `blocks`.
   std::optional<Arm64PageTables> arm64;
   std::optional<DiskdumpHeader> diskdump;  // of a single kdump-compressed file
   // Its blocks read by us, where their size is not the kernel's page size (see DiskdumpPages).
@@ -381,6 +382,13 @@ std::string PartOfRead(uint64_t address, size_t size, size_t done) {
   return " (read " + std::to_string(done) + " of " + std::to_string(size) + " bytes at " + HexString(address) + ")";
 }
 
+// A read that reaches the part of a truncated file that is missing.
+Status TruncatedRead(const DumpState& st, uint64_t at, uint64_t missing, uint64_t address, size_t size, size_t done) {
+  return Error{"address " + HexString(at) + " beyond the end of a truncated file (byte " + std::to_string(missing) +
+               " of the dump is missing; the file ends at byte " + std::to_string(st.guard->file_size()) + ")" +
+               PartOfRead(address, size, done)};
+}
+
 Status ReadError(DumpState& st, kdump_status status, uint64_t address, size_t size, size_t done) {
   const uint64_t at = address + std::min(done, size);  // the failing address, not the request's start
   std::string reason;
@@ -440,10 +448,7 @@ Status ReadArm64Memory(DumpState& st, uint64_t address, void* buffer, size_t siz
       return Error{message};
     }
     if (st.guard) {
-      if (auto missing = st.guard->MissingAt(*physical, chunk)) {
-        return Error{"address " + HexString(at) + " beyond the end of a truncated file (byte " + std::to_string(*missing) +
-                     " of the dump is missing; the file ends at byte " + std::to_string(st.guard->file_size()) + ")"};
-      }
+      if (auto missing = st.guard->MissingAt(*physical, chunk)) return TruncatedRead(st, at, *missing, address, size, done);
     }
     if (Status s = read_physical(*physical, out + done, chunk); !s) {
       std::string message = "address " + HexString(at) + " (physical " + HexString(*physical) + "): " + s.error().message;
@@ -477,13 +482,7 @@ Status ReadKernelMemory(DumpState& st, uint64_t address, void* buffer, size_t si
     const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size - done, st.page_size - at % st.page_size));
     addrxlat_fulladdr_t full{at, ADDRXLAT_KVADDR};
     if (addrxlat_fulladdr_conv(&full, ADDRXLAT_MACHPHYSADDR, st.axctx.get(), st.axsys.get()) == ADDRXLAT_OK) {
-      if (auto missing = st.guard->MissingAt(full.addr, chunk)) {
-        std::string message = "address " + HexString(at) + " beyond the end of a truncated file (byte " +
-                              std::to_string(*missing) + " of the dump is missing; the file ends at byte " +
-                              std::to_string(st.guard->file_size()) + ")";
-        message += PartOfRead(address, size, done);
-        return Error{message};
-      }
+      if (auto missing = st.guard->MissingAt(full.addr, chunk)) return TruncatedRead(st, at, *missing, address, size, done);
     }  // else kdump_read fails below with libkdumpfile's own reason
     size_t got = chunk;
     const kdump_status status = kdump_read(st.ctx.get(), KDUMP_KVADDR, at, out + done, &got);
