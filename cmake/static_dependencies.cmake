@@ -59,3 +59,8 @@ ktriage_static_dependency(ktriage_sqlite3 libsqlite3.a INCLUDE ${SQLITE3_INCLUDE
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 ktriage_static_dependency(ktriage_boost_program_options libboost_program_options.a
                           INCLUDE ${Boost_INCLUDE_DIRS})
+
+# libbpf: only its BTF parser is used (the kernel's own types, read from a dump); it needs libelf
+# and zlib for the parts we do not call.
+pkg_check_modules(LIBBPF REQUIRED libbpf)
+ktriage_static_dependency(ktriage_libbpf libbpf.a INCLUDE ${LIBBPF_INCLUDE_DIRS} LINK ktriage_libelf ktriage_libz)

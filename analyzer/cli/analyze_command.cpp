@@ -36,11 +36,12 @@ po::options_description VisibleOptions(RawAnalyzeOptions& raw) {
       ("all-frames", po::bool_switch(&raw.all_frames),
        "text output: show every frame of each report instead of the first 16")
       ("no-deep", po::bool_switch(&raw.no_deep),
-       "crash dumps: skip the analyses that need the dump's vmlinux (every CPU's and blocked task's stack, "
-       "network namespaces kept alive by sockets), which run whenever that debuginfo is found")
+       "crash dumps: skip the analyses of the dump's memory (every CPU's and blocked task's stack, network "
+       "namespaces kept alive by sockets), which read the dump's own BTF and kallsyms, or its vmlinux")
       ("help,h", po::bool_switch(&raw.help), "show this help");
   po::options_description symbols("Symbolization (source lines and inline chains from debuginfo)", 100, 50);
   AddSymbolOptions(symbols, raw.symbols);
+  AddTypeSourceOption(symbols, raw.symbols);
   visible.add(symbols);
   po::options_description rules("Known problems (rules; docs/rules.md)", 100, 50);
   AddRuleOptions(rules, raw.rules);
@@ -75,6 +76,7 @@ Result<AnalyzeOptions> ParseAnalyzeOptions(const std::vector<std::string>& args)
   }
   options.all_frames = raw.all_frames;
   options.deep = !raw.no_deep;
+  if (!TypeSourceOf(raw.symbols)) return Error{"invalid --types '" + raw.symbols.types + "' (expected auto, btf or dwarf)"};
   options.symbols = raw.symbols;
   options.rules = raw.rules;
   options.paths = std::move(raw.paths);
@@ -128,6 +130,7 @@ int RunAnalyze(const AnalyzeOptions& options, const CliContext& context) {
   if (!options.symbols.off) run.symbols = ToReportSymbolizerOptions(options.symbols, context);
   run.deep = options.deep;
   run.dump = DumpSessionOptionsOf(context);
+  run.dump.types = *TypeSourceOf(options.symbols);
   pipeline::AnalysisRunEvents events;
   events.message = [&](const std::string& m) { context.err << "ktriage: " << m << '\n'; };
   events.error = [&](const std::string& e) { context.err << "ktriage: " << e << '\n'; };

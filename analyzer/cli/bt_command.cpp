@@ -1,5 +1,6 @@
 // `ktriage bt`: every CPU's stack in a dump (and with --all every task's, with --pid one task's),
-// unwound with the dump's own vmlinux and symbolized like every other frame ktriage prints.
+// unwound from the dump alone (ORC or frame records, BTF, kallsyms) and symbolized like every other
+// frame ktriage prints when the dump's vmlinux is found.
 #include "analyzer/cli/bt_command.h"
 
 #include <boost/program_options.hpp>
@@ -36,6 +37,7 @@ po::options_description VisibleOptions(RawBtOptions& raw) {
       ("help,h", po::bool_switch(&raw.help), "show this help");
   po::options_description symbols("Debuginfo (the dump's own vmlinux, found by its BUILD-ID or release)", 100, 50);
   AddSymbolOptions(symbols, raw.symbols, /*always=*/true);
+  AddTypeSourceOption(symbols, raw.symbols);
   visible.add(symbols);
   return visible;
 }
@@ -49,13 +51,14 @@ std::string BtHelp() {
        "\n"
        "Kernel stacks from a crash dump, like crash's 'bt -a': each CPU's from its saved registers,\n"
        "then the tasks blocked in uninterruptible sleep (D), each from where it was switched out.\n"
-       "On x86-64, frames are unwound with the DWARF CFI of the dump's own vmlinux (found by the\n"
-       "dump's BUILD-ID or release, as the other commands find debuginfo) and, where CFI ends (entry\n"
-       "code, interrupt stacks, modules, ftrace trampolines), with the kernel's ORC tables; on arm64,\n"
+       "Needs no debuginfo: on x86-64 frames are unwound with the kernel's own ORC tables in the\n"
+       "dump (DWARF CFI of the dump's own vmlinux where ORC has no entry, when it is found), on arm64\n"
        "by the frame-record chain, through exception entry and the IRQ stack, with pointer\n"
-       "authentication stripped. Each frame gets its source line and inline chain. A vmlinux of\n"
-       "another build is refused. Where a stack could not be followed to its end, 'stopped:' says\n"
-       "where and why.\n"
+       "authentication stripped; struct layouts come from the kernel's BTF in the dump, names from\n"
+       "its kallsyms (func+off/size [module], as the kernel prints them). With the vmlinux (found by\n"
+       "the dump's BUILD-ID or release, --vmlinux, or debuginfod) each frame also gets its source\n"
+       "line and inline chain. A vmlinux of another build is refused. Where a stack could not be\n"
+       "followed to its end, 'stopped:' says where and why.\n"
        "\n"
     << VisibleOptions(raw)
     << "\n"
@@ -77,6 +80,9 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   deep.pids = raw.pids;
   deep.net = false;
   pipeline::DumpSessionOptions dump = DumpSessionOptionsOf(context);
+  const std::optional<kernel::TypeSourceChoice> types = TypeSourceOf(raw.symbols);
+  if (!types) return UsageError(context, "bt", "bt: --types is auto, btf or dwarf");
+  dump.types = *types;
   dump.symbols = false;  // the CPUs' PCs are named by the vmlinux here
   Result<pipeline::DumpAnalysisResult> result = pipeline::AnalyzeDumpFiles(
       raw.paths, dump, ToReportSymbolizerOptions(raw.symbols, context), deep, /*symbolize=*/true);
@@ -87,6 +93,7 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   const bool json = raw.format == "json";
   WriteBacktraces(context.out, *result, json);
   if (!json) {
+    for (const std::string& n : result->analysis.notes) context.err << "ktriage: note: " << n << '\n';
     for (const std::string& p : result->analysis.problems) context.err << "ktriage: warning: " << p << '\n';
   }
   return kExitOk;

@@ -30,6 +30,7 @@ po::options_description VisibleOptions(RawNetOptions& raw) {
       ("help,h", po::bool_switch(&raw.help), "show this help");
   po::options_description symbols("Debuginfo (the dump's own vmlinux, found by its BUILD-ID or release)", 100, 50);
   AddSymbolOptions(symbols, raw.symbols, /*always=*/true);
+  AddTypeSourceOption(symbols, raw.symbols);
   visible.add(symbols);
   return visible;
 }
@@ -45,7 +46,10 @@ std::string NetHelp() {
        "veth peer still points to): inode number, reference count, devices, the tasks inside, and\n"
        "the TCP sockets of the established hash with their state, unacknowledged bytes and timers.\n"
        "A namespace that no task holds but orphaned TCP sockets keep alive is named on its own line.\n"
-       "Needs the dump's own vmlinux with DWARF, found like all debuginfo.\n"
+       "Needs no debuginfo: struct layouts come from the kernel's own BTF in the dump and addresses\n"
+       "from its kallsyms (a kernel built with CONFIG_DEBUG_INFO_BTF and CONFIG_KALLSYMS_ALL, as\n"
+       "Debian, Ubuntu, Fedora and RHEL 8+ kernels are); the dump's own vmlinux, found like all\n"
+       "debuginfo, serves kernels without them (--types dwarf to prefer it).\n"
        "\n"
     << VisibleOptions(raw)
     << "\n"
@@ -63,6 +67,9 @@ int NetCommand(const std::vector<std::string>& args, const CliContext& context) 
   kernel::DeepOptions options;
   options.stacks = false;
   pipeline::DumpSessionOptions dump = DumpSessionOptionsOf(context);
+  const std::optional<kernel::TypeSourceChoice> types = TypeSourceOf(raw.symbols);
+  if (!types) return UsageError(context, "net", "net: --types is auto, btf or dwarf");
+  dump.types = *types;
   dump.symbols = false;  // no CPU is named here
   Result<pipeline::DumpAnalysisResult> result = pipeline::AnalyzeDumpFiles(
       raw.paths, dump, ToReportSymbolizerOptions(raw.symbols, context), options, /*symbolize=*/false);
@@ -78,6 +85,7 @@ int NetCommand(const std::vector<std::string>& args, const CliContext& context) 
   const bool json = raw.format == "json";
   WriteNetwork(context.out, *result, json);
   if (!json) {
+    for (const std::string& n : deep.notes) context.err << "ktriage: note: " << n << '\n';
     for (const std::string& p : deep.problems) context.err << "ktriage: warning: " << p << '\n';
   }
   return kExitOk;

@@ -32,4 +32,17 @@ ReportSymbolizerOptions ToReportSymbolizerOptions(const SymbolOptions& raw, cons
   return o;
 }
 
+void AddTypeSourceOption(po::options_description& options, SymbolOptions& raw) {
+  options.add_options()("types", po::value(&raw.types)->default_value("auto")->value_name("auto|btf|dwarf"),
+                        "struct layouts for the deep analyses: the dump's own BTF, the vmlinux's DWARF, "
+                        "or auto (BTF, else DWARF)");
+}
+
+std::optional<kernel::TypeSourceChoice> TypeSourceOf(const SymbolOptions& raw) {
+  if (raw.types == "auto") return kernel::TypeSourceChoice::kAuto;
+  if (raw.types == "btf") return kernel::TypeSourceChoice::kBtf;
+  if (raw.types == "dwarf") return kernel::TypeSourceChoice::kDwarf;
+  return std::nullopt;
+}
+
 }  // namespace ktriage::cli

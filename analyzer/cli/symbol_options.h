@@ -3,10 +3,12 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "analyzer/cli/cli_context.h"
+#include "analyzer/kernel_state/kernel_state.h"
 #include "analyzer/symbolize/report_symbolizer.h"
 
 namespace ktriage::cli {
@@ -17,10 +19,15 @@ struct SymbolOptions {
   std::vector<std::string> module_dirs;
   std::vector<std::string> debug_roots;
   bool off = false;  // --no-symbols
+  std::string types = "auto";  // --types (commands that read a dump's memory)
 };
 
 // Adds --vmlinux, -r/--release, --modules, --debug-root and (unless `always`) --no-symbols.
 void AddSymbolOptions(boost::program_options::options_description& options, SymbolOptions& raw, bool always = false);
 ReportSymbolizerOptions ToReportSymbolizerOptions(const SymbolOptions& raw, const CliContext& context);
+// Adds --types auto|btf|dwarf: where a dump's deep analyses take struct layouts from.
+void AddTypeSourceOption(boost::program_options::options_description& options, SymbolOptions& raw);
+// The choice --types names; nullopt for a word it does not know.
+std::optional<kernel::TypeSourceChoice> TypeSourceOf(const SymbolOptions& raw);
 
 }  // namespace ktriage::cli

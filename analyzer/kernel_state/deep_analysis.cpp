@@ -35,6 +35,9 @@ bool Selected(const std::vector<int>& list, int v) { return std::find(list.begin
 DeepAnalysis RunDeepAnalysis(KernelState& state, const DumpFile& dump, const DeepOptions& options) {
   DeepAnalysis out;
   out.vmlinux = state.vmlinux();
+  out.type_source = state.type_source();
+  out.symbol_source = state.symbol_source();
+  out.notes = state.notes();
   const TaskListResult& tasks = state.Tasks();
   out.task_count = tasks.tasks.size();
   out.problems = tasks.problems;

@@ -1,4 +1,4 @@
-// DeepAnalysis: what a dump shows with its vmlinux beyond its log, as typed results for the
+// DeepAnalysis: what a dump's memory shows beyond its log, as typed results for the
 // writers and the rules: each CPU's stack, the blocked tasks' stacks, the network namespaces and
 // the ones only orphaned TCP sockets keep alive. Shared by `ktriage bt`, `ktriage net` and
 // `ktriage analyze`.
@@ -32,7 +32,10 @@ struct DeepOptions {
 };
 
 struct DeepAnalysis {
-  std::string vmlinux;
+  std::string vmlinux;             // "" when the dump's own BTF and kallsyms served alone
+  std::string type_source;         // KernelTypes::source(): "BTF of the dump (...)", "DWARF of ..."
+  std::string symbol_source;       // KernelSymbols::source()
+  std::vector<std::string> notes;  // sources not used, and why (no vmlinux, a module's damaged BTF)
   std::vector<DeepStack> cpus;
   std::vector<DeepStack> tasks;
   size_t task_count = 0;           // tasks in the task list

@@ -16,7 +16,7 @@ KernelArch X86_64() {
   a.fp = 6;
   a.percpu_link_limit = 0xffffffff80000000;  // __START_KERNEL_map: the image; per-CPU data below
   a.orc = true;
-  a.stack_walk = KernelArch::StackWalk::kCfiThenOrc;
+  a.stack_walk = KernelArch::StackWalk::kOrcThenCfi;
   a.saved_sp_member = "thread.sp";  // the rest is on the stack, in struct inactive_task_frame
   return a;
 }

@@ -31,8 +31,8 @@ struct KernelArch {
   // How stacks are walked: x86-64 kernels keep no frame pointer (ORC replaced it), so DWARF CFI
   // and ORC; arm64 kernels always link frame records ({x29, x30} pairs, AAPCS64 6.4.6), which the
   // kernel's own unwinder follows, through exception entry and onto the IRQ stack.
-  enum class StackWalk { kCfiThenOrc, kFrameRecords };
-  StackWalk stack_walk = StackWalk::kCfiThenOrc;
+  enum class StackWalk { kOrcThenCfi, kFrameRecords };
+  StackWalk stack_walk = StackWalk::kOrcThenCfi;
   // Where a task that is not running keeps its stack pointer, and (where the switch code saves
   // them in the task rather than on the stack) its frame pointer and PC: task_struct paths.
   std::string_view saved_sp_member;

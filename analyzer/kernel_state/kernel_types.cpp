@@ -1,242 +1,30 @@
-// KernelTypes: an index of struct/union names to their DWARF entries, then member lookups that
-// strip typedefs and qualifiers and descend into anonymous members.
+// KernelTypes: the answers of a type source, cached by name (a walk asks the same few members for
+// every task and socket).
 #include "analyzer/kernel_state/kernel_types.h"
-
-#include <dwarf.h>
-#include <elfutils/libdw.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <optional>
-#include <vector>
 
 namespace ktriage::kernel {
 
-struct KernelTypes::Impl {
-  int fd = -1;
-  Dwarf* dwarf = nullptr;
-  std::unordered_map<std::string, Dwarf_Off> aggregates;  // name -> first complete definition
-  ~Impl() {
-    if (dwarf != nullptr) dwarf_end(dwarf);
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-namespace {
-
-std::string_view StripKeyword(std::string_view type) {
+std::string_view StripAggregateKeyword(std::string_view type) {
   for (std::string_view prefix : {"struct ", "union "}) {
     if (type.substr(0, prefix.size()) == prefix) return type.substr(prefix.size());
   }
   return type;
 }
 
-// Through typedef, const, volatile, restrict and atomic to the type itself.
-bool Resolve(Dwarf_Die* die) {
-  for (int depth = 0; depth < 32; ++depth) {
-    const int tag = dwarf_tag(die);
-    if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
-        tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type) {
-      return true;
-    }
-    Dwarf_Attribute attr;
-    if (dwarf_attr_integrate(die, DW_AT_type, &attr) == nullptr || dwarf_formref_die(&attr, die) == nullptr) return false;
-  }
-  return false;
-}
-
-bool TypeOf(Dwarf_Die* die, Dwarf_Die* type) {
-  Dwarf_Attribute attr;
-  if (dwarf_attr_integrate(die, DW_AT_type, &attr) == nullptr || dwarf_formref_die(&attr, type) == nullptr) return false;
-  return Resolve(type);
-}
-
-std::optional<uint64_t> MemberOffset(Dwarf_Die* member) {
-  Dwarf_Attribute attr;
-  if (dwarf_attr(member, DW_AT_data_member_location, &attr) == nullptr) {
-    // A union's members, and bitfields described by DW_AT_data_bit_offset alone, start at 0
-    // bytes (bitfields: the byte holding their first bit).
-    Dwarf_Word bits;
-    if (dwarf_attr(member, DW_AT_data_bit_offset, &attr) != nullptr && dwarf_formudata(&attr, &bits) == 0)
-      return bits / 8;
-    return 0;
-  }
-  Dwarf_Word offset;
-  if (dwarf_formudata(&attr, &offset) == 0) return offset;
-  return std::nullopt;  // a location expression: not used for C structs
-}
-
-// A bitfield's position as (bit from the start of its struct, width), little-endian: DWARF 4 and
-// later say DW_AT_data_bit_offset; DWARF 2/3 said DW_AT_bit_offset, counted from the most
-// significant bit of a DW_AT_byte_size unit at DW_AT_data_member_location. Nullopt: not a bitfield.
-std::optional<std::pair<uint64_t, unsigned>> BitField(Dwarf_Die* member) {
-  Dwarf_Attribute attr;
-  Dwarf_Word width = 0, bits = 0;
-  if (dwarf_attr(member, DW_AT_bit_size, &attr) == nullptr || dwarf_formudata(&attr, &width) != 0 || width == 0) return std::nullopt;
-  if (dwarf_attr(member, DW_AT_data_bit_offset, &attr) != nullptr && dwarf_formudata(&attr, &bits) == 0) {
-    return std::make_pair(uint64_t{bits}, static_cast<unsigned>(width));
-  }
-  Dwarf_Word from_msb = 0, unit = 0, location = 0;
-  if (dwarf_attr(member, DW_AT_bit_offset, &attr) == nullptr || dwarf_formudata(&attr, &from_msb) != 0) return std::nullopt;
-  if (dwarf_attr(member, DW_AT_byte_size, &attr) == nullptr || dwarf_formudata(&attr, &unit) != 0) return std::nullopt;
-  if (dwarf_attr(member, DW_AT_data_member_location, &attr) != nullptr) dwarf_formudata(&attr, &location);
-  if (from_msb + width > unit * 8) return std::nullopt;
-  return std::make_pair(uint64_t{location * 8 + unit * 8 - from_msb - width}, static_cast<unsigned>(width));
-}
-
-// Searches `aggregate`'s members for `name`, descending into anonymous structs and unions.
-bool FindMember(Dwarf_Die* aggregate, std::string_view name, Dwarf_Die* found, uint64_t* offset, int depth = 0) {
-  if (depth > 8) return false;
-  Dwarf_Die child;
-  if (dwarf_child(aggregate, &child) != 0) return false;
-  do {
-    if (dwarf_tag(&child) != DW_TAG_member) continue;
-    const char* member_name = dwarf_diename(&child);
-    std::optional<uint64_t> at = MemberOffset(&child);
-    if (!at) continue;
-    if (member_name != nullptr) {
-      if (name == member_name) {
-        *found = child;
-        *offset = *at;
-        return true;
-      }
-      continue;
-    }
-    Dwarf_Die inner;
-    if (!TypeOf(&child, &inner)) continue;
-    uint64_t inner_offset = 0;
-    if (FindMember(&inner, name, found, &inner_offset, depth + 1)) {
-      *offset = *at + inner_offset;
-      return true;
-    }
-  } while (dwarf_siblingof(&child, &child) == 0);
-  return false;
-}
-
-}  // namespace
-
-KernelTypes::~KernelTypes() = default;
-
-namespace {
-
-constexpr const char* kIndexMagic = "ktriage-types-index 1";
-
-// The index as "name offset" lines after a header naming the vmlinux's size.
-bool LoadIndex(const std::string& path, uint64_t vmlinux_size, std::unordered_map<std::string, Dwarf_Off>& out) {
-  std::ifstream in(path);
-  std::string magic;
-  uint64_t size = 0;
-  if (!std::getline(in, magic) || magic != kIndexMagic || !(in >> size) || size != vmlinux_size) return false;
-  std::string name;
-  Dwarf_Off offset = 0;
-  while (in >> name >> offset) out.emplace(name, offset);
-  return !out.empty() && in.eof();
-}
-
-void SaveIndex(const std::string& path, uint64_t vmlinux_size, const std::unordered_map<std::string, Dwarf_Off>& index) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << kIndexMagic << '\n' << vmlinux_size << '\n';
-    for (const auto& [name, offset] : index) out << name << ' ' << offset << '\n';
-    if (!out) {
-      std::filesystem::remove(temp, ec);
-      return;  // a cache that cannot be written only costs the next run its half second
-    }
-  }
-  std::filesystem::rename(temp, path, ec);
-  if (ec) std::filesystem::remove(temp, ec);
-}
-
-}  // namespace
-
-Result<std::unique_ptr<KernelTypes>> KernelTypes::Open(const std::string& vmlinux, const std::string& index_cache) {
-  std::unique_ptr<KernelTypes> types(new KernelTypes());
-  types->path_ = vmlinux;
-  types->impl_ = std::make_unique<Impl>();
-  Impl& impl = *types->impl_;
-  impl.fd = ::open(vmlinux.c_str(), O_RDONLY | O_CLOEXEC);
-  if (impl.fd < 0) return Error{vmlinux + ": " + std::strerror(errno)};
-  impl.dwarf = dwarf_begin(impl.fd, DWARF_C_READ);
-  if (impl.dwarf == nullptr) return Error{vmlinux + ": no DWARF (" + dwarf_errmsg(-1) + ")"};
-  std::error_code ec;
-  const uint64_t vmlinux_size = std::filesystem::file_size(vmlinux, ec);
-  if (!index_cache.empty() && !ec && LoadIndex(index_cache, vmlinux_size, impl.aggregates)) return types;
-  impl.aggregates.clear();
-  Dwarf_Off offset = 0, next = 0;
-  size_t header_size = 0;
-  while (dwarf_nextcu(impl.dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
-    Dwarf_Die cu, child;
-    if (dwarf_offdie(impl.dwarf, offset + header_size, &cu) != nullptr && dwarf_child(&cu, &child) == 0) {
-      do {
-        const int tag = dwarf_tag(&child);
-        if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type) && !dwarf_hasattr(&child, DW_AT_declaration)) {
-          if (const char* name = dwarf_diename(&child)) impl.aggregates.emplace(name, dwarf_dieoffset(&child));
-        }
-      } while (dwarf_siblingof(&child, &child) == 0);
-    }
-    offset = next;
-  }
-  if (impl.aggregates.empty()) return Error{vmlinux + ": no struct definitions in its DWARF (stripped?)"};
-  if (!index_cache.empty() && !ec) SaveIndex(index_cache, vmlinux_size, impl.aggregates);
-  return types;
-}
-
 Result<uint64_t> KernelTypes::SizeOf(std::string_view type) {
-  const std::string name(StripKeyword(type));
-  auto it = impl_->aggregates.find(name);
-  if (it == impl_->aggregates.end()) return Error{"struct " + name + " is not in the DWARF of " + path_};
-  Dwarf_Die die;
-  Dwarf_Word size;
-  if (dwarf_offdie(impl_->dwarf, it->second, &die) == nullptr || dwarf_aggregate_size(&die, &size) != 0)
-    return Error{"struct " + name + ": no size in the DWARF of " + path_};
-  return size;
+  const std::string_view name = StripAggregateKeyword(type);
+  if (auto cached = sizes_.find(name); cached != sizes_.end()) return cached->second;
+  std::string key(name);
+  Result<uint64_t> answer = LookupSize(key);
+  sizes_.emplace(std::move(key), answer);
+  return answer;
 }
 
 Result<MemberLayout> KernelTypes::Member(std::string_view type, std::string_view path) {
-  const std::string key = std::string(StripKeyword(type)) + ":" + std::string(path);
+  std::pair<std::string, std::string> key(StripAggregateKeyword(type), path);
   if (auto cached = members_.find(key); cached != members_.end()) return cached->second;
-  auto answer = [&]() -> Result<MemberLayout> {
-    const std::string name(StripKeyword(type));
-    auto it = impl_->aggregates.find(name);
-    if (it == impl_->aggregates.end()) return Error{"struct " + name + " is not in the DWARF of " + path_};
-    Dwarf_Die current;
-    if (dwarf_offdie(impl_->dwarf, it->second, &current) == nullptr) return Error{"struct " + name + ": bad DWARF"};
-    MemberLayout layout;
-    std::string_view rest = path;
-    while (!rest.empty()) {
-      const size_t dot = rest.find('.');
-      const std::string_view part = rest.substr(0, dot);
-      rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-      Dwarf_Die member;
-      uint64_t offset = 0;
-      if (!FindMember(&current, part, &member, &offset))
-        return Error{"struct " + name + " has no member " + std::string(path) + " in " + path_};
-      layout.offset += offset;
-      if (rest.empty()) {
-        if (std::optional<std::pair<uint64_t, unsigned>> bits = BitField(&member)) {
-          // `offset` is the byte of the first bit (MemberOffset); re-base on the struct's bits.
-          layout.offset = layout.offset - offset + bits->first / 8;
-          layout.bit_offset = static_cast<unsigned>(bits->first % 8);
-          layout.bit_size = bits->second;
-        }
-      }
-      Dwarf_Die member_type;
-      if (!TypeOf(&member, &member_type)) return Error{"struct " + name + "." + std::string(path) + ": no type"};
-      Dwarf_Word size = 0;
-      layout.size = dwarf_aggregate_size(&member_type, &size) == 0 ? size : 0;
-      if (dwarf_tag(&member_type) == DW_TAG_pointer_type && layout.size == 0) layout.size = 8;
-      current = member_type;
-    }
-    return layout;
-  }();
-  members_.emplace(key, answer);
+  Result<MemberLayout> answer = LookupMember(key.first, path);
+  members_.emplace(std::move(key), answer);
   return answer;
 }
 
@@ -247,5 +35,12 @@ Result<uint64_t> KernelTypes::Offset(std::string_view type, std::string_view pat
 }
 
 bool KernelTypes::Has(std::string_view type, std::string_view path) { return Member(type, path).ok(); }
+
+std::vector<std::pair<std::string, std::string>> KernelTypes::Asked() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, size] : sizes_) out.emplace_back(name, "");
+  for (const auto& [key, layout] : members_) out.push_back(key);
+  return out;
+}
 
 }  // namespace ktriage::kernel

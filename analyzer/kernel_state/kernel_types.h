@@ -1,14 +1,15 @@
-// KernelTypes: struct sizes and member offsets of one kernel build, read from its vmlinux DWARF
-// (libdw), so that the walks of kernel data in a dump are written against names ("task_struct",
-// "thread.sp") and follow the layout of whatever kernel made the dump.
+// KernelTypes: struct sizes and member offsets of one kernel build, asked by name ("task_struct",
+// "thread.sp"), so that every walk of kernel data is written once against names and follows the
+// layout of whatever kernel made the dump. Two sources answer: the vmlinux's DWARF (DwarfTypes)
+// and the kernel's own BTF read from the dump (BtfTypes).
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -19,36 +20,44 @@ struct MemberLayout {
   uint64_t size = 0;      // bytes of the member's type (0 when it has none, a flexible array)
   unsigned bit_offset = 0;  // a bitfield's first bit in the byte at `offset`, counted from its LSB
   unsigned bit_size = 0;    // a bitfield's width; 0 for a member of whole bytes
+
+  bool operator==(const MemberLayout&) const = default;
 };
 
 class KernelTypes {
  public:
-  // Indexes the struct and union definitions of `vmlinux` (one pass over its compile units'
-  // top-level entries, about half a second for a distribution kernel). `index_cache`: a file that
-  // keeps that index for the next run (named by the build-id by the caller; "" for none); one
-  // written for another file (by size) is ignored and rewritten.
-  static Result<std::unique_ptr<KernelTypes>> Open(const std::string& vmlinux, const std::string& index_cache = "");
-  ~KernelTypes();
+  virtual ~KernelTypes() = default;
   KernelTypes(const KernelTypes&) = delete;
   KernelTypes& operator=(const KernelTypes&) = delete;
 
   // `type`: "task_struct" (a struct or union name; "struct " / "union " prefixes accepted).
   Result<uint64_t> SizeOf(std::string_view type);
   // `path`: "tasks", "thread.sp", "sk_common.skc_dport": members of nested structs, through
-  // anonymous structs and unions. Errors name the type and the member that is missing.
+  // anonymous structs and unions. Errors name the type, the member that is missing and the source.
   Result<MemberLayout> Member(std::string_view type, std::string_view path);
   Result<uint64_t> Offset(std::string_view type, std::string_view path);
   // Whether `type` has `path` (kernels rename fields: task_struct's state became __state in 5.14).
   bool Has(std::string_view type, std::string_view path);
 
-  const std::string& path() const { return path_; }
+  // "DWARF of /usr/lib/debug/boot/vmlinux-..." or "BTF of the dump": said in notes and errors.
+  const std::string& source() const { return source_; }
+  // Every struct and member asked so far ("" member: its size), for comparing two sources on
+  // exactly what the analyses use.
+  std::vector<std::pair<std::string, std::string>> Asked() const;
+
+ protected:
+  explicit KernelTypes(std::string source) : source_(std::move(source)) {}
+  // `name` without "struct "; `path` one or more dotted members. Answers are cached by the caller.
+  virtual Result<uint64_t> LookupSize(const std::string& name) = 0;
+  virtual Result<MemberLayout> LookupMember(const std::string& name, std::string_view path) = 0;
 
  private:
-  KernelTypes() = default;
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::string path_;
-  std::map<std::string, Result<MemberLayout>, std::less<>> members_;  // "type:path" -> answer
+  std::string source_;
+  std::map<std::pair<std::string, std::string>, Result<MemberLayout>, std::less<>> members_;  // (type, path)
+  std::map<std::string, Result<uint64_t>, std::less<>> sizes_;
 };
+
+// "struct task_struct" -> "task_struct".
+std::string_view StripAggregateKeyword(std::string_view type);
 
 }  // namespace ktriage::kernel

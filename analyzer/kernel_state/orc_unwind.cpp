@@ -185,10 +185,19 @@ const OrcUnwinder::Table& OrcUnwinder::ModuleTable(const LoadedModule& m) {
 
 bool OrcUnwinder::InKernelText(uint64_t ip) {
   if (!text_) {
-    Result<uint64_t> start = k_.Symbol("_stext"), end = k_.Symbol("_etext");
-    text_ = start && end ? std::make_pair(*start, *end) : std::make_pair(uint64_t{0}, ~uint64_t{0});
+    // The idle tasks' stacks still hold return addresses into start_kernel and its callers, whose
+    // __init code is freed after boot but keeps its ORC entries: the kernel looks them up too.
+    text_.emplace();
+    for (auto [first, last] : {std::pair{"_stext", "_etext"}, std::pair{"_sinittext", "_einittext"}}) {
+      Result<uint64_t> start = k_.Symbol(first), end = k_.Symbol(last);
+      if (start && end && *start < *end) text_->emplace_back(*start, *end);
+    }
+    if (text_->empty()) text_->emplace_back(0, ~uint64_t{0});
   }
-  return ip >= text_->first && ip < text_->second;
+  for (const auto& [start, end] : *text_) {
+    if (ip >= start && ip < end) return true;
+  }
+  return false;
 }
 
 std::optional<OrcUnwinder::FtraceCopy> OrcUnwinder::FtraceOriginal(uint64_t ip) {

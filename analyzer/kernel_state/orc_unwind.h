@@ -98,7 +98,7 @@ class OrcUnwinder {
   std::optional<Table> kernel_;
   std::map<uint64_t, Table> module_tables_;  // by struct module address
   std::map<std::string, uint64_t> pt_regs_;  // field -> offset
-  std::optional<std::pair<uint64_t, uint64_t>> text_;  // _stext, _etext
+  std::optional<std::vector<std::pair<uint64_t, uint64_t>>> text_;  // _stext.._etext, _sinittext.._einittext
   struct Trampoline {
     uint64_t start = 0, size = 0;
     bool save_regs = false;

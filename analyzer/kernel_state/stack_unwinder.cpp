@@ -1,6 +1,6 @@
-// StackUnwinder: libdwfl runs a CFI segment from a register set (its thread callbacks hand it the
-// registers and the dump's memory); when it stops, one ORC step from the segment's last frame
-// gives the next register set, and CFI starts again from there.
+// StackUnwinder: ORC steps one frame at a time from a register set; where ORC has no entry,
+// libdwfl runs one frame of CFI (its thread callbacks hand it the registers and the dump's
+// memory), and ORC goes on from there.
 #include "analyzer/kernel_state/stack_unwinder.h"
 
 #include <elfutils/libdwfl.h>
@@ -130,13 +130,15 @@ struct StackUnwinder::Impl {
     return self.segment.size() >= self.segment_limit ? DWARF_CB_ABORT : DWARF_CB_OK;
   }
 
-  // CFI from `start` until libdwfl stops; the frames are in `segment`.
+  // CFI from `start` until libdwfl stops or `limit` frames; the frames are in `segment`.
   void CfiSegment(const DwarfRegisters& from, size_t limit) {
     start = from;
     segment.clear();
     segment_limit = limit;
+    if (dwfl == nullptr || !cfi) return;
     (void)dwfl_getthread_frames(dwfl, 1, &Impl::OnFrame, this);
   }
+  bool cfi = false;  // libdwfl's thread state is attached (x86-64 with a vmlinux)
 };
 
 StackUnwinder::StackUnwinder(const KernelContext& kernel, const ModuleList& modules)
@@ -144,16 +146,23 @@ StackUnwinder::StackUnwinder(const KernelContext& kernel, const ModuleList& modu
 
 std::optional<CodeSymbol> StackUnwinder::Describe(uint64_t pc, bool exact) {
   const uint64_t lookup = exact ? pc : pc - 1;
-  if (Dwfl_Module* m = dwfl_addrmodule(impl_->dwfl, lookup)) {
-    GElf_Off offset = 0;
-    GElf_Sym sym;
-    if (const char* name = dwfl_module_addrinfo(m, lookup, &offset, &sym, nullptr, nullptr, nullptr))
-      return CodeSymbol{name, offset + (pc - lookup), sym.st_size, ""};
-  }
   std::optional<CodeSymbol> in_module = module_symbols_.Lookup(lookup);
   if (in_module) {
     in_module->offset += pc - lookup;
     return in_module;
+  }
+  // The dump's kallsyms first: its sizes are the ones the kernel printed in the log.
+  if (kallsyms_ != nullptr) {
+    if (std::optional<SymbolLocation> sym = kallsyms_->Lookup(lookup))
+      return CodeSymbol{sym->name, sym->offset + (pc - lookup), sym->size, ""};
+  }
+  if (impl_->dwfl != nullptr) {
+    if (Dwfl_Module* m = dwfl_addrmodule(impl_->dwfl, lookup)) {
+      GElf_Off offset = 0;
+      GElf_Sym sym;
+      if (const char* name = dwfl_module_addrinfo(m, lookup, &offset, &sym, nullptr, nullptr, nullptr))
+        return CodeSymbol{name, offset + (pc - lookup), sym.st_size, ""};
+    }
   }
   if (auto copy = impl_->orc.FtraceOriginal(lookup)) return CodeSymbol{"ftrace_trampoline", pc - copy->start, copy->size, ""};
   return std::nullopt;
@@ -161,8 +170,10 @@ std::optional<CodeSymbol> StackUnwinder::Describe(uint64_t pc, bool exact) {
 StackUnwinder::~StackUnwinder() = default;
 
 Result<std::unique_ptr<StackUnwinder>> StackUnwinder::Create(const KernelContext& kernel, const ModuleList& modules,
-                                                             const std::string& vmlinux) {
+                                                             const std::string& vmlinux, DumpKallsyms* kallsyms) {
   std::unique_ptr<StackUnwinder> u(new StackUnwinder(kernel, modules));
+  u->kallsyms_ = kallsyms;
+  if (vmlinux.empty()) return u;  // ORC or frame records, and kallsyms for names
   Impl& impl = *u->impl_;
   impl.path = vmlinux;
   std::optional<std::pair<uint64_t, uint64_t>> span = LoadSpan(vmlinux);
@@ -181,12 +192,13 @@ Result<std::unique_ptr<StackUnwinder>> StackUnwinder::Create(const KernelContext
   GElf_Addr bias = 0;
   if (dwfl_module_getelf(module, &bias) == nullptr) return Error{vmlinux + ": " + dwfl_errmsg(-1)};
   // Frame records need libdwfl only to name functions.
-  if (kernel.arch.stack_walk != KernelArch::StackWalk::kCfiThenOrc) return u;
+  if (kernel.arch.stack_walk != KernelArch::StackWalk::kOrcThenCfi) return u;
   static const Dwfl_Thread_Callbacks thread_callbacks = {
       &Impl::NextThread, &Impl::GetThread, &Impl::MemoryRead, &Impl::SetInitialRegisters, nullptr, nullptr,
   };
   if (!dwfl_attach_state(impl.dwfl, nullptr, 1, &thread_callbacks, &impl))
     return Error{std::string("libdwfl cannot unwind this kernel: ") + dwfl_errmsg(-1)};
+  impl.cfi = true;
   return u;
 }
 
@@ -208,26 +220,6 @@ Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, 
   bool exact = start_exact;  // the PC of `regs` is exact (not a return address)
   UnwindState state;
   while (bt.frames.size() < max_frames) {
-    // CFI: libdwfl looks a return address up at PC-1 only after its first frame, so hand it the
-    // call instruction itself; the frame was already listed.
-    DwarfRegisters from = regs;
-    if (!exact) from[kRip] = *regs[kRip] - 1;
-    impl.CfiSegment(from, max_frames - bt.frames.size() + 1);
-    const Impl::SegmentFrame* last = nullptr;
-    for (size_t i = 0; i < impl.segment.size(); ++i) {
-      const Impl::SegmentFrame& f = impl.segment[i];
-      last = &f;
-      if (i == 0) continue;
-      const uint64_t sp = f.regs[kRsp] ? *f.regs[kRsp] : 0;
-      if (f.pc == 0) break;
-      bt.frames.push_back({f.pc, sp, false, "cfi"});
-    }
-    if (last != nullptr && impl.segment.size() > 1) {
-      regs = last->regs;
-      exact = false;
-    }
-    if (bt.frames.size() >= max_frames) break;
-    // ORC: one frame on from where CFI stopped.
     state = UnwindState{};
     state.ip = *regs[kRip];
     state.sp = regs[kRsp] ? *regs[kRsp] : 0;
@@ -236,6 +228,20 @@ Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, 
     const uint64_t old_sp = state.sp;
     std::string why;
     const OrcResult r = impl.orc.Step(state, &why);
+    if (r == OrcResult::kNoEntry) {
+      // CFI for the one frame ORC does not cover. libdwfl looks a return address up at PC-1 only
+      // after its first frame, so hand it the call instruction itself.
+      DwarfRegisters from = regs;
+      if (!exact) from[kRip] = *regs[kRip] - 1;
+      impl.CfiSegment(from, 2);
+      if (impl.segment.size() > 1 && impl.segment[1].pc != 0) {
+        const Impl::SegmentFrame& f = impl.segment[1];
+        bt.frames.push_back({f.pc, f.regs[kRsp] ? *f.regs[kRsp] : 0, false, "cfi"});
+        regs = f.regs;
+        exact = false;
+        continue;
+      }
+    }
     if (r == OrcResult::kEnd) {
       bt.complete = true;
       bt.end = why.empty() ? "end of stack" : why;

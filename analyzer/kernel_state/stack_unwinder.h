@@ -1,7 +1,8 @@
 // StackUnwinder: a kernel stack from a starting register set (a CPU's NT_PRSTATUS, a sleeping
-// task's switch frame), unwound with libdwfl over vmlinux's DWARF CFI, the dump's memory serving
-// its reads; where CFI ends (entry code, modules without debuginfo) ORC takes over for a frame,
-// then CFI again. Each frame says which method found it; the trace says why it ended.
+// task's switch frame). x86-64: ORC, the kernel's own unwind tables read from the dump, as the
+// kernel itself unwinds; where ORC has no entry and the vmlinux is at hand, one frame of its DWARF
+// CFI (libdwfl, the dump's memory serving its reads). arm64: frame records. Each frame says which
+// method found it; the trace says why it ended.
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/kernel_state/dump_kallsyms.h"
 #include "analyzer/kernel_state/kernel_context.h"
 #include "analyzer/kernel_state/kernel_modules.h"
 #include "analyzer/kernel_state/task_list.h"
@@ -29,7 +31,7 @@ struct StackFrame {
   uint64_t pc = 0;
   uint64_t sp = 0;
   bool exact_pc = false;      // the interrupted or stopped PC itself, not a return address
-  std::string method;         // "registers", "cfi", "orc", "pt_regs"
+  std::string method;         // "registers", "orc", "pt_regs", "cfi"; arm64: "fp", "lr", "pt_regs"
 };
 
 struct Backtrace {
@@ -40,16 +42,18 @@ struct Backtrace {
 
 class StackUnwinder {
  public:
-  // `vmlinux`: the dump's own build (the caller checked the build-id).
+  // `vmlinux`: the dump's own build (the caller checked the build-id), "" for none. `kallsyms`:
+  // the dump's own symbols, which name frames as the kernel's %pS does (null: the vmlinux's).
   static Result<std::unique_ptr<StackUnwinder>> Create(const KernelContext& kernel, const ModuleList& modules,
-                                                       const std::string& vmlinux);
+                                                       const std::string& vmlinux, DumpKallsyms* kallsyms = nullptr);
   ~StackUnwinder();
   StackUnwinder(const StackUnwinder&) = delete;
   StackUnwinder& operator=(const StackUnwinder&) = delete;
 
   // `start_exact`: start's PC is where the CPU was (a crash, an interrupt), not a return address.
   Backtrace Unwind(const DwarfRegisters& start, size_t max_frames = 96, bool start_exact = true);
-  // The function at `pc` (vmlinux's symbols, a module's kallsyms); none when unknown. `exact`:
+  // The function at `pc` (a module's kallsyms, the dump's kallsyms, vmlinux's symbols); none when
+  // unknown. `exact`:
   // `pc` is not a return address (a return address is named by the call before it). The offset
   // is the PC's own, as the kernel prints it.
   std::optional<CodeSymbol> Describe(uint64_t pc, bool exact);
@@ -59,6 +63,7 @@ class StackUnwinder {
  private:
   StackUnwinder(const KernelContext& kernel, const ModuleList& modules);
   ModuleSymbols module_symbols_;
+  DumpKallsyms* kallsyms_ = nullptr;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -63,7 +63,7 @@ Result<VmlinuxSymbols> VmlinuxSymbols::Open(const std::string& vmlinux) {
   return out;
 }
 
-Result<uint64_t> VmlinuxSymbols::Address(std::string_view name) const {
+Result<uint64_t> VmlinuxSymbols::Address(std::string_view name) {
   auto it = addresses_.find(std::string(name));
   if (it == addresses_.end()) return Error{"no symbol " + std::string(name) + " in " + path_};
   return it->second;

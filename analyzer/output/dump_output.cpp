@@ -86,6 +86,13 @@ std::string SocketLine(const kernel::TcpSocketInfo& s, std::optional<unsigned> h
   return line;
 }
 
+// Where the layouts and addresses came from, and what was not used.
+void AddSourcesJson(ordered_json& doc, const kernel::DeepAnalysis& analysis) {
+  doc["type_source"] = analysis.type_source;
+  doc["symbol_source"] = analysis.symbol_source;
+  doc["notes"] = analysis.notes;
+}
+
 }  // namespace
 
 void WriteBacktraces(std::ostream& out, const pipeline::DumpAnalysisResult& result, bool json) {
@@ -94,6 +101,7 @@ void WriteBacktraces(std::ostream& out, const pipeline::DumpAnalysisResult& resu
   doc["schema"] = "ktriage.backtraces/1";
   doc["dump"] = result.dump;
   doc["vmlinux"] = result.vmlinux;
+  AddSourcesJson(doc, analysis);
   doc["cpus"] = ordered_json::array();
   doc["tasks"] = ordered_json::array();
   std::ostringstream text;
@@ -131,6 +139,7 @@ void WriteNetwork(std::ostream& out, const pipeline::DumpAnalysisResult& result,
     doc["schema"] = "ktriage.net/1";
     doc["dump"] = result.dump;
     doc["vmlinux"] = result.vmlinux;
+    AddSourcesJson(doc, deep);
     doc["jiffies"] = net.jiffies;
     doc["hz"] = net.hz ? ordered_json(*net.hz) : ordered_json(nullptr);
     doc["namespaces"] = ordered_json::array();

@@ -260,6 +260,12 @@ std::string DeepJson(const std::optional<kernel::DeepAnalysis>& deep) {
   };
   e.BeginObject();
   e.Key("vmlinux").String(deep->vmlinux);
+  e.Key("type_source").String(deep->type_source);
+  e.Key("symbol_source").String(deep->symbol_source);
+  e.Key("notes");
+  e.BeginArray();
+  for (const std::string& n : deep->notes) e.String(n);
+  e.EndArray();
   e.Key("cpus");
   e.BeginArray();
   for (const kernel::DeepStack& s : deep->cpus) {

@@ -195,9 +195,12 @@ class TextWriter final : public AnalysisSink {
     out_ << "    " << label << ' ' << value << '\n';
   }
 
-  // What the dump's vmlinux showed: namespaces kept alive by sockets first (a finding), then each
+  // What the dump's memory showed: namespaces kept alive by sockets first (a finding), then each
   // CPU's stack and the blocked tasks' stacks, frames as in reports.
   void WriteDeep(const kernel::DeepAnalysis& deep, const std::vector<rules::Finding>& findings) {
+    out_ << "  " << Paint(kDim, "read with " + Printable(deep.type_source) + "; symbols from " +
+                                    Printable(deep.symbol_source)) << '\n';
+    for (const std::string& note : deep.notes) out_ << "  " << Paint(kDim, "note: " + Printable(note)) << '\n';
     for (const std::string& line : deep.pinned_namespaces) {
       // Said already when a rule (net.netns.pinned-by-orphaned-tcp) made it a finding.
       if (std::any_of(findings.begin(), findings.end(), [&](const rules::Finding& f) { return f.summary == line; })) continue;

@@ -19,11 +19,12 @@ Result<std::string> FindDumpVmlinux(const VmcoreFacts& facts, const ReportSymbol
 }
 
 Result<kernel::KernelState*> OpenDumpKernel(DumpSession& session, const ReportSymbolizerOptions& symbols,
-                                            std::string* vmlinux) {
+                                            std::string* vmlinux, std::vector<std::string>* notes) {
   Result<std::string> found = FindDumpVmlinux(session.facts(), symbols);
-  if (!found) return Error{session.name() + ": " + found.error().message};
-  *vmlinux = *found;
-  return session.Kernel(*found);
+  // Without a vmlinux the dump's own BTF, kallsyms and ORC serve; only source lines are missing.
+  *vmlinux = found ? *found : "";
+  if (!found && notes != nullptr) notes->push_back(found.error().message + ": frames have no source lines");
+  return session.Kernel(*vmlinux);
 }
 
 void SymbolizeStacks(kernel::DeepAnalysis& analysis, ReportSymbolizer& symbolizer, const std::string& release,
@@ -43,15 +44,20 @@ void SymbolizeStacks(kernel::DeepAnalysis& analysis, ReportSymbolizer& symbolize
   annotate(analysis.tasks);
 }
 
-Result<kernel::DeepAnalysis> AnalyzeDump(DumpSession& session, ReportSymbolizer& symbolizer,
+Result<kernel::DeepAnalysis> AnalyzeDump(DumpSession& session, ReportSymbolizer* symbolizer,
                                          const kernel::DeepOptions& options) {
   std::string vmlinux;
-  Result<kernel::KernelState*> state = OpenDumpKernel(session, symbolizer.options(), &vmlinux);
+  std::vector<std::string> notes;
+  Result<kernel::KernelState*> state = symbolizer != nullptr
+                                           ? OpenDumpKernel(session, symbolizer->options(), &vmlinux, &notes)
+                                           : session.Kernel("");
   if (!state) return state.error();
   Result<DumpFile*> memory = session.Memory();
   if (!memory) return memory.error();
   kernel::DeepAnalysis analysis = kernel::RunDeepAnalysis(**state, **memory, options);
-  SymbolizeStacks(analysis, symbolizer, session.facts().osrelease, session.facts().build_id);
+  analysis.notes.insert(analysis.notes.begin(), notes.begin(), notes.end());
+  if (symbolizer != nullptr && !vmlinux.empty())
+    SymbolizeStacks(analysis, *symbolizer, session.facts().osrelease, session.facts().build_id);
   return analysis;
 }
 
@@ -62,12 +68,14 @@ Result<DumpAnalysisResult> AnalyzeDumpFiles(const std::vector<std::string>& path
   if (!session) return session.error();
   DumpAnalysisResult out;
   out.dump = paths.front();
-  Result<kernel::KernelState*> state = OpenDumpKernel(**session, symbols, &out.vmlinux);
+  std::vector<std::string> notes;
+  Result<kernel::KernelState*> state = OpenDumpKernel(**session, symbols, &out.vmlinux, &notes);
   if (!state) return state.error();
   Result<DumpFile*> memory = (*session)->Memory();
   if (!memory) return memory.error();
   out.analysis = kernel::RunDeepAnalysis(**state, **memory, options);
-  if (symbolize) {
+  out.analysis.notes.insert(out.analysis.notes.begin(), notes.begin(), notes.end());
+  if (symbolize && !out.vmlinux.empty()) {
     ReportSymbolizerOptions with_vmlinux = symbols;
     with_vmlinux.vmlinux = out.vmlinux;
     ReportSymbolizer symbolizer(with_vmlinux);

@@ -55,8 +55,8 @@ Result<kernel::KernelState*> DumpSession::Kernel(const std::string& vmlinux) {
   if (kernel_error_) return *kernel_error_;
   Result<DumpFile*> memory = Memory();
   if (!memory) return memory.error();
-  const std::string types_cache = options_.types_cache_dir;
-  Result<std::unique_ptr<kernel::KernelState>> state = kernel::KernelState::Open(**memory, vmlinux, types_cache);
+  kernel::KernelSources sources{vmlinux, options_.types_cache_dir, options_.types};
+  Result<std::unique_ptr<kernel::KernelState>> state = kernel::KernelState::Open(**memory, sources);
   if (!state) {
     kernel_error_ = Error{name() + ": " + state.error().message};
     return *kernel_error_;

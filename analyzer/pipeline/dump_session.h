@@ -1,7 +1,7 @@
 // DumpSession: one crash dump, opened once, and everything that belongs to it: its files'
 // descriptors, what the reader process read (VMCOREINFO facts, CPUs, kallsyms names, the log),
 // the dump's memory opened in this process when an analysis needs it, and the kernel state built
-// on the dump's own vmlinux. Every command that reads a dump goes through one.
+// from the dump's own BTF and kallsyms (and its vmlinux, when found). Every command that reads a dump goes through one.
 #pragma once
 
 #include <memory>
@@ -21,6 +21,7 @@ struct DumpSessionOptions {
   std::string temp_dir = "/tmp";          // where flattened dumps are rebuilt
   std::string types_cache_dir;            // where the type index of each build is kept; "" for nowhere
   bool symbols = true;                    // name the CPUs' PCs from kallsyms (VmcoreReadOptions::symbols)
+  kernel::TypeSourceChoice types = kernel::TypeSourceChoice::kAuto;  // --types
 };
 
 class DumpSession {
@@ -40,8 +41,9 @@ class DumpSession {
 
   // The dump's memory, opened in this process on first use (the reader read it without crashing).
   Result<DumpFile*> Memory();
-  // Types, symbols, modules, tasks and stacks from `vmlinux`, built on first use; refused when
-  // `vmlinux` is not the dump's own build. A later call with another path gets the first result.
+  // Types, symbols, modules, tasks and stacks, built on first use from the dump's own BTF and
+  // kallsyms and from `vmlinux` ("" for none); refused when `vmlinux` is not the dump's own build.
+  // A later call with another path gets the first result.
   Result<kernel::KernelState*> Kernel(const std::string& vmlinux);
   // Frees the kernel state and this process's open of the dump (hundreds of MB of DWARF and
   // caches), when the analyses that needed them are done; the reader's results stay.

@@ -98,8 +98,8 @@ void AnalyzeDumpInput(DumpSession& session, const std::string& name, const Tools
   system.release = out.vmcore->osrelease;
   system.panic_message = out.vmcore->panic_message;
   system.vmcore = true;
-  if (options.symbolizer && options.deep) {
-    Result<kernel::DeepAnalysis> deep = AnalyzeDump(session, *options.symbolizer);
+  if (options.deep) {
+    Result<kernel::DeepAnalysis> deep = AnalyzeDump(session, options.symbolizer);
     if (deep) {
       system.state = StateFactsOf(*deep);
       out.deep = std::move(*deep);

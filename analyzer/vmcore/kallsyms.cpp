@@ -518,14 +518,39 @@ struct Kallsyms::State {
     return expanded;  // DecodeName checked it holds a type letter and a name
   }
 
+  // Every name once, to its entries: one walk instead of one per name asked.
+  Status BuildIndex() {
+    if (by_name) return Ok{};
+    std::unordered_map<std::string, std::vector<uint32_t>> index;
+    index.reserve(count);
+    std::string expanded;
+    Status walk = Walk(0, [&](uint32_t entry, const std::vector<uint8_t>& encoded) {
+      expanded.clear();
+      for (uint8_t token : encoded) expanded += tokens[token];
+      if (expanded.size() > 1) index[expanded.substr(1)].push_back(entry);  // without the type letter
+      return true;
+    });
+    if (!walk.ok()) return walk.error();
+    by_name = std::move(index);
+    return Ok{};
+  }
+
   Result<std::optional<uint64_t>> AddressOf(std::string_view name) {
     std::vector<uint32_t> matches;
+    if (by_name) {
+      if (auto it = by_name->find(std::string(name)); it != by_name->end()) matches = it->second;
+      return Lowest(matches);
+    }
     Status walk = Walk(0, [&](uint32_t entry, const std::vector<uint8_t>& encoded) {
       if (NameIs(encoded, tokens, name)) matches.push_back(entry);
       return true;
     });
     if (!walk.ok()) return walk.error();
-    // Statics share names: the lowest address, as the first in address order.
+    return Lowest(matches);
+  }
+
+  // Statics share names: the lowest address, as the first in address order.
+  Result<std::optional<uint64_t>> Lowest(const std::vector<uint32_t>& matches) {
     std::optional<uint64_t> lowest;
     for (uint32_t entry : matches) {
       Result<uint64_t> address = EntryAddress(entry);
@@ -535,6 +560,7 @@ struct Kallsyms::State {
     return lowest;
   }
 
+  std::optional<std::unordered_map<std::string, std::vector<uint32_t>>> by_name;  // BuildIndex
   CountingReader counting;  // every read of the dump goes through it, for Stats
   PageCache pages;          // lookups' reads: a binary search comes back to its pages
 
@@ -642,6 +668,11 @@ std::optional<SymbolLocation> Kallsyms::Lookup(uint64_t address) {
 Result<std::optional<uint64_t>> Kallsyms::AddressOfOrError(std::string_view name) {
   if (!state_) return Error{"kallsyms: the table was moved away"};
   return state_->AddressOf(name);
+}
+
+Status Kallsyms::IndexNames() {
+  if (!state_) return Error{"kallsyms: the table was moved away"};
+  return state_->BuildIndex();
 }
 
 std::optional<uint64_t> Kallsyms::AddressOf(std::string_view name) {

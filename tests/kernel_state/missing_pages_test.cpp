@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <set>
 
+#include "analyzer/kernel_state/dwarf_types.h"
+#include "analyzer/kernel_state/vmlinux_symbols.h"
 #include "analyzer/kernel_state/kernel_modules.h"
 #include "analyzer/kernel_state/net_namespaces.h"
 #include "analyzer/kernel_state/stack_unwinder.h"
@@ -52,7 +54,7 @@ class MissingPages : public ::testing::TestWithParam<Case> {
     auto dump = DumpFile::Open({(*dumps / GetParam().scenario / GetParam().file).string()});
     ASSERT_TRUE(dump.ok()) << dump.error().message;
     dump_ = std::move(*dump);
-    auto types = KernelTypes::Open(vmlinux_);
+    auto types = DwarfTypes::Open(vmlinux_);
     ASSERT_TRUE(types.ok()) << types.error().message;
     types_ = std::move(*types);
     auto symbols = VmlinuxSymbols::Open(vmlinux_);

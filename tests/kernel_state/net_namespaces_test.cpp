@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "analyzer/kernel_state/dwarf_types.h"
+#include "analyzer/kernel_state/vmlinux_symbols.h"
 #include "analyzer/kernel_state/net_namespaces.h"
 #include "analyzer/vmcore/dump_file.h"
 #include "analyzer/kernel_state/kernel_arch.h"
@@ -31,7 +33,7 @@ struct OpenDump {
 void Open(const std::filesystem::path& file, const std::filesystem::path& vmlinux, OpenDump& out) {
   auto dump = DumpFile::Open({file.string()});
   ASSERT_TRUE(dump.ok()) << dump.error().message;
-  auto types = KernelTypes::Open(vmlinux.string());
+  auto types = DwarfTypes::Open(vmlinux.string());
   ASSERT_TRUE(types.ok()) << types.error().message;
   auto symbols = VmlinuxSymbols::Open(vmlinux.string());
   ASSERT_TRUE(symbols.ok()) << symbols.error().message;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "analyzer/kernel_state/dwarf_types.h"
 #include "analyzer/kernel_state/deep_analysis.h"
 #include "analyzer/kernel_state/kernel_arch.h"
 #include "tests/symbols/debuginfo_cache.h"
@@ -37,6 +38,12 @@ struct Fixture {
 };
 
 // Skips when the family's caches are absent; fails when they exist and do not open.
+KernelSources WithVmlinux(const std::string& vmlinux) {
+  KernelSources sources;
+  sources.vmlinux = vmlinux;
+  return sources;
+}
+
 void OpenScenario(const std::string& family_name, const std::string& scenario, const std::string& file, Fixture& f) {
   const testing::KernelFamily family = testing::FindFamily(family_name);
   auto dumps = testing::DumpCacheDir(family);
@@ -47,7 +54,7 @@ void OpenScenario(const std::string& family_name, const std::string& scenario, c
   auto dump = DumpFile::Open({(f.dir / file).string()});
   ASSERT_TRUE(dump.ok()) << dump.error().message;
   f.dump = std::move(*dump);
-  auto state = KernelState::Open(*f.dump, f.vmlinux.string());
+  auto state = KernelState::Open(*f.dump, WithVmlinux(f.vmlinux.string()));
   ASSERT_TRUE(state.ok()) << state.error().message;
   f.state = std::move(*state);
 }
@@ -346,7 +353,7 @@ TEST_P(OtherBuild, VmlinuxOfAnotherBuildIsRefused) {
   auto dump = DumpFile::Open({(*dumps / GetParam().scenario / GetParam().file).string()});
   ASSERT_TRUE(dump.ok()) << dump.error().message;
   for (const std::string& other : others) {
-    auto state = KernelState::Open(**dump, other);
+    auto state = KernelState::Open(**dump, WithVmlinux(other));
     ASSERT_FALSE(state.ok()) << other;
     EXPECT_NE(state.error().message.find("describe another kernel"), std::string::npos) << state.error().message;
   }
@@ -397,17 +404,17 @@ namespace {
 
 // The type index of a build is kept between runs: the second open reads it instead of the DWARF's
 // compile units and answers the same; an index written for another file is not trusted.
-TEST(KernelTypes, IndexCacheIsReusedAndCheckedAgainstTheFile) {
+TEST(DwarfTypes, IndexCacheIsReusedAndCheckedAgainstTheFile) {
   auto debuginfo = testing::DebuginfoCacheDir();
   if (!debuginfo) GTEST_SKIP() << "needs `make debuginfo`";
   const fs::path vmlinux = testing::DebuginfoDebugRoot(*debuginfo) / ("boot/vmlinux-" + testing::DebuginfoKernelAbi(*debuginfo));
   const fs::path dir = fs::temp_directory_path() / ("ktriage-types-" + std::to_string(::getpid()));
   const fs::path cache = dir / "build.types";
   fs::remove_all(dir);
-  auto first = KernelTypes::Open(vmlinux.string(), cache.string());
+  auto first = DwarfTypes::Open(vmlinux.string(), cache.string());
   ASSERT_TRUE(first.ok()) << first.error().message;
   ASSERT_TRUE(fs::exists(cache));
-  auto second = KernelTypes::Open(vmlinux.string(), cache.string());
+  auto second = DwarfTypes::Open(vmlinux.string(), cache.string());
   ASSERT_TRUE(second.ok()) << second.error().message;
   for (const char* type : {"task_struct", "net", "sock", "module"}) {
     ASSERT_TRUE((*first)->SizeOf(type).ok()) << type;
@@ -416,7 +423,7 @@ TEST(KernelTypes, IndexCacheIsReusedAndCheckedAgainstTheFile) {
   EXPECT_EQ(*(*first)->Offset("task_struct", "thread.sp"), *(*second)->Offset("task_struct", "thread.sp"));
   // A stale index (another file's size) is ignored and rewritten; a garbage one too.
   std::ofstream(cache, std::ios::trunc) << "ktriage-types-index 1\n12345\ntask_struct 1\n";
-  auto third = KernelTypes::Open(vmlinux.string(), cache.string());
+  auto third = DwarfTypes::Open(vmlinux.string(), cache.string());
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(*(*third)->SizeOf("task_struct"), *(*first)->SizeOf("task_struct"));
   std::ifstream in(cache);
