@@ -1,6 +1,6 @@
-// `ktriage analyze` and `ktriage bt` on the real hung-task dump with the real debuginfo, as a user
-// runs them: the deep analyses run when the dump's vmlinux is found and are skipped, with a note,
-// when it is not or when --no-deep says so.
+// `ktriage analyze`, `bt`, `net` and `rules explain` on the real dumps with the real debuginfo and
+// without any, as a user runs them: the deep analyses run from the dump's own BTF and kallsyms
+// when no vmlinux is found (and say so), gain source lines when it is, and --no-deep skips them.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -57,17 +57,37 @@ TEST_F(DeepCommands, AnalyzeRunsTheDeepAnalysesWithDebuginfo) {
   EXPECT_TRUE(deep["net_namespaces"][0]["init"].get<bool>());
 }
 
-TEST_F(DeepCommands, NoDeepAndMissingDebuginfoSkipIt) {
+TEST_F(DeepCommands, NoDeepSkipsThemAndMissingDebuginfoReadsTheDumpAlone) {
   RunOutcome off = Run({"analyze", "--format", "json", "--no-deep", "--debug-root", debug_root_, dump_});
   ASSERT_EQ(off.exit_code, 0) << off.err;
   EXPECT_TRUE(nlohmann::json::parse(off.out)["inputs"][0]["deep"].is_null());
   RunOutcome none = Run({"analyze", "--format", "json", "--debug-root", scratch_.string(), dump_});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   auto input = nlohmann::json::parse(none.out)["inputs"][0];
-  EXPECT_TRUE(input["deep"].is_null());
-  EXPECT_NE(input["symbols"]["notes"].dump().find("deep analyses (stacks, namespaces) not run"), std::string::npos);
-  // The log's reports do not need the vmlinux.
+  const auto& deep = input["deep"];
+  ASSERT_TRUE(deep.is_object()) << input["symbols"].dump();
+  EXPECT_EQ(deep["vmlinux"], "");
+  EXPECT_EQ(deep["type_source"].get<std::string>().rfind("BTF of the dump", 0), 0u) << deep["type_source"];
+  EXPECT_EQ(deep["symbol_source"], "the dump's kallsyms");
+  EXPECT_NE(deep["notes"].dump().find("no vmlinux with debuginfo"), std::string::npos) << deep["notes"];
+  ASSERT_EQ(deep["blocked_tasks"].size(), 1u);
+  EXPECT_EQ(deep["blocked_tasks"][0]["task"]["comm"], "insmod");
+  bool init = false;
+  for (const auto& f : deep["blocked_tasks"][0]["frames"]) {
+    init |= f["function"] == "ktriage_test_init" && f["module"] == "ktriage_test";
+    EXPECT_FALSE(f["symbolized"].get<bool>()) << f;  // no debuginfo, no source lines
+    EXPECT_EQ(f["source"], "") << f;
+  }
+  EXPECT_TRUE(init);
+  // The log's reports do not need the vmlinux either.
   EXPECT_GE(input["reports"].size(), 1u);
+  // --types dwarf asks for what is not there.
+  RunOutcome dwarf = Run({"analyze", "--format", "json", "--types", "dwarf", "--debug-root", scratch_.string(), dump_});
+  ASSERT_EQ(dwarf.exit_code, 0) << dwarf.err;
+  auto blind = nlohmann::json::parse(dwarf.out)["inputs"][0];
+  EXPECT_TRUE(blind["deep"].is_null());
+  EXPECT_NE(blind["symbols"]["notes"].dump().find("no types: no vmlinux with DWARF"), std::string::npos)
+      << blind["symbols"]["notes"];
 }
 
 TEST_F(DeepCommands, BtNamesTheBlockedTaskAndRefusesAnotherBuild) {
@@ -130,10 +150,29 @@ TEST_F(DeepCommands, NetListsTheNamespacesDevicesAndSockets) {
   EXPECT_TRUE(inner["tcp_sockets"][0]["orphan"].get<bool>());
   EXPECT_GT(inner["tcp_sockets"][0]["unacked_bytes"].get<int>(), 0);
   EXPECT_EQ(doc["pinned_namespaces"].size(), 1u);
-  // Without the vmlinux: a one-line error, exit 1.
-  RunOutcome none = Run({"net", "--debug-root", scratch_.string(), (*dumps / "sysrq-nokaslr/vmcore.elf").string()});
-  EXPECT_EQ(none.exit_code, 1);
-  EXPECT_NE(none.err.find("no vmlinux with debuginfo"), std::string::npos) << none.err;
+  // Without the vmlinux: the same answer from the dump's BTF and kallsyms.
+  RunOutcome none = Run({"net", "--format", "json", "--debug-root", scratch_.string(),
+                         (*dumps / "netns-tcp-pinned-nokaslr/vmcore.elf").string()});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  auto alone = nlohmann::json::parse(none.out);
+  EXPECT_EQ(alone["type_source"].get<std::string>().rfind("BTF of the dump", 0), 0u);
+  EXPECT_EQ(doc["type_source"].get<std::string>().rfind("BTF of the dump", 0), 0u);
+  for (const char* key : {"vmlinux", "notes", "symbol_source"}) {
+    alone.erase(key);
+    doc.erase(key);
+  }
+  EXPECT_EQ(alone, doc);
+  // And the vmlinux's DWARF, asked for, agrees too.
+  RunOutcome dwarf = Run({"net", "--format", "json", "--types", "dwarf", "--debug-root", debug_root_,
+                          (*dumps / "netns-tcp-pinned-nokaslr/vmcore.elf").string()});
+  ASSERT_EQ(dwarf.exit_code, 0) << dwarf.err;
+  auto with_dwarf = nlohmann::json::parse(dwarf.out);
+  EXPECT_EQ(with_dwarf["type_source"].get<std::string>().rfind("DWARF of ", 0), 0u);
+  for (const char* key : {"vmlinux", "notes", "type_source", "symbol_source"}) {
+    with_dwarf.erase(key);
+    alone.erase(key);
+  }
+  EXPECT_EQ(with_dwarf, alone);
 }
 
 // `rules explain` reads a dump as analyze does (its deep analyses and their state facts included),
@@ -155,11 +194,11 @@ TEST_F(DeepCommands, ExplainReachesTheFindingAnalyzeReaches) {
   EXPECT_NE(explained.out.find("input " + dump + ": crash dump, "), std::string::npos) << explained.out;
   EXPECT_NE(explained.out.find("result: the rule fired: 1 finding\n  " + summary + "\n"), std::string::npos)
       << explained.out;
-  // Without the vmlinux there is no state to see: explain says the rule did not fire, as analyze
-  // then finds nothing either.
-  RunOutcome blind = Run({"rules", "explain", "--debug-root", scratch_.string(), rule, dump});
-  ASSERT_EQ(blind.exit_code, 0) << blind.err;
-  EXPECT_NE(blind.out.find("result: the rule did not fire"), std::string::npos) << blind.out;
+  // Without the vmlinux the state comes from the dump's own BTF: the same finding; with the deep
+  // analyses off there is no state to see, and the rule does not fire.
+  RunOutcome alone = Run({"rules", "explain", "--debug-root", scratch_.string(), rule, dump});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_NE(alone.out.find("result: the rule fired: 1 finding\n  " + summary + "\n"), std::string::npos) << alone.out;
 }
 
 // A dump is opened once: the main process opens the file, the reader process reads it through the

@@ -226,7 +226,91 @@ void FamilyDumps::BtVariant(const std::string& variant) {
   }
 }
 
+// What only debuginfo adds (source lines, inline chains) and where each answer came from.
+nlohmann::json WithoutSources(nlohmann::json j) {
+  if (j.is_object()) {
+    for (const char* key : {"source", "inlined", "symbolized", "vmlinux", "notes", "type_source", "symbol_source"})
+      j.erase(key);
+    for (auto& [key, value] : j.items()) value = WithoutSources(value);
+  } else if (j.is_array()) {
+    for (auto& value : j) value = WithoutSources(value);
+  }
+  return j;
+}
+
+bool ConfigSays(const fs::path& config, const std::string& line) {
+  std::ifstream in(config);
+  std::string l;
+  while (std::getline(in, l)) {
+    if (l == line) return true;
+  }
+  return false;
+}
+
+// No debuginfo anywhere (an empty debug root, no DEBUGINFOD_URLS): `bt` and `net` from the dump's
+// own BTF, kallsyms and ORC (or frame records) say exactly what they say with the family's vmlinux
+// and its DWARF types; every task, every frame, every socket. A kernel whose kallsyms names only
+// functions (no CONFIG_KALLSYMS_ALL) is refused in one line saying so.
+class FamilyDumpsAlone : public FamilyDumps {};
+
+TEST_P(FamilyDumpsAlone, FromTheDumpAloneAsWithTheVmlinuxDwarf) {
+  const std::string& s = GetParam().scenario;
+  if (walk_refused_) GTEST_SKIP() << *walk_refused_;
+  const fs::path config = dir_ / "kernel/config";
+  ASSERT_TRUE(fs::exists(config)) << config;
+  ASSERT_TRUE(ConfigSays(config, "CONFIG_DEBUG_INFO_BTF=y"));
+  const std::string dump = Dump(Kaslr().back()).string();
+  const std::string nothing = (scratch_ / "no-debuginfo").string();
+  RunOutcome alone = Run({"bt", "--all", "--format", "json", "--debug-root", nothing, dump});
+  if (!ConfigSays(config, "CONFIG_KALLSYMS_ALL=y")) {
+    EXPECT_EQ(alone.exit_code, 1);
+    EXPECT_NE(alone.err.find("without CONFIG_KALLSYMS_ALL"), std::string::npos) << alone.err;
+    return;
+  }
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  RunOutcome dwarf = Run({"bt", "--all", "--format", "json", "--types", "dwarf", "--debug-root", debug_root_, dump});
+  ASSERT_EQ(dwarf.exit_code, 0) << dwarf.err;
+  const nlohmann::json btf_doc = nlohmann::json::parse(alone.out), dwarf_doc = nlohmann::json::parse(dwarf.out);
+  EXPECT_EQ(btf_doc["type_source"].get<std::string>().rfind("BTF of the dump", 0), 0u) << btf_doc["type_source"];
+  EXPECT_EQ(btf_doc["symbol_source"], "the dump's kallsyms");
+  EXPECT_EQ(dwarf_doc["type_source"].get<std::string>().rfind("DWARF of ", 0), 0u) << dwarf_doc["type_source"];
+  EXPECT_GT(btf_doc["tasks"].size(), 40u);
+  EXPECT_EQ(WithoutSources(btf_doc), WithoutSources(dwarf_doc));
+  if (s == "veth-softlockup") {
+    // Both CPUs spin in the module's hook under netdev_pick_tx.
+    for (const auto& cpu : btf_doc["cpus"]) {
+      bool pick_tx = false, hook = false;
+      for (const auto& f : cpu["frames"]) {
+        pick_tx |= Str(f, "function") == "netdev_pick_tx";
+        hook |= Str(f, "function") == "pick_tx_pre" && Str(f, "module") == "ktriage_test";
+      }
+      EXPECT_TRUE(pick_tx && hook) << cpu.dump();
+    }
+  }
+  if (s == "netns-tcp-pinned") {
+    RunOutcome net_alone = Run({"net", "--format", "json", "--debug-root", nothing, dump});
+    RunOutcome net_dwarf = Run({"net", "--format", "json", "--types", "dwarf", "--debug-root", debug_root_, dump});
+    ASSERT_EQ(net_alone.exit_code, 0) << net_alone.err;
+    ASSERT_EQ(net_dwarf.exit_code, 0) << net_dwarf.err;
+    const nlohmann::json net = nlohmann::json::parse(net_alone.out);
+    EXPECT_EQ(net["pinned_namespaces"].size(), 1u) << net.dump();
+    EXPECT_EQ(WithoutSources(net), WithoutSources(nlohmann::json::parse(net_dwarf.out)));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, FamilyDumps, ::testing::ValuesIn(AllCases()),
+                         [](const auto& info) { return ParamName(info.param.family + "_" + info.param.scenario); });
+
+// The scenarios whose stacks and sockets the walks read (the module's spinning hook, a task blocked
+// in the module, the pinned namespace).
+std::vector<Case> WalkedCases() {
+  std::vector<Case> out;
+  for (const Case& c : AllCases()) {
+    if (c.scenario == "veth-softlockup" || c.scenario == "netns-tcp-pinned" || c.scenario == "hung-task") out.push_back(c);
+  }
+  return out;
+}
+INSTANTIATE_TEST_SUITE_P(Families, FamilyDumpsAlone, ::testing::ValuesIn(WalkedCases()),
                          [](const auto& info) { return ParamName(info.param.family + "_" + info.param.scenario); });
 
 }  // namespace
