@@ -224,6 +224,7 @@ Status BtfTypes::AddModule(const std::string& module, std::span<const unsigned c
   }
   source->aggregates = IndexAggregates(b, btf__type_cnt(kernel_->btf));
   modules_.push_back(std::move(source));
+  ForgetAnswers();
   return Ok{};
 }
 

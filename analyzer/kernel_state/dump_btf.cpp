@@ -1,7 +1,7 @@
 // ReadKernelBtfBlob, ReadKernelBtf, AddModuleBtf: bounded reads, then BtfTypes' checks.
 #include "analyzer/kernel_state/dump_btf.h"
 
-#include "analyzer/kernel_state/kernel_context.h"
+#include "analyzer/kernel_state/kernel_list.h"
 #include "base/text.h"
 
 namespace ktriage::kernel {
@@ -41,19 +41,50 @@ Result<std::unique_ptr<BtfTypes>> ReadKernelBtf(MemoryReader& memory, KernelSymb
   return BtfTypes::Parse(blob->bytes, "the dump (" + AddressRange(blob->address, blob->bytes.size()) + ")");
 }
 
-void AddModuleBtf(MemoryReader& memory, const ModuleList& modules, BtfTypes& types, std::vector<std::string>& notes) {
-  for (const LoadedModule& m : modules.modules) {
-    if (m.btf == 0 || m.btf_size == 0) continue;
-    if (m.btf_size > kMaxBtfBytes) {
-      notes.push_back("module " + m.name + ": BTF of " + std::to_string(m.btf_size) + " bytes is not read");
-      continue;
+std::vector<ModuleBtf> ReadModuleBtfBlobs(const KernelContext& k, const ModuleList& modules,
+                                          std::vector<std::string>& problems) {
+  std::vector<ModuleBtf> out;
+  Result<uint64_t> head = k.Symbol("btf_modules");
+  Result<uint64_t> link = k.types.Offset("btf_module", "list");
+  if (!head || !link) return out;  // a kernel without module BTF
+  auto visit = [&](uint64_t entry) {
+    Result<KernelObject> bm = k.Object("btf_module", entry);
+    if (!bm) {
+      problems.push_back("module BTF: " + bm.error().message);
+      return true;
     }
-    std::vector<unsigned char> blob(m.btf_size);
-    if (Status read = memory.ReadVirtual(m.btf, blob.data(), blob.size()); !read) {
-      notes.push_back("module " + m.name + "'s BTF at " + AddressRange(m.btf, m.btf_size) + ": " + read.error().message);
-      continue;
+    Result<uint64_t> module = bm->Unsigned("module"), btf = bm->Unsigned("btf");
+    if (!module || !btf || *btf == 0) return true;
+    std::string name = HexString(*module);
+    for (const LoadedModule& m : modules.modules) {
+      if (m.address == *module) name = m.name;
     }
-    if (Status added = types.AddModule(m.name, blob); !added) notes.push_back(added.error().message);
+    Result<KernelObject> b = k.Object("btf", *btf);
+    Result<uint64_t> data = b ? b->Unsigned("data") : Result<uint64_t>(b.error());
+    Result<uint64_t> size = b ? b->Unsigned("data_size") : Result<uint64_t>(b.error());
+    if (!data || !size) {
+      problems.push_back("module " + name + "'s BTF: " + (!data ? data.error() : size.error()).message);
+      return true;
+    }
+    if (*size == 0 || *size > kMaxBtfBytes) {
+      problems.push_back("module " + name + ": BTF of " + std::to_string(*size) + " bytes is not read");
+      return true;
+    }
+    ModuleBtf m{name, BtfBlob{*data, std::vector<unsigned char>(*size)}};
+    if (Status read = k.memory.ReadVirtual(*data, m.blob.bytes.data(), m.blob.bytes.size()); !read) {
+      problems.push_back("module " + name + "'s BTF at " + AddressRange(*data, *size) + ": " + read.error().message);
+      return true;
+    }
+    out.push_back(std::move(m));
+    return true;
+  };
+  if (auto broken = WalkList(k.memory, *head, *link, 65536, visit)) problems.push_back("btf_modules: " + *broken);
+  return out;
+}
+
+void AddModuleBtf(const KernelContext& k, const ModuleList& modules, BtfTypes& types, std::vector<std::string>& notes) {
+  for (const ModuleBtf& m : ReadModuleBtfBlobs(k, modules, notes)) {
+    if (Status added = types.AddModule(m.module, m.blob.bytes); !added) notes.push_back(added.error().message);
   }
 }
 

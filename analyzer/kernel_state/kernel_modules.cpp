@@ -111,8 +111,6 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
     mod.orc_ip = field("arch.orc_unwind_ip");
     mod.orc = field("arch.orc_unwind");
     mod.num_orcs = field("arch.num_orcs");
-    mod.btf = field("btf_data");
-    mod.btf_size = field("btf_data_size");
     out.modules.push_back(std::move(mod));
     return true;
   };

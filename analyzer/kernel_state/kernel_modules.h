@@ -1,5 +1,5 @@
 // KernelModules: the loaded modules of the dump (the `modules` list): where each one's code is,
-// where its ORC unwind tables and its BTF are, so that frames in modules are named and unwound.
+// and where its ORC unwind tables are, so that frames in modules are named and unwound.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +27,6 @@ struct LoadedModule {
   uint64_t orc_ip = 0;                // arch.orc_unwind_ip: int32 offsets, each relative to itself
   uint64_t orc = 0;                   // arch.orc_unwind: 6-byte entries
   uint64_t num_orcs = 0;
-  uint64_t btf = 0;                   // its split BTF (CONFIG_DEBUG_INFO_BTF_MODULES); 0 when none
-  uint64_t btf_size = 0;
 
   bool Contains(uint64_t address) const;
   // The start of its (core) code: where offsets of unnamed module addresses count from.

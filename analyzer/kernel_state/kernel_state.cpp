@@ -82,7 +82,7 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, MemoryRea
   }
   s->context_ = std::make_unique<KernelContext>(ContextOfDump(info, memory, *s->types_, *symbols, arch));
   s->modules_ = ReadModules(*s->context_);
-  if (auto* btf = dynamic_cast<BtfTypes*>(s->types_.get())) AddModuleBtf(memory, s->modules_, *btf, s->notes_);
+  if (auto* btf = dynamic_cast<BtfTypes*>(s->types_.get())) AddModuleBtf(*s->context_, s->modules_, *btf, s->notes_);
   Result<std::unique_ptr<StackUnwinder>> unwinder =
       StackUnwinder::Create(*s->context_, s->modules_, sources.vmlinux, s->kallsyms_.get());
   if (!unwinder) return unwinder.error();

@@ -50,6 +50,11 @@ class KernelTypes {
   // `name` without "struct "; `path` one or more dotted members. Answers are cached by the caller.
   virtual Result<uint64_t> LookupSize(const std::string& name) = 0;
   virtual Result<MemberLayout> LookupMember(const std::string& name, std::string_view path) = 0;
+  // When the source learns more types (a module's BTF): earlier "not found" answers are stale.
+  void ForgetAnswers() {
+    members_.clear();
+    sizes_.clear();
+  }
 
  private:
   std::string source_;
