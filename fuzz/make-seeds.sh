@@ -2,7 +2,8 @@
 # Fills OUT_DIR/<target>/ (default build-fuzz/seeds) with seed inputs for the fuzz targets: slices
 # of the logs under corpora/, the shipped rules (whole and one rule per file), small archives
 # of those logs, printk memory images built around the text of a real dump's log, and the head of
-# a real flattened dump. Real dumps (`make dumps`) are used when cached and skipped otherwise.
+# a real flattened dump, and a small BTF pair (a kernel's, a module's on top). Real dumps
+# (`make dumps`) are used when cached and skipped otherwise.
 # Seeds are kept small (a few KiB to 64 KiB): big seeds make every fuzzing run slow.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -190,6 +191,28 @@ put('flattened_dump', 'synthetic-cut', flat([(0, bytes(kdump)), (4096, b'y' * 30
 if dumps:
     for path in sorted(glob.glob(os.path.join(dumps, '*', 'vmcore.*.flat')))[:2]:
         put('flattened_dump', path.split(os.sep)[-2] + '.flat.head', read(path, 64 << 10))
+
+# --- BTF: a small kernel blob (int, a pointer, a task_struct with an anonymous union and a
+# bitfield) and a module's split blob on top of it (a struct of its own) ------------------------
+def btf_blob(types, strings):
+    hdr = struct.pack('<HBBIIIII', 0xeB9F, 1, 0, 24, 0, len(types), len(types), len(strings))
+    return hdr + types + strings
+def btf_type(name, kind, vlen, size_or_type, kflag=0):
+    return struct.pack('<III', name, (kflag << 31) | (kind << 24) | vlen, size_or_type)
+strs = b'\0int\0task_struct\0pid\0next\0state\0flags\0u\0'
+off = {w: strs.index(b'\0' + w.encode() + b'\0') + 1 for w in ['int', 'task_struct', 'pid', 'next', 'state', 'flags', 'u']}
+types = btf_type(off['int'], 1, 0, 4) + struct.pack('<I', (1 << 24) | 32)           # [1] int
+types += btf_type(0, 2, 0, 3)                                                          # [2] struct task_struct *
+types += btf_type(off['task_struct'], 4, 4, 24, kflag=1)                               # [3] task_struct
+types += struct.pack('<III', off['pid'], 1, 0) + struct.pack('<III', off['next'], 2, 64)
+types += struct.pack('<III', 0, 4, 128) + struct.pack('<III', off['flags'], 1, (3 << 24) | 160)
+types += btf_type(0, 5, 1, 4) + struct.pack('<III', off['state'], 1, 0)                # [4] anonymous union
+kernel_btf = btf_blob(types, strs)
+mstrs = b'\0module_priv\0'
+mtypes = btf_type(len(strs) + 1, 4, 1, 8) + struct.pack('<III', off['pid'], 1, 0)     # [5] module_priv
+module_btf = struct.pack('<HBBIIIII', 0xeB9F, 1, 0, 24, 0, len(mtypes), len(mtypes), len(mstrs)) + mtypes + mstrs
+put('btf_types', 'kernel-and-module', struct.pack('<H', len(kernel_btf)) + kernel_btf + module_btf)
+put('btf_types', 'kernel-only', struct.pack('<H', len(kernel_btf)) + kernel_btf)
 
 for target in sorted(os.listdir(out)):
     files = os.listdir(os.path.join(out, target))

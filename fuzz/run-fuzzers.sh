@@ -9,7 +9,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${FUZZ_DIR:-$ROOT/build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-300}
-ALL_TARGETS=(log_analysis printk_ringbuffer flattened_dump rule_loader archive_walker frame_text)
+ALL_TARGETS=(log_analysis printk_ringbuffer flattened_dump rule_loader archive_walker frame_text btf_types)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL_TARGETS[@]}")
 

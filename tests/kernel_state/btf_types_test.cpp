@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <filesystem>
 #include <set>
 
@@ -295,6 +297,34 @@ TEST(BtfChecks, DamagedBlobsAreRefusedWithTheReason) {
   }
   ASSERT_TRUE(patched) << "no pointer type";
   refused(blob, "refers to type 8388607");
+}
+
+// fuzz/make-seeds.sh's small pair: a task_struct with an anonymous union and a 3-bit bitfield
+// (kind_flag encoding), and a module's struct on top, as the lookups see them.
+TEST(BtfChecks, AnonymousMembersBitfieldsAndAModuleInTheSeedPair) {
+  std::ifstream in(std::string(KTRIAGE_SOURCE_DIR) + "/fuzz/regressions/btf_types/kernel-and-module", std::ios::binary);
+  const std::vector<unsigned char> input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(input.size(), 2u);
+  const size_t kernel_size = input[0] | input[1] << 8;
+  ASSERT_LE(2 + kernel_size, input.size());
+  auto types = BtfTypes::Parse(std::span(input.data() + 2, kernel_size), "seed");
+  ASSERT_TRUE(types.ok()) << types.error().message;
+  EXPECT_EQ(*(*types)->SizeOf("task_struct"), 24u);
+  EXPECT_EQ(*(*types)->Offset("task_struct", "next"), 8u);
+  Result<MemberLayout> state = (*types)->Member("task_struct", "state");  // inside the anonymous union
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  EXPECT_EQ(state->offset, 16u);
+  EXPECT_EQ(state->size, 4u);
+  Result<MemberLayout> flags = (*types)->Member("task_struct", "flags");
+  ASSERT_TRUE(flags.ok()) << flags.error().message;
+  EXPECT_EQ(flags->offset, 20u);
+  EXPECT_EQ(flags->bit_offset, 0u);
+  EXPECT_EQ(flags->bit_size, 3u);
+  EXPECT_FALSE((*types)->Has("module_priv", "pid"));
+  Status added = (*types)->AddModule("m", std::span(input.data() + 2 + kernel_size, input.size() - 2 - kernel_size));
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(*(*types)->SizeOf("module_priv"), 8u);
+  EXPECT_TRUE((*types)->Has("module_priv", "pid"));
 }
 
 }  // namespace
