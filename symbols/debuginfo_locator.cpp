@@ -65,8 +65,34 @@ struct DebuginfoLocator::Debuginfod {
   decltype(&debuginfod_begin) begin = nullptr;
   decltype(&debuginfod_find_debuginfo) find_debuginfo = nullptr;
   decltype(&debuginfod_end) end = nullptr;
+  decltype(&debuginfod_set_progressfn) set_progressfn = nullptr;
+  decltype(&debuginfod_set_user_data) set_user_data = nullptr;
   debuginfod_client* client = nullptr;
   std::unordered_map<std::string, std::string> found;  // build-id -> cached file ("" when none)
+
+  // The download in progress, for the progress function.
+  const SearchPaths* paths = nullptr;
+  std::string build_id;
+  std::chrono::steady_clock::time_point started;
+  bool gave_up = false;
+
+  // Non-zero stops the download (libdebuginfod's contract). The client's user data is this object;
+  // the library was opened RTLD_LOCAL, so its accessor is looked up through the loaded handle.
+  static int Progress(debuginfod_client* c, long done, long total) {
+    void* handle = ::dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD);
+    if (handle == nullptr) return 0;
+    auto get = reinterpret_cast<decltype(&debuginfod_get_user_data)>(::dlsym(handle, "debuginfod_get_user_data"));
+    ::dlclose(handle);  // only drops the reference RTLD_NOLOAD added
+    auto* self = get != nullptr ? static_cast<Debuginfod*>(get(c)) : nullptr;
+    if (self == nullptr || self->paths == nullptr) return 0;
+    if (self->paths->debuginfod_progress) self->paths->debuginfod_progress(self->build_id, done, total, false);
+    const auto limit = self->paths->debuginfod_time_limit;
+    if (limit.count() > 0 && std::chrono::steady_clock::now() - self->started > limit) {
+      self->gave_up = true;
+      return 1;
+    }
+    return 0;
+  }
 
   Debuginfod() {
     library = ::dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL);
@@ -74,7 +100,13 @@ struct DebuginfoLocator::Debuginfod {
     begin = reinterpret_cast<decltype(begin)>(::dlsym(library, "debuginfod_begin"));
     find_debuginfo = reinterpret_cast<decltype(find_debuginfo)>(::dlsym(library, "debuginfod_find_debuginfo"));
     end = reinterpret_cast<decltype(end)>(::dlsym(library, "debuginfod_end"));
+    set_progressfn = reinterpret_cast<decltype(set_progressfn)>(::dlsym(library, "debuginfod_set_progressfn"));
+    set_user_data = reinterpret_cast<decltype(set_user_data)>(::dlsym(library, "debuginfod_set_user_data"));
     if (begin && find_debuginfo && end) client = begin();
+    if (client && set_progressfn && set_user_data) {
+      set_user_data(client, this);
+      set_progressfn(client, &Progress);
+    }
   }
   // The library stays loaded: libcurl's global state (which libdebuginfod initialises and never
   // cleans up) would be left pointing into unmapped code.
@@ -111,9 +143,17 @@ std::string DebuginfoLocator::ByBuildId(const std::string& build_id, std::string
   }
   if (auto it = debuginfod_->found.find(build_id); it != debuginfod_->found.end()) return it->second;
   char* path = nullptr;
+  debuginfod_->paths = &paths_;
+  debuginfod_->build_id = build_id;
+  debuginfod_->started = std::chrono::steady_clock::now();
+  debuginfod_->gave_up = false;
   // A build-id length of 0 tells libdebuginfod that the id is a hex string.
   const int fd = debuginfod_->find_debuginfo(debuginfod_->client, reinterpret_cast<const unsigned char*>(build_id.c_str()),
                                            0, &path);
+  if (paths_.debuginfod_progress) paths_.debuginfod_progress(build_id, 0, 0, true);
+  if (debuginfod_->gave_up && searched) {
+    *searched += " (gave up after " + std::to_string(paths_.debuginfod_time_limit.count() / 1000) + " s)";
+  }
   std::string result;
   if (fd >= 0) {
     ::close(fd);

@@ -3,6 +3,8 @@
 // debuginfod. It finds files; DebugBinary opens them; the Symbolizer checks that they match.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -17,6 +19,12 @@ struct SearchPaths {
   // The servers of DEBUGINFOD_URLS ("" for none), asked by build-id; libdebuginfod reads the
   // variable itself, this copy is for saying what was searched.
   std::string debuginfod_urls;
+  // How long one debuginfod download may take before it is given up (0: libdebuginfod's own
+  // limits), so that a slow server never holds back what is known without it.
+  std::chrono::milliseconds debuginfod_time_limit{0};
+  // Called from a download's loop (about once a second, and as data comes): the build-id, bytes
+  // done, bytes in all (0 while unknown); `finished` once at the end. Null: nothing is said.
+  std::function<void(const std::string& build_id, long done, long total, bool finished)> debuginfod_progress;
 };
 
 struct Located {

@@ -1,6 +1,10 @@
 // AddSymbolOptions / ToReportSymbolizerOptions: one spelling of the debuginfo options.
 #include "analyzer/cli/symbol_options.h"
 
+#include <chrono>
+#include <memory>
+#include <ostream>
+
 namespace ktriage::cli {
 
 namespace po = boost::program_options;
@@ -15,7 +19,10 @@ void AddSymbolOptions(po::options_description& options, SymbolOptions& raw, bool
        "directory searched (recursively, first) for module .ko files with DWARF; repeatable")
       ("debug-root", po::value(&raw.debug_roots)->value_name("DIR")->composing(),
        "where -dbg packages install debuginfo (.build-id/, boot/vmlinux-R, lib/modules/R); "
-       "repeatable; default /usr/lib/debug");
+       "repeatable; default /usr/lib/debug")
+      ("debuginfod-timeout", po::value(&raw.debuginfod_timeout)->default_value(30)->value_name("SECONDS"),
+       "with DEBUGINFOD_URLS set: give up one download after this long (0: no limit); what needs no "
+       "debuginfo is reported either way");
   if (!always) {
     options.add_options()("no-symbols", po::bool_switch(&raw.off),
                           "do not look for debuginfo: frames stay as printed");
@@ -29,6 +36,26 @@ ReportSymbolizerOptions ToReportSymbolizerOptions(const SymbolOptions& raw, cons
   o.search.module_dirs = raw.module_dirs;
   if (!raw.debug_roots.empty()) o.search.debug_roots = raw.debug_roots;
   o.search.debuginfod_urls = context.debuginfod_urls;
+  if (raw.debuginfod_timeout > 0)
+    o.search.debuginfod_time_limit = std::chrono::milliseconds(static_cast<int64_t>(raw.debuginfod_timeout * 1000));
+  if (context.stderr_is_tty && !context.debuginfod_urls.empty()) {
+    // One line, redrawn as the download goes (a vmlinux is hundreds of MB), cleared at the end.
+    auto shown = std::make_shared<long>(-1);
+    std::ostream* err = &context.err;
+    o.search.debuginfod_progress = [err, shown](const std::string& build_id, long done, long total, bool finished) {
+      if (finished) {
+        if (*shown >= 0) *err << "\r\033[K" << std::flush;
+        *shown = -1;
+        return;
+      }
+      const long mb = done >> 20;
+      if (mb == *shown) return;
+      *shown = mb;
+      *err << "\rktriage: debuginfod: " << build_id.substr(0, 12) << "... " << mb << " MB";
+      if (total > 0) *err << " of " << (total >> 20) << " MB";
+      *err << std::flush;
+    };
+  }
   return o;
 }
 

@@ -20,6 +20,7 @@ struct SymbolOptions {
   std::vector<std::string> debug_roots;
   bool off = false;  // --no-symbols
   std::string types = "auto";  // --types (commands that read a dump's memory)
+  double debuginfod_timeout = 30;  // --debuginfod-timeout, seconds
 };
 
 // Adds --vmlinux, -r/--release, --modules, --debug-root and (unless `always`) --no-symbols.

@@ -2,7 +2,12 @@
 // without any, as a user runs them: the deep analyses run from the dump's own BTF and kallsyms
 // when no vmlinux is found (and say so), gain source lines when it is, and --no-deep skips them.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +16,7 @@
 
 #include "tests/cli/run_binary.h"
 #include "tests/symbols/debuginfo_cache.h"
+#include "tests/symbols/debuginfod_server.h"
 #include "tests/vmcore/dump_cache.h"
 
 namespace ktriage::testing {
@@ -199,6 +205,72 @@ TEST_F(DeepCommands, ExplainReachesTheFindingAnalyzeReaches) {
   RunOutcome alone = Run({"rules", "explain", "--debug-root", scratch_.string(), rule, dump});
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
   EXPECT_NE(alone.out.find("result: the rule fired: 1 finding\n  " + summary + "\n"), std::string::npos) << alone.out;
+}
+
+// DEBUGINFOD_URLS set, nothing on disk: the dump's own vmlinux comes from a real debuginfod server
+// by the dump's BUILD-ID, and bt's frames gain source lines; the stacks are the same as without it.
+TEST_F(DeepCommands, BtFetchesTheDumpsVmlinuxFromDebuginfod) {
+  const std::vector<BuildIdFile> files = DebuginfoBuildIds(*DebuginfoCacheDir());
+  ASSERT_FALSE(files.empty());
+  auto server = DebuginfodServer::Start({files.front()}, std::chrono::seconds(60));  // vmlinux
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  RunSpec spec;
+  spec.args = {"bt", "--format", "json", "--debug-root", scratch_.string(), dump_};
+  spec.env.push_back({"DEBUGINFOD_URLS", (*server)->url()});
+  spec.env.push_back({"DEBUGINFOD_CACHE_PATH", (scratch_ / "debuginfod-cache").string()});
+  RunOutcome fetched = RunBinary(KTRIAGE_BINARY, spec, scratch_.string());
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.err << (*server)->log();
+  const nlohmann::json doc = nlohmann::json::parse(fetched.out);
+  EXPECT_NE(doc["vmlinux"].get<std::string>().find((scratch_ / "debuginfod-cache").string()), std::string::npos)
+      << doc["vmlinux"];
+  size_t with_source = 0;
+  for (const auto& t : doc["tasks"]) {
+    for (const auto& f : t["frames"]) with_source += f.contains("source") && f["source"] != "";
+  }
+  EXPECT_GT(with_source, 5u);
+  RunOutcome alone = Run({"bt", "--format", "json", "--debug-root", scratch_.string(), dump_});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  nlohmann::json a = nlohmann::json::parse(alone.out), b = doc;
+  for (auto* d : {&a, &b}) {
+    for (const char* key : {"vmlinux", "notes", "symbol_source"}) d->erase(key);
+    for (const char* kind : {"cpus", "tasks"}) {
+      for (auto& stack : (*d)[kind]) {
+        for (auto& f : stack["frames"]) {
+          for (const char* key : {"source", "inlined", "symbolized"}) f.erase(key);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(a, b);
+}
+
+// A debuginfod server that never answers (a socket nobody accepts on): bt gives up after
+// --debuginfod-timeout and prints the stacks from the dump alone, saying why there are no lines.
+TEST_F(DeepCommands, ASilentDebuginfodServerOnlyCostsItsTimeLimit) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  RunSpec spec;
+  spec.args = {"bt", "--format", "json", "--debuginfod-timeout", "2", "--debug-root", scratch_.string(), dump_};
+  spec.env.push_back({"DEBUGINFOD_URLS", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))});
+  spec.env.push_back({"DEBUGINFOD_CACHE_PATH", (scratch_ / "debuginfod-cache").string()});
+  const auto start = std::chrono::steady_clock::now();
+  RunOutcome o = RunBinary(KTRIAGE_BINARY, spec, scratch_.string());
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(listener);
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_LT(took, std::chrono::seconds(20));
+  const nlohmann::json doc = nlohmann::json::parse(o.out);
+  EXPECT_EQ(doc["vmlinux"], "");
+  EXPECT_NE(doc["notes"].dump().find("gave up after 2 s"), std::string::npos) << doc["notes"];
+  ASSERT_EQ(doc["tasks"].size(), 1u);
+  EXPECT_EQ(doc["tasks"][0]["comm"], "insmod");
 }
 
 // A dump is opened once: the main process opens the file, the reader process reads it through the
