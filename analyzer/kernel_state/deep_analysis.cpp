@@ -40,6 +40,7 @@ DeepAnalysis RunDeepAnalysis(KernelState& state, const DumpFile& dump, const Dee
   out.notes = state.notes();
   const TaskListResult& tasks = state.Tasks();
   out.task_count = tasks.tasks.size();
+  out.modules = state.modules().modules;
   out.problems = tasks.problems;
   for (const std::string& p : state.modules().problems) out.problems.push_back(p);
   const bool only_named = !options.cpus.empty() || !options.pids.empty();

@@ -39,6 +39,7 @@ struct DeepAnalysis {
   std::vector<DeepStack> cpus;
   std::vector<DeepStack> tasks;
   size_t task_count = 0;           // tasks in the task list
+  std::vector<LoadedModule> modules;  // the loaded modules, in list order
   std::optional<NetNamespaces> net;
   std::vector<std::string> pinned_namespaces;  // one line per namespace only TCP sockets keep alive
   std::vector<std::string> problems;           // walks that stopped early, and why

@@ -276,6 +276,19 @@ std::string DeepJson(const std::optional<kernel::DeepAnalysis>& deep) {
   }
   e.EndArray();
   e.Key("tasks").Uint(deep->task_count);
+  e.Key("modules");
+  e.BeginArray();
+  for (const kernel::LoadedModule& m : deep->modules) {
+    e.BeginObject();
+    e.Key("name").String(m.name);
+    e.Key("address").String(HexString(m.address));
+    e.Key("text").String(HexString(m.TextBase()));
+    uint64_t size = 0;
+    for (const kernel::ModuleRegion& r : m.regions) size += r.init ? 0 : r.size;
+    e.Key("size").Uint(size);
+    e.EndObject();
+  }
+  e.EndArray();
   e.Key("blocked_tasks");
   e.BeginArray();
   for (const kernel::DeepStack& s : deep->tasks) {

@@ -201,6 +201,11 @@ class TextWriter final : public AnalysisSink {
     out_ << "  " << Paint(kDim, "read with " + Printable(deep.type_source) + "; symbols from " +
                                     Printable(deep.symbol_source)) << '\n';
     for (const std::string& note : deep.notes) out_ << "  " << Paint(kDim, "note: " + Printable(note)) << '\n';
+    if (!deep.modules.empty()) {
+      std::string names;
+      for (const kernel::LoadedModule& m : deep.modules) names += (names.empty() ? "" : " ") + m.name;
+      out_ << "  " << Paint(kDim, std::to_string(deep.modules.size()) + " modules: " + Printable(names)) << '\n';
+    }
     for (const std::string& line : deep.pinned_namespaces) {
       // Said already when a rule (net.netns.pinned-by-orphaned-tcp) made it a finding.
       if (std::any_of(findings.begin(), findings.end(), [&](const rules::Finding& f) { return f.summary == line; })) continue;

@@ -85,6 +85,9 @@ TEST_F(DeepCommands, NoDeepSkipsThemAndMissingDebuginfoReadsTheDumpAlone) {
     EXPECT_EQ(f["source"], "") << f;
   }
   EXPECT_TRUE(init);
+  bool module = false;
+  for (const auto& m : deep["modules"]) module |= m["name"] == "ktriage_test" && m["size"].get<uint64_t>() > 0;
+  EXPECT_TRUE(module) << deep["modules"];
   // The log's reports do not need the vmlinux either.
   EXPECT_GE(input["reports"].size(), 1u);
   // --types dwarf asks for what is not there.
