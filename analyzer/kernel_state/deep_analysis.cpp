@@ -23,6 +23,10 @@ DeepStack Named(KernelState& state, const Backtrace& bt) {
       if (sym->size != 0) frame.size = sym->size;
       frame.module = sym->module;
     }
+    // The module's own build-id, so that its debuginfo is matched (and fetched) by it.
+    if (!frame.module.empty()) {
+      if (const LoadedModule* m = state.modules().Containing(f.exact_pc ? f.pc : f.pc - 1)) frame.build_id = m->build_id;
+    }
     s.frames.push_back(std::move(frame));
   }
   return s;

@@ -6,6 +6,7 @@
 #include "analyzer/kernel_state/kernel_list.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace ktriage::kernel {
 namespace {
@@ -51,6 +52,44 @@ void ReadLayoutRegions(const KernelObject& m, const char* layout, bool init, Loa
   if (base == 0 || size == 0) return;
   if (text > 0) mod.regions.push_back({base, text, true, init});
   if (size > text) mod.regions.push_back({base + text, size - text, false, init});
+}
+
+// The GNU build-id in a module's notes: the note sections the loader keeps for sysfs
+// (notes_attrs: one bin_attribute per SHT_NOTE section, `private` its contents, `size` its bytes).
+std::string ModuleBuildId(const KernelContext& k, const KernelObject& module) {
+  Result<uint64_t> attrs = module.Unsigned("notes_attrs");
+  if (!attrs || *attrs == 0) return "";
+  Result<KernelObject> notes = k.Object("module_notes_attrs", *attrs);
+  Result<MemberLayout> array = k.types.Member("module_notes_attrs", "attrs");
+  Result<uint64_t> attr_size = k.types.SizeOf("bin_attribute");
+  if (!notes || !array || !attr_size || *attr_size == 0) return "";
+  Result<uint64_t> count = notes->Unsigned("notes");
+  if (!count) return "";
+  for (uint64_t i = 0; i < std::min<uint64_t>(*count, 16); ++i) {
+    Result<KernelObject> attr = k.Object("bin_attribute", *attrs + array->offset + i * *attr_size);
+    if (!attr) return "";
+    Result<uint64_t> data = attr->Unsigned("private"), size = attr->Unsigned("size");
+    if (!data || !size || *size == 0 || *size > 4096) continue;
+    std::vector<unsigned char> bytes(*size);
+    if (!k.memory.ReadVirtual(*data, bytes.data(), bytes.size())) continue;
+    auto u32 = [&](size_t at) { return uint32_t{bytes[at]} | bytes[at + 1] << 8 | bytes[at + 2] << 16 | uint32_t{bytes[at + 3]} << 24; };
+    for (size_t at = 0; at + 12 <= bytes.size();) {
+      const uint64_t namesz = u32(at), descsz = u32(at + 4), type = u32(at + 8);
+      const uint64_t name_at = at + 12, desc_at = name_at + ((namesz + 3) & ~uint64_t{3});
+      if (desc_at + descsz > bytes.size()) break;
+      if (type == 3 /* NT_GNU_BUILD_ID */ && namesz == 4 && std::memcmp(&bytes[name_at], "GNU", 4) == 0) {
+        static const char kHex[] = "0123456789abcdef";
+        std::string id;
+        for (uint64_t b = 0; b < descsz; ++b) {
+          id += kHex[bytes[desc_at + b] >> 4];
+          id += kHex[bytes[desc_at + b] & 0xf];
+        }
+        return id;
+      }
+      at = desc_at + ((descsz + 3) & ~uint64_t{3});
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -111,6 +150,7 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
     mod.orc_ip = field("arch.orc_unwind_ip");
     mod.orc = field("arch.orc_unwind");
     mod.num_orcs = field("arch.num_orcs");
+    mod.build_id = ModuleBuildId(k, *m);
     out.modules.push_back(std::move(mod));
     return true;
   };

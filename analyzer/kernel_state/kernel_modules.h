@@ -1,5 +1,6 @@
 // KernelModules: the loaded modules of the dump (the `modules` list): where each one's code is,
-// and where its ORC unwind tables are, so that frames in modules are named and unwound.
+// where its ORC unwind tables are, and its build-id, so that frames in modules are named, unwound
+// and matched with the module's own debuginfo.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,8 @@ struct LoadedModule {
   uint64_t orc_ip = 0;                // arch.orc_unwind_ip: int32 offsets, each relative to itself
   uint64_t orc = 0;                   // arch.orc_unwind: 6-byte entries
   uint64_t num_orcs = 0;
+  std::string build_id;               // its GNU build-id (lowercase hex) from its notes; "" when unread
+
 
   bool Contains(uint64_t address) const;
   // The start of its (core) code: where offsets of unnamed module addresses count from.

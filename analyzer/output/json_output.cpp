@@ -286,6 +286,7 @@ std::string DeepJson(const std::optional<kernel::DeepAnalysis>& deep) {
     uint64_t size = 0;
     for (const kernel::ModuleRegion& r : m.regions) size += r.init ? 0 : r.size;
     e.Key("size").Uint(size);
+    e.Key("build_id").String(m.build_id);
     e.EndObject();
   }
   e.EndArray();

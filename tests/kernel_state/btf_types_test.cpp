@@ -110,6 +110,24 @@ TEST_P(DumpBtf, EveryLayoutTheAnalysesUseIsTheSameAsInDwarf) {
   EXPECT_EQ(with_btf.pinned_namespaces.size(), 1u);
 }
 
+// Read from each module's notes in the dump: the build-id of the module's own debuginfo (the -dbg
+// package's veth.ko), which the symbolizer and debuginfod then find it by.
+TEST_P(DumpBtf, ModuleBuildIdsAreTheirDebuginfos) {
+  auto state = KernelState::Open(*dump_, Sources(vmlinux_, TypeSourceChoice::kAuto));
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  auto debuginfo = testing::DebuginfoCacheDir(testing::FindFamily(GetParam().family));
+  std::optional<testing::BuildIdFile> veth = testing::DebuginfoModule(*debuginfo, "veth");
+  ASSERT_TRUE(veth.has_value());
+  size_t with_id = 0;
+  bool matched = false;
+  for (const LoadedModule& m : (*state)->modules().modules) {
+    with_id += m.build_id.size() == 40;
+    if (m.name == "veth") matched = m.build_id == veth->build_id;
+  }
+  EXPECT_TRUE(matched) << "veth's debuginfo is " << veth->build_id;
+  EXPECT_EQ(with_id, (*state)->modules().modules.size());
+}
+
 // The dump's memory with the pages of one range taken out, as makedumpfile's dump level may.
 class WithoutRange : public MemoryReader {
  public:
