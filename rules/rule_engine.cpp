@@ -732,7 +732,7 @@ class Evaluator {
         texts += (n++ == 0 ? "" : "; ") + f.text;
       }
       if (n == 0) {
-        detail = "no '" + sc.state + "' fact (only a dump analysed with its vmlinux has state facts)";
+        detail = "no '" + sc.state + "' fact (only a dump whose memory was analysed has state facts)";
         return false;
       }
       match.fields.emplace("state", texts);

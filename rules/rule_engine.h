@@ -55,7 +55,7 @@ struct SystemFacts {
   std::string panic_message;
   std::string hardware;
   bool vmcore = false;
-  std::vector<StateFact> state;  // from the dump's deep analyses (needs its vmlinux)
+  std::vector<StateFact> state;  // from the dump's deep analyses
 };
 
 // One condition's verdict, for `ktriage rules explain`.

@@ -1,4 +1,4 @@
-// `ktriage bt`: kernel stacks from a crash dump, unwound with its vmlinux's DWARF and ORC.
+// `ktriage bt`: kernel stacks from a crash dump, unwound with its own ORC or frame records (and its vmlinux's CFI where ORC has none).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// `ktriage net`: network namespaces, devices and TCP sockets of a dump (needs its vmlinux).
+// `ktriage net`: network namespaces, devices and TCP sockets of a dump (from the dump's BTF and kallsyms, or its vmlinux).
 #pragma once
 
 #include <string>

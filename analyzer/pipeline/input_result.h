@@ -33,7 +33,8 @@ struct InputResult {
   std::vector<std::string> symbol_notes;
   // Known problems the rules recognised in this input (rules/), in evidence order.
   std::vector<rules::Finding> findings;
-  // A dump read with its vmlinux: stacks and namespaces (absent without that debuginfo).
+  // A dump's memory read (its BTF and kallsyms, or its vmlinux): stacks and namespaces (absent
+  // when the dump gives neither types nor symbols, or with --no-deep).
   std::optional<kernel::DeepAnalysis> deep;
   // The verdict of each condition of the rule asked about (InputOptions::explain_rule).
   std::vector<rules::TraceStep> trace;
