@@ -9,10 +9,14 @@ Result<std::unique_ptr<DumpKallsyms>> DumpKallsyms::Load(MemoryReader& memory, c
   return std::unique_ptr<DumpKallsyms>(new DumpKallsyms(std::move(*table)));
 }
 
-Result<uint64_t> DumpKallsyms::Address(std::string_view name) {
+Result<std::optional<uint64_t>> DumpKallsyms::Find(std::string_view name) {
   if (!indexed_) indexed_ = table_.IndexNames();
   if (!indexed_->ok()) return Error{"the dump's kallsyms cannot be read: " + indexed_->error().message};
-  Result<std::optional<uint64_t>> found = table_.AddressOfOrError(name);
+  return table_.AddressOfOrError(name);
+}
+
+Result<uint64_t> DumpKallsyms::Address(std::string_view name) {
+  Result<std::optional<uint64_t>> found = Find(name);
   if (!found) return found.error();
   if (!*found) return Error{"no symbol " + std::string(name) + " in the dump's kallsyms"};
   return **found;

@@ -19,6 +19,8 @@ class DumpKallsyms final : public KernelSymbols {
 
   // The first name asked decodes every name once (~50 ms on a distribution kernel).
   Result<uint64_t> Address(std::string_view name) override;
+  // Nullopt: the table has no such name; an error: the table cannot be read.
+  Result<std::optional<uint64_t>> Find(std::string_view name);
   bool relocated() const override { return true; }
   std::string source() const override { return "the dump's kallsyms"; }
 

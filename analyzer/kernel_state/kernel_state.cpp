@@ -51,7 +51,9 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, MemoryRea
   if (symbols == nullptr) return Error{"no symbols: no vmlinux, and " + kallsyms.error().message};
   if (symbols == s->kallsyms_.get()) {
     // Every walk starts from a variable (init_task, modules, init_net, runqueues).
-    if (Result<uint64_t> root = s->kallsyms_->Address("init_task"); !root) {
+    Result<std::optional<uint64_t>> root = s->kallsyms_->Find("init_task");
+    if (!root) return Error{"no vmlinux, and " + root.error().message};
+    if (!*root) {
       return Error{"no vmlinux, and the dump's kallsyms names functions only (a kernel built without "
                    "CONFIG_KALLSYMS_ALL): the variables the walks start from (init_task, modules, init_net) "
                    "and its BTF (__start_BTF) cannot be found without the vmlinux"};
@@ -60,9 +62,11 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, MemoryRea
 
   // Types: the dump's BTF (it is the running kernel's by construction), else the vmlinux's DWARF.
   std::optional<Error> btf_error;
+  BtfTypes* btf_types = nullptr;  // when the BTF serves: the modules' BTF goes on top of it
   if (sources.types != TypeSourceChoice::kDwarf) {
     Result<std::unique_ptr<BtfTypes>> btf = ReadKernelBtf(memory, *symbols, arch, kernel_offset);
     if (btf) {
+      btf_types = btf->get();
       s->types_ = std::move(*btf);
     } else {
       btf_error = btf.error();
@@ -82,7 +86,7 @@ Result<std::unique_ptr<KernelState>> KernelState::Open(DumpFile& dump, MemoryRea
   }
   s->context_ = std::make_unique<KernelContext>(ContextOfDump(info, memory, *s->types_, *symbols, arch));
   s->modules_ = ReadModules(*s->context_);
-  if (auto* btf = dynamic_cast<BtfTypes*>(s->types_.get())) AddModuleBtf(*s->context_, s->modules_, *btf, s->notes_);
+  if (btf_types != nullptr) AddModuleBtf(*s->context_, s->modules_, *btf_types, s->notes_);
   Result<std::unique_ptr<StackUnwinder>> unwinder =
       StackUnwinder::Create(*s->context_, s->modules_, sources.vmlinux, s->kallsyms_.get());
   if (!unwinder) return unwinder.error();

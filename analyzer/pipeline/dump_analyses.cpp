@@ -24,7 +24,10 @@ Result<kernel::KernelState*> OpenDumpKernel(DumpSession& session, const ReportSy
   // Without a vmlinux the dump's own BTF, kallsyms and ORC serve; only source lines are missing.
   *vmlinux = found ? *found : "";
   if (!found && notes != nullptr) notes->push_back(found.error().message + ": frames have no source lines");
-  return session.Kernel(*vmlinux);
+  Result<kernel::KernelState*> state = session.Kernel(*vmlinux);
+  // The dump alone does not do: say where the vmlinux was looked for, too.
+  if (!state && !found) return Error{state.error().message + " (" + found.error().message + ")"};
+  return state;
 }
 
 void SymbolizeStacks(kernel::DeepAnalysis& analysis, ReportSymbolizer& symbolizer, const std::string& release,

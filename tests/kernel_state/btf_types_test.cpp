@@ -4,6 +4,7 @@
 // BTF put on another kernel's, and BTF pages missing from the dump are refused with the reason.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -261,6 +262,7 @@ TEST(BtfChecks, AModulesBtfOnAnotherKernelsIsRefused) {
   Status added = (*other)->AddModule("veth", b->veth);
   ASSERT_FALSE(added.ok());
   EXPECT_NE(added.error().message.find("module veth's BTF"), std::string::npos) << added.error().message;
+  std::printf("refused: %s\n", added.error().message.c_str());
   EXPECT_EQ((*other)->module_count(), 0u);
 }
 
