@@ -228,9 +228,10 @@ Backtrace StackUnwinder::Unwind(const DwarfRegisters& start, size_t max_frames, 
     const uint64_t old_sp = state.sp;
     std::string why;
     const OrcResult r = impl.orc.Step(state, &why);
-    if (r == OrcResult::kNoEntry) {
-      // CFI for the one frame ORC does not cover. libdwfl looks a return address up at PC-1 only
-      // after its first frame, so hand it the call instruction itself.
+    if (r == OrcResult::kNoEntry || r == OrcResult::kUnsupported) {
+      // CFI for the one frame ORC does not cover (no entry, an undefined one, a register it needs
+      // that was not saved). libdwfl looks a return address up at PC-1 only after its first
+      // frame, so hand it the call instruction itself.
       DwarfRegisters from = regs;
       if (!exact) from[kRip] = *regs[kRip] - 1;
       impl.CfiSegment(from, 2);
