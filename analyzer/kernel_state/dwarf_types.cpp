@@ -83,7 +83,10 @@ std::optional<std::pair<uint64_t, unsigned>> BitField(Dwarf_Die* member) {
 }
 
 // Searches `aggregate`'s members for `name`, descending into anonymous structs and unions.
-bool FindMember(Dwarf_Die* aggregate, std::string_view name, Dwarf_Die* found, uint64_t* offset, int depth = 0) {
+// `offset`: the member's byte offset in `aggregate`; `parent`: the byte offset of the struct that
+// declares it (an anonymous one's, else 0), from which a bitfield's bit position counts.
+bool FindMember(Dwarf_Die* aggregate, std::string_view name, Dwarf_Die* found, uint64_t* offset, uint64_t* parent,
+                int depth = 0) {
   if (depth > 8) return false;
   Dwarf_Die child;
   if (dwarf_child(aggregate, &child) != 0) return false;
@@ -96,15 +99,17 @@ bool FindMember(Dwarf_Die* aggregate, std::string_view name, Dwarf_Die* found, u
       if (name == member_name) {
         *found = child;
         *offset = *at;
+        *parent = 0;
         return true;
       }
       continue;
     }
     Dwarf_Die inner;
     if (!TypeOf(&child, &inner)) continue;
-    uint64_t inner_offset = 0;
-    if (FindMember(&inner, name, found, &inner_offset, depth + 1)) {
+    uint64_t inner_offset = 0, inner_parent = 0;
+    if (FindMember(&inner, name, found, &inner_offset, &inner_parent, depth + 1)) {
       *offset = *at + inner_offset;
+      *parent = *at + inner_parent;
       return true;
     }
   } while (dwarf_siblingof(&child, &child) == 0);
@@ -204,14 +209,15 @@ Result<MemberLayout> DwarfTypes::LookupMember(const std::string& name, std::stri
     const std::string_view part = rest.substr(0, dot);
     rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
     Dwarf_Die member;
-    uint64_t offset = 0;
-    if (!FindMember(&current, part, &member, &offset))
+    uint64_t offset = 0, parent = 0;
+    if (!FindMember(&current, part, &member, &offset, &parent))
       return Error{"struct " + name + " has no member " + std::string(path) + " in " + path_};
     layout.offset += offset;
     if (rest.empty()) {
       if (std::optional<std::pair<uint64_t, unsigned>> bits = BitField(&member)) {
-        // `offset` is the byte of the first bit (MemberOffset); re-base on the struct's bits.
-        layout.offset = layout.offset - offset + bits->first / 8;
+        // `offset` is the byte of the first bit (MemberOffset); the bit position counts from the
+        // struct that declares it, which may be an anonymous one inside this one.
+        layout.offset = layout.offset - offset + parent + bits->first / 8;
         layout.bit_offset = static_cast<unsigned>(bits->first % 8);
         layout.bit_size = bits->second;
       }
