@@ -182,7 +182,8 @@ Status CheckBtfHeader(std::span<const unsigned char> blob) {
   const uint64_t data = blob.size() - hdr_len;
   if (type_off + type_len > data || str_off + str_len > data)
     return Error{"BTF sections reach past its " + std::to_string(blob.size()) + " bytes"};
-  if (type_off % 4 != 0) return Error{"BTF types are not aligned"};
+  // libbpf reads the records in place from its copy of the blob: they must start 4-aligned.
+  if ((hdr_len + type_off) % 4 != 0) return Error{"BTF types are not 4-byte aligned"};
   if (str_len == 0 || blob[hdr_len + str_off + str_len - 1] != 0) return Error{"BTF strings do not end with a NUL"};
   if (type_off < str_off ? type_off + type_len > str_off : str_off + str_len > type_off)
     return Error{"BTF types and strings overlap"};
