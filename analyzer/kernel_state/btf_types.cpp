@@ -259,9 +259,7 @@ Result<MemberLayout> BtfTypes::LookupMember(const std::string& name, std::string
   MemberLayout layout;
   std::string_view rest = path;
   while (!rest.empty()) {
-    const size_t dot = rest.find('.');
-    const std::string_view part = rest.substr(0, dot);
-    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+    const std::string_view part = TakeMemberName(rest);
     uint32_t type = 0;
     uint64_t bits = 0;
     unsigned width = 0;

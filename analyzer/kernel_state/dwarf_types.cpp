@@ -205,9 +205,7 @@ Result<MemberLayout> DwarfTypes::LookupMember(const std::string& name, std::stri
   MemberLayout layout;
   std::string_view rest = path;
   while (!rest.empty()) {
-    const size_t dot = rest.find('.');
-    const std::string_view part = rest.substr(0, dot);
-    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+    const std::string_view part = TakeMemberName(rest);
     Dwarf_Die member;
     uint64_t offset = 0, parent = 0;
     if (!FindMember(&current, part, &member, &offset, &parent))

@@ -11,6 +11,13 @@ std::string_view StripAggregateKeyword(std::string_view type) {
   return type;
 }
 
+std::string_view TakeMemberName(std::string_view& rest) {
+  const size_t dot = rest.find('.');
+  const std::string_view part = rest.substr(0, dot);
+  rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+  return part;
+}
+
 Result<uint64_t> KernelTypes::SizeOf(std::string_view type) {
   const std::string_view name = StripAggregateKeyword(type);
   if (auto cached = sizes_.find(name); cached != sizes_.end()) return cached->second;

@@ -65,4 +65,7 @@ class KernelTypes {
 // "struct task_struct" -> "task_struct".
 std::string_view StripAggregateKeyword(std::string_view type);
 
+// The first member name of a dotted path ("thread" of "thread.sp"), taken off `rest`.
+std::string_view TakeMemberName(std::string_view& rest);
+
 }  // namespace ktriage::kernel
