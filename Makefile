@@ -66,6 +66,7 @@ bench: build dumps debuginfo
 	bench/rules.sh --ktriage $(KTRIAGE)
 	bench/triage.sh --ktriage $(KTRIAGE)
 	for f in $$(corpora/dumps/make-dumps.sh --list-families); do bench/deep.sh --ktriage $(KTRIAGE) --family $$f || exit 1; done
+	for s in mutex-chain oom-slab-leak; do bench/deep.sh --ktriage $(KTRIAGE) --scenario $$s || exit 1; done
 	bench/flat_memory.sh --ktriage $(KTRIAGE)
 
 # libFuzzer targets (fuzz/README.md), built with clang in $(FUZZ_DIR): each runs FUZZ_SECONDS on its

@@ -17,7 +17,11 @@ struct StateFact {
 // could never hold, which lint says.
 inline const std::set<std::string>& KnownStateFacts() {
   static const std::set<std::string> kinds = {
-      "netns-pinned",  // a network namespace with no task left that orphaned TCP sockets keep alive
+      "netns-pinned",         // a network namespace with no task left that orphaned TCP sockets keep alive
+      "lock-owner",           // blocked tasks wait for a lock: who holds it and what that task is doing
+      "lock-deadlock",        // tasks wait for each other's locks in a cycle
+      "memory-top-consumer",  // memory ran out (< 5% free): its largest user, a slab cache, the page cache or a task
+      "rcu-stall-cpu",        // a CPU holding up an RCU grace period older than the stall timeout
   };
   return kinds;
 }

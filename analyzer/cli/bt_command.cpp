@@ -35,10 +35,7 @@ po::options_description VisibleOptions(RawBtOptions& raw) {
       ("format", po::value(&raw.format)->default_value("text")->value_name("text|json"),
        "text for people; json: one document (docs/json.md, \"ktriage bt\")")
       ("help,h", po::bool_switch(&raw.help), "show this help");
-  po::options_description symbols("Debuginfo (the dump's own vmlinux, found by its BUILD-ID or release)", 100, 50);
-  AddSymbolOptions(symbols, raw.symbols, /*always=*/true);
-  AddTypeSourceOption(symbols, raw.symbols);
-  visible.add(symbols);
+  visible.add(DumpDebuginfoOptions(raw.symbols));
   return visible;
 }
 
@@ -79,22 +76,15 @@ int BtCommand(const std::vector<std::string>& args, const CliContext& context) {
   deep.cpus = raw.cpus;
   deep.pids = raw.pids;
   deep.net = false;
-  pipeline::DumpSessionOptions dump = DumpSessionOptionsOf(context);
-  const std::optional<kernel::TypeSourceChoice> types = TypeSourceOf(raw.symbols);
-  if (!types) return UsageError(context, "bt", "bt: --types is auto, btf or dwarf");
-  dump.types = *types;
-  dump.symbols = false;  // the CPUs' PCs are named by the vmlinux here
-  Result<pipeline::DumpAnalysisResult> result = pipeline::AnalyzeDumpFiles(
-      raw.paths, dump, ToReportSymbolizerOptions(raw.symbols, context), deep, /*symbolize=*/true);
-  if (!result) {
-    context.err << "ktriage: " << result.error().message << '\n';
-    return kExitInputError;
-  }
+  deep.kernel_state = false;
+  pipeline::DumpAnalysisResult result;
+  if (std::optional<int> failed = ReadDumpForCommand(context, "bt", raw.symbols, raw.paths, deep, /*symbolize=*/true, &result))
+    return *failed;
   const bool json = raw.format == "json";
-  WriteBacktraces(context.out, *result, json);
+  WriteBacktraces(context.out, result, json);
   if (!json) {
-    for (const std::string& n : result->analysis.notes) context.err << "ktriage: note: " << n << '\n';
-    for (const std::string& p : result->analysis.problems) context.err << "ktriage: warning: " << p << '\n';
+    for (const std::string& n : result.analysis.notes) context.err << "ktriage: note: " << n << '\n';
+    for (const std::string& p : result.analysis.problems) context.err << "ktriage: warning: " << p << '\n';
   }
   return kExitOk;
 }

@@ -12,6 +12,7 @@
 #include "analyzer/cli/history_command.h"
 #include "analyzer/cli/merge_command.h"
 #include "analyzer/cli/net_command.h"
+#include "analyzer/cli/state_commands.h"
 #include "analyzer/cli/rules_command.h"
 #include "analyzer/cli/symbolize_command.h"
 #include "analyzer/cli/triage_command.h"
@@ -34,8 +35,12 @@ constexpr std::array kCommands = {
                 &HistoryHelp, &HistoryCommand},
     CommandSpec{"merge", "one triage summary from the JSON Lines of sharded runs (triage --shard I/N)", &MergeHelp,
                 &MergeCommand},
+    CommandSpec{"mod", "loaded modules of a crash dump: addresses, sizes, taints, on the crashing stacks", &ModHelp,
+                &ModCommand},
     CommandSpec{"net", "network namespaces, devices and TCP sockets of a crash dump", &NetHelp,
                 &NetCommand},
+    CommandSpec{"ps", "every task of a crash dump: state, CPU, when it last ran, the lock it waits for", &PsHelp,
+                &PsCommand},
     CommandSpec{"rules", "write and check rules: lint, test, explain a verdict, list", &RulesHelp, &RulesCommand},
     CommandSpec{"symbolize", "a kernel log with source lines for its stack frames, as decode_stacktrace.sh prints it",
                 &SymbolizeHelp, &SymbolizeCommand},

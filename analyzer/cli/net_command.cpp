@@ -28,10 +28,7 @@ po::options_description VisibleOptions(RawNetOptions& raw) {
       ("format", po::value(&raw.format)->default_value("text")->value_name("text|json"),
        "text for people; json: one document (\"ktriage.net/1\", docs/cli.md)")
       ("help,h", po::bool_switch(&raw.help), "show this help");
-  po::options_description symbols("Debuginfo (the dump's own vmlinux, found by its BUILD-ID or release)", 100, 50);
-  AddSymbolOptions(symbols, raw.symbols, /*always=*/true);
-  AddTypeSourceOption(symbols, raw.symbols);
-  visible.add(symbols);
+  visible.add(DumpDebuginfoOptions(raw.symbols));
   return visible;
 }
 
@@ -66,24 +63,17 @@ int NetCommand(const std::vector<std::string>& args, const CliContext& context) 
   if (raw.format != "text" && raw.format != "json") return UsageError(context, "net", "net: --format is text or json");
   kernel::DeepOptions options;
   options.stacks = false;
-  pipeline::DumpSessionOptions dump = DumpSessionOptionsOf(context);
-  const std::optional<kernel::TypeSourceChoice> types = TypeSourceOf(raw.symbols);
-  if (!types) return UsageError(context, "net", "net: --types is auto, btf or dwarf");
-  dump.types = *types;
-  dump.symbols = false;  // no CPU is named here
-  Result<pipeline::DumpAnalysisResult> result = pipeline::AnalyzeDumpFiles(
-      raw.paths, dump, ToReportSymbolizerOptions(raw.symbols, context), options, /*symbolize=*/false);
-  if (!result) {
-    context.err << "ktriage: " << result.error().message << '\n';
-    return kExitInputError;
-  }
-  const kernel::DeepAnalysis& deep = result->analysis;
+  options.kernel_state = false;
+  pipeline::DumpAnalysisResult result;
+  if (std::optional<int> failed = ReadDumpForCommand(context, "net", raw.symbols, raw.paths, options, /*symbolize=*/false, &result))
+    return *failed;
+  const kernel::DeepAnalysis& deep = result.analysis;
   if (!deep.net) {
     for (const std::string& p : deep.problems) context.err << "ktriage: " << raw.paths[0] << ": " << p << '\n';
     return kExitInputError;
   }
   const bool json = raw.format == "json";
-  WriteNetwork(context.out, *result, json);
+  WriteNetwork(context.out, result, json);
   if (!json) {
     for (const std::string& n : deep.notes) context.err << "ktriage: note: " << n << '\n';
     for (const std::string& p : deep.problems) context.err << "ktriage: warning: " << p << '\n';

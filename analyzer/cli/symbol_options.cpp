@@ -5,6 +5,8 @@
 #include <memory>
 #include <ostream>
 
+#include "analyzer/cli/command_line.h"
+
 namespace ktriage::cli {
 
 namespace po = boost::program_options;
@@ -69,6 +71,31 @@ std::optional<kernel::TypeSourceChoice> TypeSourceOf(const SymbolOptions& raw) {
   if (raw.types == "auto") return kernel::TypeSourceChoice::kAuto;
   if (raw.types == "btf") return kernel::TypeSourceChoice::kBtf;
   if (raw.types == "dwarf") return kernel::TypeSourceChoice::kDwarf;
+  return std::nullopt;
+}
+
+po::options_description DumpDebuginfoOptions(SymbolOptions& raw) {
+  po::options_description symbols("Debuginfo (the dump's own vmlinux, found by its BUILD-ID or release)", 100, 50);
+  AddSymbolOptions(symbols, raw, /*always=*/true);
+  AddTypeSourceOption(symbols, raw);
+  return symbols;
+}
+
+std::optional<int> ReadDumpForCommand(const CliContext& context, const std::string& command, const SymbolOptions& raw,
+                                      const std::vector<std::string>& paths, const kernel::DeepOptions& options,
+                                      bool symbolize, pipeline::DumpAnalysisResult* out) {
+  pipeline::DumpSessionOptions dump = DumpSessionOptionsOf(context);
+  const std::optional<kernel::TypeSourceChoice> types = TypeSourceOf(raw);
+  if (!types) return UsageError(context, command, command + ": --types is auto, btf or dwarf");
+  dump.types = *types;
+  dump.symbols = false;  // the CPUs' PCs are named by the kernel state here
+  Result<pipeline::DumpAnalysisResult> result =
+      pipeline::AnalyzeDumpFiles(paths, dump, ToReportSymbolizerOptions(raw, context), options, symbolize);
+  if (!result) {
+    context.err << "ktriage: " << result.error().message << '\n';
+    return kExitInputError;
+  }
+  *out = std::move(*result);
   return std::nullopt;
 }
 

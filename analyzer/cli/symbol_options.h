@@ -1,5 +1,6 @@
-// The symbolization options shared by the commands that print frames (analyze, symbolize):
-// where the debuginfo is, parsed once here so that every command spells them the same way.
+// The symbolization options shared by the commands that print frames (analyze, symbolize) and
+// read dumps (bt, net, ps, mod): where the debuginfo is, parsed once here so that every command
+// spells them the same way.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -9,6 +10,7 @@
 
 #include "analyzer/cli/cli_context.h"
 #include "analyzer/kernel_state/kernel_state.h"
+#include "analyzer/pipeline/dump_analyses.h"
 #include "analyzer/symbolize/report_symbolizer.h"
 
 namespace ktriage::cli {
@@ -30,5 +32,15 @@ ReportSymbolizerOptions ToReportSymbolizerOptions(const SymbolOptions& raw, cons
 void AddTypeSourceOption(boost::program_options::options_description& options, SymbolOptions& raw);
 // The choice --types names; nullopt for a word it does not know.
 std::optional<kernel::TypeSourceChoice> TypeSourceOf(const SymbolOptions& raw);
+
+// The "Debuginfo" group of the commands that read a dump's memory (bt, net, ps, mod): the symbol
+// options (always on) and --types.
+boost::program_options::options_description DumpDebuginfoOptions(SymbolOptions& raw);
+// Those commands' reading of `paths` with the deep analyses `options` (stacks symbolized when
+// `symbolize`). On failure the message is written (a usage error for a bad --types, else the
+// dump's one line) and the exit code returned; on success *out holds the result.
+std::optional<int> ReadDumpForCommand(const CliContext& context, const std::string& command, const SymbolOptions& raw,
+                                      const std::vector<std::string>& paths, const kernel::DeepOptions& options,
+                                      bool symbolize, pipeline::DumpAnalysisResult* out);
 
 }  // namespace ktriage::cli

@@ -135,13 +135,20 @@ bool FindMember(const struct btf* b, uint32_t id, std::string_view name, uint32_
   return false;
 }
 
+// Enums share the index under a key no struct can have.
+constexpr std::string_view kEnumKey = "enum:";
+
 std::unordered_map<std::string, uint32_t> IndexAggregates(const struct btf* b, uint32_t first) {
   std::unordered_map<std::string, uint32_t> index;
   const uint32_t count = btf__type_cnt(b);
   for (uint32_t id = first; id < count; ++id) {
     const struct btf_type* t = btf__type_by_id(b, id);
-    if (t == nullptr || !btf_is_composite(t) || t->name_off == 0) continue;
-    if (const char* name = btf__name_by_offset(b, t->name_off)) index.emplace(name, id);  // the first wins
+    if (t == nullptr || t->name_off == 0) continue;
+    const bool is_enum = btf_is_enum(t) || btf_is_enum64(t);
+    if (!btf_is_composite(t) && !is_enum) continue;
+    const char* name = btf__name_by_offset(b, t->name_off);
+    if (name == nullptr) continue;
+    index.emplace(is_enum ? std::string(kEnumKey) + name : std::string(name), id);  // the first wins
   }
   return index;
 }
@@ -275,6 +282,23 @@ Result<MemberLayout> BtfTypes::LookupMember(const std::string& name, std::string
     layout.size = size > 0 ? static_cast<uint64_t>(size) : 0;
   }
   return layout;
+}
+
+Result<int64_t> BtfTypes::LookupEnumerator(const std::string& enum_type, std::string_view enumerator) {
+  uint32_t id = 0;
+  const Source* s = Find(std::string(kEnumKey) + enum_type, &id);
+  if (s == nullptr) return Error{"enum " + enum_type + " is not in the " + source()};
+  const struct btf_type* t = btf__type_by_id(s->btf, id);
+  const uint16_t count = btf_vlen(t);
+  for (uint16_t i = 0; i < count; ++i) {
+    const bool wide = btf_is_enum64(t);
+    const uint32_t name_off = wide ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
+    const char* name = btf__name_by_offset(s->btf, name_off);
+    if (name == nullptr || enumerator != name) continue;
+    if (wide) return static_cast<int64_t>(btf_enum64_value(btf_enum64(t) + i));
+    return int64_t{btf_enum(t)[i].val};
+  }
+  return Error{"enum " + enum_type + " has no " + std::string(enumerator) + " in the " + source()};
 }
 
 }  // namespace ktriage::kernel

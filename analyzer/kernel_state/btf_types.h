@@ -40,11 +40,12 @@ class BtfTypes final : public KernelTypes {
   explicit BtfTypes(const std::string& origin);
   Result<uint64_t> LookupSize(const std::string& name) override;
   Result<MemberLayout> LookupMember(const std::string& name, std::string_view path) override;
+  Result<int64_t> LookupEnumerator(const std::string& enum_type, std::string_view enumerator) override;
 
   struct Source {
     std::string name;          // "" for the kernel, else the module
     struct btf* btf = nullptr;
-    std::unordered_map<std::string, uint32_t> aggregates;  // struct/union name -> type id
+    std::unordered_map<std::string, uint32_t> aggregates;  // struct/union name ("enum:NAME") -> type id
   };
   // The source and type id of a struct or union; modules only when the kernel has none.
   const Source* Find(const std::string& name, uint32_t* id) const;

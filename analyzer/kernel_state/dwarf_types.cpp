@@ -20,7 +20,8 @@ namespace ktriage::kernel {
 struct DwarfTypes::Impl {
   int fd = -1;
   Dwarf* dwarf = nullptr;
-  std::unordered_map<std::string, Dwarf_Off> aggregates;  // name -> first complete definition
+  // name -> first complete definition; enums as "enum:NAME" (a name no struct can have)
+  std::unordered_map<std::string, Dwarf_Off> aggregates;
   ~Impl() {
     if (dwarf != nullptr) dwarf_end(dwarf);
     if (fd >= 0) ::close(fd);
@@ -123,7 +124,8 @@ DwarfTypes::~DwarfTypes() = default;
 
 namespace {
 
-constexpr const char* kIndexMagic = "ktriage-types-index 1";
+constexpr const char* kIndexMagic = "ktriage-types-index 2";
+constexpr std::string_view kEnumKey = "enum:";
 
 // The index as "name offset" lines after a header naming the vmlinux's size.
 bool LoadIndex(const std::string& path, uint64_t vmlinux_size, std::unordered_map<std::string, Dwarf_Off>& out) {
@@ -177,6 +179,9 @@ Result<std::unique_ptr<DwarfTypes>> DwarfTypes::Open(const std::string& vmlinux,
         const int tag = dwarf_tag(&child);
         if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type) && !dwarf_hasattr(&child, DW_AT_declaration)) {
           if (const char* name = dwarf_diename(&child)) impl.aggregates.emplace(name, dwarf_dieoffset(&child));
+        } else if (tag == DW_TAG_enumeration_type && !dwarf_hasattr(&child, DW_AT_declaration)) {
+          if (const char* name = dwarf_diename(&child))
+            impl.aggregates.emplace(std::string(kEnumKey) + name, dwarf_dieoffset(&child));
         }
       } while (dwarf_siblingof(&child, &child) == 0);
     }
@@ -228,6 +233,24 @@ Result<MemberLayout> DwarfTypes::LookupMember(const std::string& name, std::stri
     current = member_type;
   }
   return layout;
+}
+
+Result<int64_t> DwarfTypes::LookupEnumerator(const std::string& enum_type, std::string_view enumerator) {
+  auto it = impl_->aggregates.find(std::string(kEnumKey) + enum_type);
+  if (it == impl_->aggregates.end()) return Error{"enum " + enum_type + " is not in the DWARF of " + path_};
+  Dwarf_Die die, child;
+  if (dwarf_offdie(impl_->dwarf, it->second, &die) == nullptr || dwarf_child(&die, &child) != 0)
+    return Error{"enum " + enum_type + ": bad DWARF"};
+  do {
+    const char* name = dwarf_diename(&child);
+    if (dwarf_tag(&child) != DW_TAG_enumerator || name == nullptr || enumerator != name) continue;
+    Dwarf_Attribute attr;
+    Dwarf_Sword value = 0;
+    if (dwarf_attr(&child, DW_AT_const_value, &attr) == nullptr || dwarf_formsdata(&attr, &value) != 0)
+      return Error{"enum " + enum_type + "." + std::string(enumerator) + ": no value"};
+    return int64_t{value};
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return Error{"enum " + enum_type + " has no " + std::string(enumerator) + " in the DWARF of " + path_};
 }
 
 }  // namespace ktriage::kernel

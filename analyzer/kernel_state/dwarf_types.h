@@ -23,6 +23,7 @@ class DwarfTypes final : public KernelTypes {
   explicit DwarfTypes(const std::string& vmlinux);
   Result<uint64_t> LookupSize(const std::string& name) override;
   Result<MemberLayout> LookupMember(const std::string& name, std::string_view path) override;
+  Result<int64_t> LookupEnumerator(const std::string& enum_type, std::string_view enumerator) override;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -18,6 +18,10 @@ KernelArch X86_64() {
   a.orc = true;
   a.stack_walk = KernelArch::StackWalk::kOrcThenCfi;
   a.saved_sp_member = "thread.sp";  // the rest is on the stack, in struct inactive_task_frame
+  a.flags_register = "rflags";
+  a.irq_bit = 1u << 9;  // IF
+  a.irq_bit_means_disabled = false;
+  a.preempt_count_percpu = {{"pcpu_hot", "pcpu_hot.preempt_count"}, {"__preempt_count", ""}};
   return a;
 }
 
@@ -59,6 +63,10 @@ KernelArch Aarch64() {
   a.saved_fp_member = "thread.cpu_context.fp";
   a.saved_pc_member = "thread.cpu_context.pc";
   a.is_exception_entry = &IsArm64ExceptionEntry;
+  a.flags_register = "pstate";
+  a.irq_bit = 1u << 7;  // PSTATE.I
+  a.irq_bit_means_disabled = true;
+  a.preempt_count_task_member = "thread_info.preempt_count";
   return a;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ktriage::kernel {
@@ -41,6 +42,18 @@ struct KernelArch {
   // Exception entry: a return address into a function so named (kallsyms) means the next frame
   // record is the one inside the pt_regs that entry saved (arm64: pt_regs.stackframe).
   bool (*is_exception_entry)(std::string_view function) = nullptr;
+  // Bytes of a task's kernel stack from task->stack (THREAD_SIZE: 16 KiB on both, without KASAN).
+  uint64_t thread_size = 16384;
+  // The saved register holding the interrupt mask, and its bit: x86-64 RFLAGS.IF (set: enabled),
+  // arm64 PSTATE.I (set: masked).
+  std::string_view flags_register;
+  uint64_t irq_bit = 0;
+  bool irq_bit_means_disabled = false;
+  // Where the preemption count of a CPU is: a per-CPU variable's member on x86-64 (tried in
+  // order: pcpu_hot.preempt_count from 6.2, __preempt_count before; bit 31 is the inverted
+  // need-resched flag), the running task's thread_info on arm64.
+  std::vector<std::pair<std::string_view, std::string_view>> preempt_count_percpu;  // (symbol, struct.member)
+  std::string_view preempt_count_task_member;
   // Non-empty: why stacks and the other walks of kernel data cannot run on this architecture yet.
   std::string_view not_walkable;
 };

@@ -29,6 +29,9 @@ struct KernelContext {
 
   // A kernel symbol's address in the dump (SymbolInDump).
   Result<uint64_t> Symbol(std::string_view name) const;
+  // CPU `cpu`'s copy of the per-CPU variable `name` ("runqueues"): its symbol plus
+  // __per_cpu_offset[cpu], on every architecture.
+  Result<uint64_t> PerCpu(std::string_view name, int cpu) const;
   Result<KernelObject> Object(std::string_view type, uint64_t address) const {
     return KernelObject::Read(memory, types, type, address);
   }
@@ -46,6 +49,17 @@ inline Result<uint64_t> SymbolInDump(KernelSymbols& symbols, const KernelArch& a
 
 inline Result<uint64_t> KernelContext::Symbol(std::string_view name) const {
   return SymbolInDump(symbols, arch, kernel_offset, name);
+}
+
+inline Result<uint64_t> KernelContext::PerCpu(std::string_view name, int cpu) const {
+  if (cpu < 0) return Error{"no CPU " + std::to_string(cpu)};
+  Result<uint64_t> offsets = Symbol("__per_cpu_offset");
+  if (!offsets) return offsets.error();
+  Result<uint64_t> variable = Symbol(name);
+  if (!variable) return variable.error();
+  Result<uint64_t> base = memory.ReadU64(*offsets + 8 * static_cast<uint64_t>(cpu));
+  if (!base) return Error{"__per_cpu_offset[" + std::to_string(cpu) + "]: " + base.error().message};
+  return *variable + *base;
 }
 
 // The context of `dump` (its memory, KASLR slide, release and pointer-authentication mask from

@@ -115,6 +115,17 @@ const LoadedModule* ModuleList::Containing(uint64_t address) const {
   return nullptr;
 }
 
+std::string TaintLetters(uint64_t mask) {
+  // kernel/panic.c's taint_flags, by bit: the letter `cat /proc/sys/kernel/tainted` decodes to.
+  static constexpr std::string_view kLetters = "PFSRMBUDAWCIOELKXTN";
+  std::string out;
+  for (size_t bit = 0; bit < 64; ++bit) {
+    if (!(mask & (uint64_t{1} << bit))) continue;
+    out += bit < kLetters.size() ? kLetters[bit] : '?';
+  }
+  return out;
+}
+
 ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
   ModuleList out;
   Result<uint64_t> head = k.Symbol("modules");
@@ -151,6 +162,9 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
     mod.orc = field("arch.orc_unwind");
     mod.num_orcs = field("arch.num_orcs");
     mod.build_id = ModuleBuildId(k, *m);
+    mod.taints = field("taints");
+    if (auto sig = m->Unsigned("sig_ok")) mod.signature_ok = *sig != 0;
+    if (auto state = m->Unsigned("state")) mod.state = static_cast<int>(*state);
     out.modules.push_back(std::move(mod));
     return true;
   };
@@ -158,10 +172,10 @@ ModuleList ReadModules(const KernelContext& k, size_t max_modules) {
   return out;
 }
 
-const std::vector<ModuleSymbols::Symbol>& ModuleSymbols::Load(const LoadedModule& m) {
+const ModuleSymbols::Table& ModuleSymbols::Load(const LoadedModule& m) {
   auto [it, inserted] = symbols_.try_emplace(m.address);
   if (!inserted) return it->second;
-  std::vector<Symbol>& out = it->second;
+  Table& out = it->second;
   Result<KernelObject> module = k_.Object("module", m.address);
   if (!module) return out;
   Result<uint64_t> kallsyms = module->Unsigned("kallsyms");
@@ -181,30 +195,59 @@ const std::vector<ModuleSymbols::Symbol>& ModuleSymbols::Load(const LoadedModule
   for (uint64_t i = 0; i < *count; ++i) {
     const size_t at = i * kSym;
     const unsigned type = raw[at + 4] & 0xf;
-    if (type != 2 /* STT_FUNC */) continue;
+    if (type != 2 /* STT_FUNC */ && type != 1 /* STT_OBJECT */) continue;
     Symbol s;
     s.value = le(at + 8, 8);
     s.size = le(at + 16, 8);
     if (!m.Contains(s.value)) continue;
     if (auto name = k_.memory.ReadCString(*strtab + le(at, 4), 256)) s.name = *name;
-    if (!s.name.empty()) out.push_back(std::move(s));
+    if (!s.name.empty()) (type == 2 ? out.functions : out.objects).push_back(std::move(s));
   }
   // Stable: of two names for one address (module_init's alias init_module and the function it
   // names), the first in the symbol table wins, as the kernel's own lookup prints it.
-  std::stable_sort(out.begin(), out.end(), [](const Symbol& a, const Symbol& b) { return a.value < b.value; });
+  auto by_value = [](const Symbol& a, const Symbol& b) { return a.value < b.value; };
+  std::stable_sort(out.functions.begin(), out.functions.end(), by_value);
+  std::stable_sort(out.objects.begin(), out.objects.end(), by_value);
+  for (const std::vector<Symbol>* list : {&out.functions, &out.objects}) {
+    for (const Symbol& s : *list) out.starts.push_back(s.value);
+  }
+  std::sort(out.starts.begin(), out.starts.end());
   return out;
+}
+
+std::optional<CodeSymbol> ModuleSymbols::LookupData(uint64_t address) {
+  const LoadedModule* m = modules_.Containing(address);
+  if (m == nullptr) return std::nullopt;
+  const std::vector<Symbol>& symbols = Load(*m).objects;
+  auto it = std::upper_bound(symbols.begin(), symbols.end(), address,
+                             [](uint64_t a, const Symbol& s) { return a < s.value; });
+  // Without CONFIG_KALLSYMS_ALL the loader keeps no variables: then only the module is known.
+  const CodeSymbol unnamed{"", 0, 0, m->name};
+  if (it == symbols.begin()) return unnamed;
+  --it;
+  if (address - it->value >= std::max<uint64_t>(it->size, 1)) return unnamed;
+  return CodeSymbol{it->name, address - it->value, it->size, m->name};
 }
 
 std::optional<CodeSymbol> ModuleSymbols::Lookup(uint64_t address) {
   const LoadedModule* m = modules_.Containing(address);
   if (m == nullptr) return std::nullopt;
-  const std::vector<Symbol>& symbols = Load(*m);
+  const Table& table = Load(*m);
+  const std::vector<Symbol>& symbols = table.functions;
   auto it = std::upper_bound(symbols.begin(), symbols.end(), address,
                              [](uint64_t a, const Symbol& s) { return a < s.value; });
   if (it != symbols.begin()) {
     --it;
     while (it != symbols.begin() && std::prev(it)->value == it->value) --it;
-    if (it->size == 0 || address - it->value < it->size) return CodeSymbol{it->name, address - it->value, it->size, m->name};
+    // The size the kernel's %pS prints (find_kallsyms_symbol): up to the module's next symbol, or
+    // the end of the code that holds it; not the ELF size, which leaves out the alignment padding.
+    uint64_t end = it->value + it->size;
+    for (const ModuleRegion& r : m->regions) {
+      if (r.text && it->value >= r.base && it->value < r.base + r.size) end = r.base + r.size;
+    }
+    auto next = std::upper_bound(table.starts.begin(), table.starts.end(), it->value);
+    if (next != table.starts.end() && *next < end) end = *next;
+    if (address < end) return CodeSymbol{it->name, address - it->value, end - it->value, m->name};
   }
   return CodeSymbol{"", address - m->TextBase(), 0, m->name};
 }

@@ -29,6 +29,9 @@ struct LoadedModule {
   uint64_t orc = 0;                   // arch.orc_unwind: 6-byte entries
   uint64_t num_orcs = 0;
   std::string build_id;               // its GNU build-id (lowercase hex) from its notes; "" when unread
+  uint64_t taints = 0;                // module->taints: TAINT_* bits it brought (O out-of-tree, E unsigned...)
+  std::optional<bool> signature_ok;   // module->sig_ok (CONFIG_MODULE_SIG): its signature verified
+  int state = 0;                      // enum module_state: 0 live, 1 coming (in init), 2 going, 3 unformed
 
 
   bool Contains(uint64_t address) const;
@@ -47,6 +50,15 @@ struct ModuleList {
 
 ModuleList ReadModules(const KernelContext& kernel, size_t max_modules = 65536);
 
+// The taint letters of a TAINT_* mask, in bit order ("OE" for an out-of-tree unsigned module),
+// as the kernel prints them after "Tainted:"; bits past the known ones as '?'.
+std::string TaintLetters(uint64_t mask);
+
+// Taint bits of the markers `ktriage mod` shows (include/linux/panic.h).
+inline constexpr unsigned kTaintForcedModule = 1;
+inline constexpr unsigned kTaintOutOfTree = 12;
+inline constexpr unsigned kTaintUnsigned = 13;
+
 // A function symbol: "pick_tx_pre", +0x19, of 0x40 bytes, in module "ktriage_test" ("" for vmlinux).
 struct CodeSymbol {
   std::string function;
@@ -62,17 +74,25 @@ class ModuleSymbols {
   ModuleSymbols(const KernelContext& kernel, const ModuleList& modules) : k_(kernel), modules_(modules) {}
   // The function at `address`, or the module and offset when its symbols cannot be read.
   std::optional<CodeSymbol> Lookup(uint64_t address);
+  // The variable (a static lock, a counter) whose bytes hold `address`; only the module (an empty
+  // name) inside a module but no variable it lists; none outside every module.
+  std::optional<CodeSymbol> LookupData(uint64_t address);
 
  private:
   struct Symbol {
     uint64_t value = 0, size = 0;
     std::string name;
   };
-  const std::vector<Symbol>& Load(const LoadedModule& m);
+  struct Table {
+    std::vector<Symbol> functions;  // STT_FUNC, sorted by value
+    std::vector<Symbol> objects;    // STT_OBJECT, sorted by value
+    std::vector<uint64_t> starts;   // every symbol's value, sorted: where the one before ends
+  };
+  const Table& Load(const LoadedModule& m);
 
   const KernelContext& k_;
   const ModuleList& modules_;
-  std::map<uint64_t, std::vector<Symbol>> symbols_;  // by struct module address; sorted by value
+  std::map<uint64_t, Table> symbols_;  // by struct module address
 };
 
 }  // namespace ktriage::kernel

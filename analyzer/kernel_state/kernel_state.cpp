@@ -101,12 +101,10 @@ const TaskListResult& KernelState::Tasks() {
 
 std::optional<uint64_t> KernelState::CurrentTask(int cpu) {
   const KernelContext& k = *context_;
-  Result<uint64_t> offsets = k.Symbol("__per_cpu_offset"), runqueues = k.Symbol("runqueues");
+  Result<uint64_t> rq = k.PerCpu("runqueues", cpu);
   Result<uint64_t> curr = k.types.Offset("rq", "curr");
-  if (!offsets || !runqueues || !curr || cpu < 0) return std::nullopt;
-  Result<uint64_t> base = k.memory.ReadU64(*offsets + 8 * static_cast<uint64_t>(cpu));
-  if (!base) return std::nullopt;
-  Result<uint64_t> task = k.memory.ReadU64(*runqueues + *base + *curr);
+  if (!rq || !curr) return std::nullopt;
+  Result<uint64_t> task = k.memory.ReadU64(*rq + *curr);
   if (!task || *task == 0) return std::nullopt;
   return *task;
 }

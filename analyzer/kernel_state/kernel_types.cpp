@@ -41,7 +41,21 @@ Result<uint64_t> KernelTypes::Offset(std::string_view type, std::string_view pat
   return m->offset;
 }
 
+Result<int64_t> KernelTypes::EnumValue(std::string_view enum_type, std::string_view enumerator) {
+  std::pair<std::string, std::string> key(enum_type, enumerator);
+  if (auto cached = enumerators_.find(key); cached != enumerators_.end()) return cached->second;
+  Result<int64_t> answer = LookupEnumerator(key.first, enumerator);
+  enumerators_.emplace(std::move(key), answer);
+  return answer;
+}
+
 bool KernelTypes::Has(std::string_view type, std::string_view path) { return Member(type, path).ok(); }
+
+std::vector<std::pair<std::string, std::string>> KernelTypes::AskedEnumerators() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : enumerators_) out.push_back(key);
+  return out;
+}
 
 std::vector<std::pair<std::string, std::string>> KernelTypes::Asked() const {
   std::vector<std::pair<std::string, std::string>> out;

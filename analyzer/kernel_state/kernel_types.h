@@ -38,28 +38,36 @@ class KernelTypes {
   Result<uint64_t> Offset(std::string_view type, std::string_view path);
   // Whether `type` has `path` (kernels rename fields: task_struct's state became __state in 5.14).
   bool Has(std::string_view type, std::string_view path);
+  // The value of `enumerator` in the enum named `enum_type` ("node_stat_item", "NR_FILE_PAGES"):
+  // counters indexed by an enum move between kernels as items are added.
+  Result<int64_t> EnumValue(std::string_view enum_type, std::string_view enumerator);
 
   // "DWARF of /usr/lib/debug/boot/vmlinux-..." or "BTF of the dump": said in notes and errors.
   const std::string& source() const { return source_; }
   // Every struct and member asked so far ("" member: its size), for comparing two sources on
   // exactly what the analyses use.
   std::vector<std::pair<std::string, std::string>> Asked() const;
+  // Every (enum, enumerator) asked so far.
+  std::vector<std::pair<std::string, std::string>> AskedEnumerators() const;
 
  protected:
   explicit KernelTypes(std::string source) : source_(std::move(source)) {}
   // `name` without "struct "; `path` one or more dotted members. Answers are cached by the caller.
   virtual Result<uint64_t> LookupSize(const std::string& name) = 0;
   virtual Result<MemberLayout> LookupMember(const std::string& name, std::string_view path) = 0;
+  virtual Result<int64_t> LookupEnumerator(const std::string& enum_type, std::string_view enumerator) = 0;
   // When the source learns more types (a module's BTF): earlier "not found" answers are stale.
   void ForgetAnswers() {
     members_.clear();
     sizes_.clear();
+    enumerators_.clear();
   }
 
  private:
   std::string source_;
   std::map<std::pair<std::string, std::string>, Result<MemberLayout>, std::less<>> members_;  // (type, path)
   std::map<std::string, Result<uint64_t>, std::less<>> sizes_;
+  std::map<std::pair<std::string, std::string>, Result<int64_t>, std::less<>> enumerators_;  // (enum, name)
 };
 
 // "struct task_struct" -> "task_struct".

@@ -167,6 +167,17 @@ std::optional<CodeSymbol> StackUnwinder::Describe(uint64_t pc, bool exact) {
   if (auto copy = impl_->orc.FtraceOriginal(lookup)) return CodeSymbol{"ftrace_trampoline", pc - copy->start, copy->size, ""};
   return std::nullopt;
 }
+
+std::optional<CodeSymbol> StackUnwinder::DescribeData(uint64_t address) {
+  if (std::optional<CodeSymbol> in_module = module_symbols_.LookupData(address)) return in_module;
+  if (kallsyms_ == nullptr) return std::nullopt;
+  std::optional<SymbolLocation> sym = kallsyms_->Lookup(address);
+  // Data, read-only data and bss letters; the distance to the next symbol bounds the variable.
+  if (!sym || std::string_view("dDbBrR").find(sym->type) == std::string_view::npos) return std::nullopt;
+  if (sym->size != 0 && sym->offset >= sym->size) return std::nullopt;
+  return CodeSymbol{sym->name, sym->offset, sym->size, ""};
+}
+
 StackUnwinder::~StackUnwinder() = default;
 
 Result<std::unique_ptr<StackUnwinder>> StackUnwinder::Create(const KernelContext& kernel, const ModuleList& modules,

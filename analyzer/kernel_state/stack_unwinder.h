@@ -57,6 +57,9 @@ class StackUnwinder {
   // `pc` is not a return address (a return address is named by the call before it). The offset
   // is the PC's own, as the kernel prints it.
   std::optional<CodeSymbol> Describe(uint64_t pc, bool exact);
+  // The variable at `address` (a module's own symbols, then the dump's kallsyms, which list
+  // variables where the kernel has CONFIG_KALLSYMS_ALL); none when it is not inside a known one.
+  std::optional<CodeSymbol> DescribeData(uint64_t address);
   // A task that is not running: from its thread.sp's inactive_task_frame.
   Result<Backtrace> UnwindSleeping(const TaskInfo& task, size_t max_frames = 96);
 

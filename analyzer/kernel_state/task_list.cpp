@@ -25,7 +25,7 @@ char StateLetter(uint64_t state, uint64_t exit_state) {
 
 class TaskReader {
  public:
-  TaskReader(const KernelContext& k, TaskListResult& out) : k_(k), out_(out) {
+  TaskReader(const KernelContext& k, std::vector<std::string>& problems) : k_(k), problems_(problems) {
     state_field_ = k.types.Has("task_struct", "__state") ? "__state" : "state";
     cpu_field_ = k.types.Has("task_struct", "cpu") ? "cpu" : "thread_info.cpu";
   }
@@ -33,7 +33,7 @@ class TaskReader {
   std::optional<TaskInfo> Read(uint64_t address) {
     Result<KernelObject> t = k_.Object("task_struct", address);
     if (!t) {
-      out_.problems.push_back("task at " + HexString(address) + ": " + t.error().message);
+      problems_.push_back("task at " + HexString(address) + ": " + t.error().message);
       return std::nullopt;
     }
     TaskInfo info;
@@ -47,7 +47,17 @@ class TaskReader {
     info.state = StateLetter(state, exit_state);
     if (auto cpu = t->Unsigned(cpu_field_)) info.cpu = static_cast<int>(*cpu);
     if (auto on = t->Unsigned("on_cpu")) info.on_cpu = *on != 0;
-    if (auto mm = t->Unsigned("mm")) info.kernel_thread = *mm == 0;
+    if (auto on_rq = t->Unsigned("on_rq")) info.on_rq = *on_rq != 0;
+    if (auto mm = t->Unsigned("mm")) {
+      info.mm = *mm;
+      info.kernel_thread = *mm == 0;
+    }
+    if (auto prio = t->Signed("prio")) info.prio = static_cast<int>(*prio);
+    if (auto arrival = t->Unsigned("sched_info.last_arrival")) {
+      info.last_run = *arrival;
+    } else if (auto exec = t->Unsigned("se.exec_start")) {
+      info.last_run = *exec;
+    }
     if (auto stack = t->Unsigned("stack")) info.stack = *stack;
     // Where switch_to left the task: the architecture says which members hold it.
     auto saved = [&](std::string_view member, uint64_t& into) {
@@ -57,7 +67,8 @@ class TaskReader {
     saved(k_.arch.saved_sp_member, info.saved_sp);
     saved(k_.arch.saved_fp_member, info.saved_fp);
     saved(k_.arch.saved_pc_member, info.saved_pc);
-    if (auto parent = t->Unsigned("real_parent"); parent && *parent != 0) {
+    // The idle tasks (pid 0) are forked by the boot CPU's init; ps and crash show them parentless.
+    if (auto parent = t->Unsigned("real_parent"); parent && *parent != 0 && info.pid != 0) {
       if (auto ppid = ParentPid(*parent)) info.ppid = *ppid;
     }
     if (auto nsproxy = t->Unsigned("nsproxy"); nsproxy && *nsproxy != 0) {
@@ -78,11 +89,15 @@ class TaskReader {
   }
 
   const KernelContext& k_;
-  TaskListResult& out_;
+  std::vector<std::string>& problems_;
   std::string state_field_, cpu_field_;
 };
 
 }  // namespace
+
+std::optional<TaskInfo> ReadTask(const KernelContext& k, uint64_t address, std::vector<std::string>& problems) {
+  return TaskReader(k, problems).Read(address);
+}
 
 TaskListResult ReadTasks(const KernelContext& k, size_t max_tasks) {
   TaskListResult out;
@@ -92,7 +107,7 @@ TaskListResult ReadTasks(const KernelContext& k, size_t max_tasks) {
     out.problems.push_back(!init_task ? init_task.error().message : tasks_off.error().message);
     return out;
   }
-  TaskReader reader(k, out);
+  TaskReader reader(k, out.problems);
   // Threads: 6.1 links them on signal->thread_head through thread_node (and on thread_group).
   const bool by_signal = k.types.Has("signal_struct", "thread_head") && k.types.Has("task_struct", "thread_node");
   Result<uint64_t> thread_off = by_signal ? k.types.Offset("task_struct", "thread_node")

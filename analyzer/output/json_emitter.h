@@ -35,6 +35,8 @@ class JsonEmitter {
   // Formatted by nlohmann (shortest round-trip form) so that every number in a document,
   // from this emitter or from nlohmann, is spelt the same way.
   void Double(double v);
+  // A value already serialized (by nlohmann), put in as it is.
+  void Raw(std::string_view json) { Separate(); out_ += json; }
 
  private:
   void Separate();

@@ -11,6 +11,7 @@
 
 #include "analyzer/output/analysis_output.h"
 #include "analyzer/output/json_emitter.h"
+#include "analyzer/output/kernel_state_output.h"
 #include "analyzer/output/output_format.h"
 #include "base/spill_buffer.h"
 #include "base/text.h"
@@ -276,23 +277,18 @@ std::string DeepJson(const std::optional<kernel::DeepAnalysis>& deep) {
   }
   e.EndArray();
   e.Key("tasks").Uint(deep->task_count);
-  e.Key("modules");
-  e.BeginArray();
-  for (const kernel::LoadedModule& m : deep->modules) {
-    e.BeginObject();
-    e.Key("name").String(m.name);
-    e.Key("address").String(HexString(m.address));
-    e.Key("text").String(HexString(m.TextBase()));
-    uint64_t size = 0;
-    for (const kernel::ModuleRegion& r : m.regions) size += r.init ? 0 : r.size;
-    e.Key("size").Uint(size);
-    e.Key("build_id").String(m.build_id);
-    e.EndObject();
-  }
-  e.EndArray();
+  e.Key("modules").Raw(ModulesJson(*deep));
   e.Key("blocked_tasks");
   e.BeginArray();
   for (const kernel::DeepStack& s : deep->tasks) {
+    e.BeginObject();
+    stack(s);
+    e.EndObject();
+  }
+  e.EndArray();
+  e.Key("lock_owners");
+  e.BeginArray();
+  for (const kernel::DeepStack& s : deep->lock_owners) {
     e.BeginObject();
     stack(s);
     e.EndObject();
@@ -331,6 +327,7 @@ std::string DeepJson(const std::optional<kernel::DeepAnalysis>& deep) {
   e.BeginArray();
   for (const std::string& line : deep->pinned_namespaces) e.String(line);
   e.EndArray();
+  e.Key("state").Raw(KernelStateJson(*deep));
   e.Key("problems");
   e.BeginArray();
   for (const std::string& p : deep->problems) e.String(p);
@@ -350,7 +347,7 @@ class JsonWriter final : public AnalysisSink {
     out_ << "{\"schema\":" << Dump(kAnalysisSchema) << ",\"inputs\":[";
   }
 
-  void BeginInput(const std::string& path, const VmcoreFacts* vmcore) override {
+  void BeginInput(const std::string& path, const VmcoreFacts* vmcore, const kernel::DeepAnalysis*) override {
     out_ << (inputs_ == 0 ? "\n" : ",\n") << "{\"path\":" << Dump(Str(path))
          << ",\"vmcore\":" << (vmcore ? Dump(VmcoreJson(*vmcore)) : std::string("null")) << ",\"reports\":[";
     ++inputs_;

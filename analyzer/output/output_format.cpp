@@ -41,7 +41,7 @@ std::string TimestampString(double seconds) {
 
 void Replay(AnalysisSink& sink, const std::vector<InputResult>& inputs) {
   for (const InputResult& input : inputs) {
-    sink.BeginInput(input.path, input.vmcore ? &*input.vmcore : nullptr);
+    sink.BeginInput(input.path, input.vmcore ? &*input.vmcore : nullptr, input.deep ? &*input.deep : nullptr);
     for (const CrashReport& report : input.analysis.reports) sink.WriteReport(report);
     sink.EndInput(input);
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "analyzer/output/analysis_output.h"
+#include "analyzer/output/kernel_state_output.h"
 #include "analyzer/output/output_format.h"
 #include "base/spill_buffer.h"
 #include "base/text.h"
@@ -64,11 +65,15 @@ class TextWriter final : public AnalysisSink {
     early_->Append(FindingText(finding));
   }
 
-  void BeginInput(const std::string& path, const VmcoreFacts* vmcore) override {
+  void BeginInput(const std::string& path, const VmcoreFacts* vmcore, const kernel::DeepAnalysis* deep) override {
     // "-" is OpenInputFile's name for standard input; people read "<stdin>" better.
     path_ = path == "-" ? "<stdin>" : Printable(path);
     reports_ = 0;
     if (vmcore) WriteVmcore(*vmcore);
+    // The dump's own answer (who holds the lock, where the memory went) before the evidence.
+    if (deep) {
+      for (const kernel::StateFinding& f : deep->findings) Field("answer", Paint(kBold, kRed, Printable(f.text)));
+    }
   }
 
   void WriteReport(const CrashReport& r) override {
@@ -203,8 +208,18 @@ class TextWriter final : public AnalysisSink {
     for (const std::string& note : deep.notes) out_ << "  " << Paint(kDim, "note: " + Printable(note)) << '\n';
     if (!deep.modules.empty()) {
       std::string names;
-      for (const kernel::LoadedModule& m : deep.modules) names += (names.empty() ? "" : " ") + m.name;
+      for (const kernel::LoadedModule& m : deep.modules) {
+        names += (names.empty() ? "" : " ") + m.name;
+        if (m.taints != 0) names += "(" + kernel::TaintLetters(m.taints) + ")";
+      }
       out_ << "  " << Paint(kDim, std::to_string(deep.modules.size()) + " modules: " + Printable(names)) << '\n';
+    }
+    // Tasks, CPUs, RCU, locks, memory: each line as `ktriage ps` and the JSON say it.
+    std::string state = KernelStateText(deep);
+    for (size_t at = 0; at < state.size();) {
+      const size_t end = state.find('\n', at);
+      out_ << Printable(state.substr(at, end - at)) << '\n';
+      at = end == std::string::npos ? state.size() : end + 1;
     }
     for (const std::string& line : deep.pinned_namespaces) {
       // Said already when a rule (net.netns.pinned-by-orphaned-tcp) made it a finding.
@@ -223,6 +238,11 @@ class TextWriter final : public AnalysisSink {
     }
     for (const kernel::DeepStack& s : deep.tasks) {
       stack("blocked task PID " + std::to_string(s.task->pid) + " " + Printable(s.task->comm) + " (" +
+                std::string(1, s.task->state) + ")",
+            s);
+    }
+    for (const kernel::DeepStack& s : deep.lock_owners) {
+      stack("lock owner PID " + std::to_string(s.task->pid) + " " + Printable(s.task->comm) + " (" +
                 std::string(1, s.task->state) + ")",
             s);
     }

@@ -55,7 +55,7 @@ AnalysisRunOutcome AnalyzePaths(const AnalysisRunOptions& options, const Analysi
     PreparedInput prepared = PrepareInput(input, options.dump);
     if (!ready()) return outcome;
     InputHooks hooks;
-    hooks.begin = [&](const VmcoreFacts* facts) { sink->BeginInput(path, facts); };
+    hooks.begin = [&](const VmcoreFacts* facts, const kernel::DeepAnalysis* deep) { sink->BeginInput(path, facts, deep); };
     hooks.report = [&](const CrashReport& report) { sink->WriteReport(report); };
     hooks.finding = [&](rules::Finding&& finding) { sink->WriteFinding(finding); };
     const InputResult result = AnalyzeInput(prepared, tools, input_options, hooks);

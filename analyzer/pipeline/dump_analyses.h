@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/kernel_state/deep_analysis.h"
+#include "analyzer/kernel_analyses/deep_analysis.h"
 #include "analyzer/pipeline/dump_session.h"
 #include "analyzer/symbolize/report_symbolizer.h"
 #include "base/result.h"

@@ -26,7 +26,7 @@ std::string InputMessage(const std::string& name, const std::string& message) {
 // (docs/rules.md lists the kinds). Every new analysis adds its facts here, and only here.
 std::vector<rules::StateFact> StateFactsOf(const kernel::DeepAnalysis& deep) {
   std::vector<rules::StateFact> facts;
-  for (const std::string& line : deep.pinned_namespaces) facts.push_back({"netns-pinned", line});
+  for (const kernel::StateFinding& f : deep.findings) facts.push_back({f.kind, f.text});
   return facts;
 }
 
@@ -111,7 +111,7 @@ void AnalyzeDumpInput(DumpSession& session, const std::string& name, const Tools
     // The log's reports are symbolized next, with debuginfo of their own: not both at once.
     session.ReleaseMemory();
   }
-  if (hooks.begin) hooks.begin(&*out.vmcore);
+  if (hooks.begin) hooks.begin(&*out.vmcore, out.deep ? &*out.deep : nullptr);
   // The log formatted with caller ids, as `ktriage dmesg --caller` prints it, so that evidence
   // line numbers match that, and reports are separated by who printed them.
   const std::optional<PrintkLog>& log = session.contents().log;
@@ -156,12 +156,12 @@ InputResult AnalyzeInput(PreparedInput& prepared, const Tools& tools, const Inpu
   const std::string& name = out.path;
   if (prepared.dump_error) {
     out.opened = false;
-    if (hooks.begin) hooks.begin(nullptr);
+    if (hooks.begin) hooks.begin(nullptr, nullptr);
     out.errors.push_back(InputMessage(name, prepared.dump_error->message));
   } else if (input.dump != nullptr) {
     AnalyzeDumpInput(*input.dump, name, tools, options, hooks, out);
   } else {
-    if (hooks.begin) hooks.begin(nullptr);
+    if (hooks.begin) hooks.begin(nullptr, nullptr);
     std::unique_ptr<InputSource> file;
     std::optional<LimitedInput> limited;
     InputSource* source = input.log;

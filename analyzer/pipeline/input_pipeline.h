@@ -55,7 +55,7 @@ struct InputOptions {
 // Seen as the input goes, in order (each may be empty).
 struct InputHooks {
   // Once, before any report: the dump's facts (null for a log, or a dump that could not be read).
-  std::function<void(const VmcoreFacts*)> begin;
+  std::function<void(const VmcoreFacts*, const kernel::DeepAnalysis*)> begin;
   // Each report, symbolized, after the rules saw it.
   std::function<void(const CrashReport&)> report;
   // Each line, after the rules saw it.

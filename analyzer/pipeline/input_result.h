@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/kernel_state/deep_analysis.h"
+#include "analyzer/kernel_analyses/deep_analysis.h"
 #include "analyzer/report/log_analysis.h"
 #include "analyzer/vmcore/vmcore_analysis.h"
 #include "rules/finding.h"
@@ -42,12 +42,13 @@ struct InputResult {
 };
 
 // Receives a run's inputs in order: (BeginInput (WriteReport|WriteFinding)* EndInput)* Finish. `vmcore` is the
-// dump's facts when the input is a dump (they are known before its log is read), null otherwise;
+// dump's facts when the input is a dump (they are known before its log is read), null otherwise, and
+// `deep` its deep analyses when they ran (before the log too: their findings feed the rules);
 // EndInput's `input.analysis.reports` went through WriteReport already.
 class AnalysisSink {
  public:
   virtual ~AnalysisSink() = default;
-  virtual void BeginInput(const std::string& path, const VmcoreFacts* vmcore) = 0;
+  virtual void BeginInput(const std::string& path, const VmcoreFacts* vmcore, const kernel::DeepAnalysis* deep) = 0;
   virtual void WriteReport(const CrashReport& report) = 0;
   // A finding of a report the rules evaluated before the end of the input (an input of more
   // reports than they hold), as it comes; EndInput's `input.findings` are the rest, after it.

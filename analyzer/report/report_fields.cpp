@@ -192,8 +192,18 @@ void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& 
   bool aux_stack = false;  // KASAN "Allocated by"/"Freed by" stacks are not the crash stack
   bool first = true;
   bool cpu_line_seen = false;
+  // The panic a report ends in (hung_task_panic, softlockup_panic, panic_on_rcu_stall) prints the
+  // panicking context's own stack: khungtaskd's, or the same CPU's again from its interrupt. The
+  // report's frames are the ones before it; when it had none (panic_on_warn panics before the
+  // warning's trace), the panic's trace is the report's.
+  bool frames_done = false;
   for (size_t i = 0; i < r.text.size(); ++i) {
     std::string_view line = r.text[i];
+    if (frames_done) continue;
+    if (!r.frames.empty() && line.find("Kernel panic - not syncing") != std::string_view::npos) {
+      frames_done = true;
+      continue;
+    }
     if (first) {
       first = false;
       if (line.find("soft lockup") != std::string_view::npos) ParseSoftLockupHeader(line, r);

@@ -315,6 +315,9 @@ expected_console_lines() {
 	hung-task) echo "blocked for more than 5 seconds" ;;
 	warn) echo "WARNING: CPU: " ;;
 	netdev-refcount) echo "unregister_netdevice: waiting for veth0 to become free" ;;
+	mutex-owner | mutex-chain | rwsem-write) echo "blocked for more than 5 seconds" ;;
+	oom-slab-leak) printf '%s\n' "invoked oom-killer" "panic_on_oom is enabled" ;;
+	rcu-stall) echo "detected stall" ;;
 	esac
 	echo "Kernel panic - not syncing"
 }

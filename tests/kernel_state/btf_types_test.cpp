@@ -12,7 +12,7 @@
 #include <set>
 
 #include "analyzer/kernel_state/btf_types.h"
-#include "analyzer/kernel_state/deep_analysis.h"
+#include "analyzer/kernel_analyses/deep_analysis.h"
 #include "analyzer/kernel_state/dump_btf.h"
 #include "analyzer/kernel_state/kernel_state.h"
 #include "base/text.h"
@@ -90,6 +90,18 @@ TEST_P(DumpBtf, EveryLayoutTheAnalysesUseIsTheSameAsInDwarf) {
     EXPECT_EQ(d->bit_size, b->bit_size);
     ++members;
   }
+  // The enumerators the memory counters are indexed by: the same values in both.
+  size_t enumerators = 0;
+  for (const auto& [type, name] : (*dwarf)->types().AskedEnumerators()) {
+    SCOPED_TRACE(type + "::" + name);
+    Result<int64_t> d = (*dwarf)->types().EnumValue(type, name), b = (*btf)->types().EnumValue(type, name);
+    ASSERT_EQ(d.ok(), b.ok()) << (d.ok() ? b.error().message : d.error().message);
+    if (d.ok()) {
+      EXPECT_EQ(*d, *b);
+      ++enumerators;
+    }
+  }
+  EXPECT_GE(enumerators, 6u);  // NR_FREE_PAGES, NR_FILE_PAGES, NR_ANON_MAPPED, NR_SHMEM, the slab counters...
   // Layouts the walks do not read yet but that are easy to get wrong: bitfields inside anonymous
   // structs (sk_buff's header group), a bitfield after a union, nested members.
   for (const auto& [type, member] : std::vector<std::pair<std::string, std::string>>{
@@ -123,6 +135,21 @@ TEST_P(DumpBtf, EveryLayoutTheAnalysesUseIsTheSameAsInDwarf) {
   }
   ASSERT_TRUE(with_btf.net.has_value());
   EXPECT_EQ(with_dwarf.pinned_namespaces, with_btf.pinned_namespaces);
+  // The kernel state reads the same through either: tasks, memory, slab caches, answers.
+  EXPECT_EQ(with_dwarf.task_table.size(), with_btf.task_table.size());
+  ASSERT_TRUE(with_dwarf.memory && with_btf.memory);
+  EXPECT_EQ(with_dwarf.memory->counters.free, with_btf.memory->counters.free);
+  EXPECT_EQ(with_dwarf.memory->counters.slab_unreclaimable, with_btf.memory->counters.slab_unreclaimable);
+  ASSERT_TRUE(with_dwarf.slab && with_btf.slab);
+  EXPECT_EQ(with_dwarf.slab->count, with_btf.slab->count);
+  EXPECT_GT(with_btf.slab->count, 50u);
+  ASSERT_TRUE(with_dwarf.run_queues && with_btf.run_queues);
+  for (size_t i = 0; i < with_btf.run_queues->cpus.size(); ++i) {
+    EXPECT_EQ(with_dwarf.run_queues->cpus[i].curr, with_btf.run_queues->cpus[i].curr);
+    EXPECT_EQ(with_dwarf.run_queues->cpus[i].preempt_count, with_btf.run_queues->cpus[i].preempt_count);
+  }
+  ASSERT_EQ(with_dwarf.findings.size(), with_btf.findings.size());
+  for (size_t i = 0; i < with_btf.findings.size(); ++i) EXPECT_EQ(with_dwarf.findings[i].text, with_btf.findings[i].text);
   EXPECT_EQ(with_btf.pinned_namespaces.size(), 1u);
 }
 

@@ -11,7 +11,7 @@
 #include "analyzer/kernel_state/dwarf_types.h"
 #include "analyzer/kernel_state/vmlinux_symbols.h"
 #include "analyzer/kernel_state/kernel_modules.h"
-#include "analyzer/kernel_state/net_namespaces.h"
+#include "analyzer/kernel_analyses/net_namespaces.h"
 #include "analyzer/kernel_state/stack_unwinder.h"
 #include "analyzer/kernel_state/task_list.h"
 #include "base/text.h"

@@ -9,7 +9,7 @@
 
 #include "analyzer/kernel_state/dwarf_types.h"
 #include "analyzer/kernel_state/vmlinux_symbols.h"
-#include "analyzer/kernel_state/net_namespaces.h"
+#include "analyzer/kernel_analyses/net_namespaces.h"
 #include "analyzer/vmcore/dump_file.h"
 #include "analyzer/kernel_state/kernel_arch.h"
 #include "tests/symbols/debuginfo_cache.h"

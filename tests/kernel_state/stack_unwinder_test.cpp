@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "analyzer/kernel_state/dwarf_types.h"
-#include "analyzer/kernel_state/deep_analysis.h"
+#include "analyzer/kernel_analyses/deep_analysis.h"
 #include "analyzer/kernel_state/kernel_arch.h"
 #include "tests/symbols/debuginfo_cache.h"
 #include "tests/vmcore/dump_cache.h"

@@ -170,7 +170,7 @@ TEST(JsonOutput, DeterministicAndStreamingMatchesWholeDocument) {
   std::ostringstream streamed;
   std::unique_ptr<AnalysisSink> writer = MakeJsonWriter(streamed);
   for (InputResult& input : inputs) {
-    writer->BeginInput(input.path, nullptr);
+    writer->BeginInput(input.path, nullptr, nullptr);
     for (const CrashReport& r : input.analysis.reports) writer->WriteReport(r);
     input.analysis.reports.clear();  // streamed reports are not in the final analysis
     writer->EndInput(input);

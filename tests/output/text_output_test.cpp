@@ -116,7 +116,7 @@ TEST(TextOutput, StreamingMatchesWholeDocument) {
   std::ostringstream streamed;
   std::unique_ptr<AnalysisSink> writer = MakeTextWriter(streamed, options);
   for (InputResult& input : inputs) {
-    writer->BeginInput(input.path, nullptr);
+    writer->BeginInput(input.path, nullptr, nullptr);
     for (const CrashReport& r : input.analysis.reports) writer->WriteReport(r);
     input.analysis.reports.clear();
     writer->EndInput(input);

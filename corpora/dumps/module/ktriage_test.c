@@ -7,6 +7,16 @@
 //   hung        insmod blocks uninterruptibly in module init (hung task detector)
 //   holddev     takes a reference on the device named by `dev=` and never drops it
 //   nullderef   reads through a NULL pointer at load (an oops; with oops=panic, a panic)
+//   mutex       a kthread takes ktriage_mutex_a and sleeps in this module; two kthreads block on it
+//   chain       as mutex, and a second kthread holds ktriage_mutex_b while blocked on a; a third
+//               blocks on b (a chain of two)
+//   rwsem       a kthread holds ktriage_rwsem for write and sleeps here; a reader and a second
+//               writer block on it
+//   oomleak     allocates from the ktriage_leak slab cache until the OOM killer runs (with
+//               vm.panic_on_oom=1 it panics)
+//   rcustall    a kthread bound to CPU 1 spins with preemption disabled (an RCU CPU stall)
+// The sleeping owners sleep interruptibly (state S), so the hung task detector reports the
+// waiters (state D), and the dump says who holds what.
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/ftrace.h>
@@ -14,6 +24,10 @@
 #include <linux/jiffies.h>
 #include <linux/panic.h>
 #include <linux/kprobes.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/smp.h>
@@ -23,7 +37,7 @@
 
 static char *mode = "none";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "softlockup | warn | hung | holddev | nullderef");
+MODULE_PARM_DESC(mode, "softlockup | warn | hung | holddev | nullderef | mutex | chain | rwsem | oomleak | rcustall");
 
 static char *dev = "veth0";
 module_param(dev, charp, 0444);
@@ -152,6 +166,163 @@ static void unhook_pick_tx(void)
 }
 #endif
 
+// --- locks held by a sleeping task, and the tasks they block ----------------------------------
+static DEFINE_MUTEX(ktriage_mutex_a);
+static DEFINE_MUTEX(ktriage_mutex_b);
+static DECLARE_RWSEM(ktriage_rwsem);
+static DECLARE_COMPLETION(lock_taken);
+
+// Sleeps forever in this module's code, interruptibly, holding whatever the caller took.
+static noinline void ktriage_sleep_holding(const char *what)
+{
+	pr_info("ktriage_test: %s (pid %d) holds %s and sleeps\n", current->comm, current->pid, what);
+	complete(&lock_taken);
+	for (;;)
+		msleep_interruptible(1000);
+}
+
+static int mutex_owner_fn(void *unused)
+{
+	mutex_lock(&ktriage_mutex_a);
+	ktriage_sleep_holding("ktriage_mutex_a");
+	return 0;
+}
+
+static int mutex_waiter_fn(void *unused)
+{
+	mutex_lock(&ktriage_mutex_a);
+	mutex_unlock(&ktriage_mutex_a);
+	return 0;
+}
+
+// Holds b, then blocks on a: the middle link of the chain.
+static int chain_middle_fn(void *unused)
+{
+	mutex_lock(&ktriage_mutex_b);
+	complete(&lock_taken);
+	mutex_lock(&ktriage_mutex_a);
+	mutex_unlock(&ktriage_mutex_a);
+	mutex_unlock(&ktriage_mutex_b);
+	return 0;
+}
+
+static int chain_end_fn(void *unused)
+{
+	mutex_lock(&ktriage_mutex_b);
+	mutex_unlock(&ktriage_mutex_b);
+	return 0;
+}
+
+static int rwsem_writer_fn(void *unused)
+{
+	down_write(&ktriage_rwsem);
+	ktriage_sleep_holding("ktriage_rwsem for write");
+	return 0;
+}
+
+static int rwsem_reader_fn(void *unused)
+{
+	down_read(&ktriage_rwsem);
+	up_read(&ktriage_rwsem);
+	return 0;
+}
+
+static int rwsem_second_writer_fn(void *unused)
+{
+	down_write(&ktriage_rwsem);
+	up_write(&ktriage_rwsem);
+	return 0;
+}
+
+// Starts fn as kthread NAME; when wait_taken, returns once it has taken its lock.
+static int start_kthread(int (*fn)(void *), const char *name, bool wait_taken)
+{
+	struct task_struct *task = kthread_run(fn, NULL, "%s", name);
+
+	if (IS_ERR(task)) {
+		pr_err("ktriage_test: kthread %s: %ld\n", name, PTR_ERR(task));
+		return PTR_ERR(task);
+	}
+	if (wait_taken)
+		wait_for_completion(&lock_taken);
+	return 0;
+}
+
+static int start_lock_scenario(void)
+{
+	int err;
+
+	if (!strcmp(mode, "rwsem")) {
+		err = start_kthread(rwsem_writer_fn, "kt_rw_writer", true);
+		if (!err)
+			err = start_kthread(rwsem_reader_fn, "kt_rw_reader", false);
+		if (!err)
+			err = start_kthread(rwsem_second_writer_fn, "kt_rw_writer2", false);
+		return err;
+	}
+	err = start_kthread(mutex_owner_fn, "kt_mutex_owner", true);
+	if (err)
+		return err;
+	if (!strcmp(mode, "chain")) {
+		err = start_kthread(chain_middle_fn, "kt_chain_mid", true);
+		if (!err)
+			err = start_kthread(chain_end_fn, "kt_chain_end", false);
+		return err;
+	}
+	err = start_kthread(mutex_waiter_fn, "kt_mutex_wait1", false);
+	if (!err)
+		err = start_kthread(mutex_waiter_fn, "kt_mutex_wait2", false);
+	return err;
+}
+
+// --- a leaking slab cache -------------------------------------------------------------------
+struct ktriage_leak_object {
+	char payload[1000];
+};
+
+// A constructor keeps the cache from being merged into a kmalloc cache: the dump then shows the
+// memory under the cache's own name.
+static void leak_ctor(void *object)
+{
+	memset(object, 0x6b, sizeof(struct ktriage_leak_object));
+}
+
+static int leak_until_oom(void)
+{
+	struct kmem_cache *cache = kmem_cache_create("ktriage_leak", sizeof(struct ktriage_leak_object),
+						     0, 0, leak_ctor);
+	unsigned long n = 0;
+
+	if (!cache)
+		return -ENOMEM;
+	pr_info("ktriage_test: leaking ktriage_leak objects until out of memory\n");
+	while (kmem_cache_alloc(cache, GFP_KERNEL))
+		n++;
+	pr_err("ktriage_test: allocation failed after %lu objects without an OOM panic\n", n);
+	return -ENOMEM;
+}
+
+// --- an RCU CPU stall -------------------------------------------------------------------------
+static noinline int ktriage_rcu_spin(void *unused)
+{
+	pr_info("ktriage_test: spinning with preemption disabled on CPU %d\n", raw_smp_processor_id());
+	preempt_disable();
+	for (;;)
+		mdelay(10);
+	return 0;
+}
+
+static int start_rcu_stall(void)
+{
+	struct task_struct *task = kthread_create(ktriage_rcu_spin, NULL, "kt_rcu_spin");
+
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	kthread_bind(task, num_online_cpus() > 1 ? 1 : 0);
+	wake_up_process(task);
+	return 0;
+}
+
 static int __init ktriage_test_init(void)
 {
 	int err;
@@ -185,6 +356,12 @@ static int __init ktriage_test_init(void)
 		pr_info("ktriage_test: reading through a NULL pointer\n");
 		return READ_ONCE(*null_pointer);
 	}
+	if (!strcmp(mode, "mutex") || !strcmp(mode, "chain") || !strcmp(mode, "rwsem"))
+		return start_lock_scenario();
+	if (!strcmp(mode, "oomleak"))
+		return leak_until_oom();
+	if (!strcmp(mode, "rcustall"))
+		return start_rcu_stall();
 	pr_err("ktriage_test: unknown mode %s\n", mode);
 	return -EINVAL;
 }

@@ -9,7 +9,12 @@
 #include <vector>
 
 #include "analyzer/kernel_state/kernel_state.h"
-#include "analyzer/kernel_state/net_namespaces.h"
+#include "analyzer/kernel_analyses/lock_chains.h"
+#include "analyzer/kernel_analyses/memory_usage.h"
+#include "analyzer/kernel_analyses/net_namespaces.h"
+#include "analyzer/kernel_analyses/rcu_grace_period.h"
+#include "analyzer/kernel_analyses/run_queues.h"
+#include "analyzer/kernel_analyses/slab_caches.h"
 #include "analyzer/report/crash_report.h"
 
 namespace ktriage::kernel {
@@ -29,6 +34,16 @@ struct DeepOptions {
   std::vector<int> pids;
   bool stacks = true;
   bool net = true;                 // network namespaces and TCP sockets
+  // The task table, run queues, RCU, lock chains, memory and slab caches (the blocked tasks'
+  // stacks are unwound for the lock chains even without `stacks`).
+  bool kernel_state = true;
+  size_t slab_caches_kept = 20;    // the largest caches kept in the result
+};
+
+// A state finding: one line that answers the dump's question, for `system: {state: KIND}` rules.
+struct StateFinding {
+  std::string kind;                // "lock-owner", "lock-deadlock", "memory-top-consumer", "rcu-stall-cpu", "netns-pinned"
+  std::string text;
 };
 
 struct DeepAnalysis {
@@ -42,6 +57,19 @@ struct DeepAnalysis {
   std::vector<LoadedModule> modules;  // the loaded modules, in list order
   std::optional<NetNamespaces> net;
   std::vector<std::string> pinned_namespaces;  // one line per namespace only TCP sockets keep alive
+  // With DeepOptions::kernel_state:
+  std::vector<TaskInfo> task_table;            // every task, each CPU's idle task included (list order)
+  std::optional<uint64_t> jiffies;
+  std::optional<unsigned> hz;
+  std::optional<RunQueues> run_queues;
+  std::optional<RcuGracePeriod> rcu;
+  std::optional<LockChains> locks;
+  std::vector<DeepStack> lock_owners;          // the stacks of lock owners that are not blocked tasks
+  std::optional<MemoryUsage> memory;
+  std::optional<SlabCaches> slab;
+  std::optional<uint64_t> tainted_mask;        // the kernel's tainted_mask
+  std::vector<std::string> modules_on_stacks;  // modules with code on a CPU's or a blocked task's stack
+  std::vector<StateFinding> findings;          // the one-line answers, most specific first
   std::vector<std::string> problems;           // walks that stopped early, and why
 };
 

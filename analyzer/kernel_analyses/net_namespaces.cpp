@@ -1,7 +1,7 @@
 // ReadNetNamespaces: net_namespace_list first, then the TCP established hash, whose sockets name
 // their namespace even after it left the list; devices through dev_base_head, veth peers through
 // the driver's private area.
-#include "analyzer/kernel_state/net_namespaces.h"
+#include "analyzer/kernel_analyses/net_namespaces.h"
 
 #include <algorithm>
 #include <map>

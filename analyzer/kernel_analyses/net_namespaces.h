@@ -10,7 +10,7 @@
 
 #include "analyzer/kernel_state/kernel_context.h"
 #include "analyzer/kernel_state/task_list.h"
-#include "analyzer/kernel_state/tcp_sockets.h"
+#include "analyzer/kernel_analyses/tcp_sockets.h"
 
 namespace ktriage::kernel {
 

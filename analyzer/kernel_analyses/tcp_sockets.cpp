@@ -1,6 +1,6 @@
 // ReadTcpSockets: walks each established-hash bucket (an hlist_nulls chain through
 // sock_common.skc_nulls_node) and reads each socket once, as a tcp_sock when it is a full socket.
-#include "analyzer/kernel_state/tcp_sockets.h"
+#include "analyzer/kernel_analyses/tcp_sockets.h"
 
 #include <arpa/inet.h>
 
