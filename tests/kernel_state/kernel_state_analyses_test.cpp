@@ -5,12 +5,12 @@
 // crash's runq, mod and ps where crash reads the dump). And damaged memory: a lock owner pointing
 // nowhere, a slab cache list that loops, a task list cut by a missing page stop only their walk.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -25,6 +25,32 @@ namespace ktriage::kernel {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A match's capture groups, from [1] as in a regex; [0] is left empty. (RE2: std::regex makes
+// GCC 12 warn inside libstdc++ under the sanitizers.)
+using Groups = std::vector<std::string>;
+
+std::vector<Groups> AllMatches(const std::string& text, const std::string& pattern) {
+  const re2::RE2 re(pattern);
+  const int n = re.NumberOfCapturingGroups();
+  Groups groups(static_cast<size_t>(n) + 1);
+  std::vector<re2::RE2::Arg> args(static_cast<size_t>(n));
+  std::vector<const re2::RE2::Arg*> pointers(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    args[static_cast<size_t>(i)] = &groups[static_cast<size_t>(i) + 1];
+    pointers[static_cast<size_t>(i)] = &args[static_cast<size_t>(i)];
+  }
+  std::vector<Groups> out;
+  re2::StringPiece input(text);
+  while (re2::RE2::FindAndConsumeN(&input, re, pointers.data(), n)) out.push_back(groups);
+  return out;
+}
+
+std::optional<Groups> Search(const std::string& text, const std::string& pattern) {
+  std::vector<Groups> all = AllMatches(text, pattern);
+  if (all.empty()) return std::nullopt;
+  return all.front();
+}
 
 bool Walkable(const testing::KernelFamily& f) { return !WhyNotWalkable(f.arch).has_value(); }
 
@@ -86,13 +112,8 @@ class StateAnalyses : public ::testing::TestWithParam<Case> {
     return RunDeepAnalysis(*state_, *dump_);
   }
 
-  // Every match of `re`'s first group in the console log.
-  std::vector<std::smatch> Matches(const std::string& re) const {
-    std::vector<std::smatch> out;
-    const std::regex r(re);
-    for (auto it = std::sregex_iterator(console_.begin(), console_.end(), r); it != std::sregex_iterator(); ++it) out.push_back(*it);
-    return out;
-  }
+  // Every match of `re` in the console log: its groups from [1].
+  std::vector<Groups> Matches(const std::string& re) const { return AllMatches(console_, re); }
 
   static std::vector<std::string> Findings(const DeepAnalysis& deep, const std::string& kind) {
     std::vector<std::string> out;
@@ -302,19 +323,21 @@ TEST_P(OomScenario, TheLeakingSlabCacheIsTheAnswerAndTheCountersAreTheKernelsOwn
   const std::string crash = RunCrash(vmlinux_, dir_ / GetParam().file, "kmem -s ktriage_leak\nkmem -i\n");
   if (crash.empty()) GTEST_SKIP() << "crash cannot read this dump (or is not installed); the kernel's own numbers agreed";
   // "ffff8880045e6400     1000     194224    194224  12142    16k  ktriage_leak"
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(crash, m, std::regex(R"(([0-9a-f]{16}) +1000 +(\d+) +(\d+) +(\d+) +(\d+)k +ktriage_leak)"))) << crash;
-  EXPECT_EQ(HexString(top.address), "0x" + m[1].str());
-  EXPECT_EQ(top.objects, std::stoull(m[3]));
-  EXPECT_EQ(top.slabs, std::stoull(m[4]));
+  std::optional<Groups> m = Search(crash, R"(([0-9a-f]{16}) +1000 +(\d+) +(\d+) +(\d+) +(\d+)k +ktriage_leak)");
+  ASSERT_TRUE(m) << crash;
+  EXPECT_EQ(HexString(top.address), "0x" + (*m)[1]);
+  EXPECT_EQ(top.objects, std::stoull((*m)[3]));
+  EXPECT_EQ(top.slabs, std::stoull((*m)[4]));
   // crash counts every slab at the cache's preferred size; slabs allocated at the fallback order
   // under memory pressure are smaller, which the objects per slab tell apart.
-  EXPECT_LE(top.bytes, top.slabs * std::stoull(m[5]) * 1024);
+  EXPECT_LE(top.bytes, top.slabs * std::stoull((*m)[5]) * 1024);
   EXPECT_GE(top.bytes, top.objects * top.size);
-  ASSERT_TRUE(std::regex_search(crash, m, std::regex(R"(FREE +(\d+) )"))) << crash;
-  EXPECT_EQ(*deep.memory->counters.free, std::stoull(m[1]));
-  ASSERT_TRUE(std::regex_search(crash, m, std::regex(R"(TOTAL MEM +(\d+) )"))) << crash;
-  EXPECT_EQ(*deep.memory->total_pages, std::stoull(m[1]));
+  m = Search(crash, R"(FREE +(\d+) )");
+  ASSERT_TRUE(m) << crash;
+  EXPECT_EQ(*deep.memory->counters.free, std::stoull((*m)[1]));
+  m = Search(crash, R"(TOTAL MEM +(\d+) )");
+  ASSERT_TRUE(m) << crash;
+  EXPECT_EQ(*deep.memory->total_pages, std::stoull((*m)[1]));
 }
 
 TEST_P(OomScenario, ASlabCacheListThatLoopsStopsOnlyTheSlabWalk) {
@@ -455,29 +478,29 @@ TEST_P(EveryDump, RunQueuesModulesAndTasksAgreeWithCrash) {
   std::istringstream lines(crash);
   int cpu = -1;
   size_t cpus = 0, modules = 0, tasks = 0;
-  const std::regex module_row(R"(^([0-9a-f]{16}) +(\S+) +([0-9a-f]{16}) +(\d+) )");
-  const std::regex ps_row(R"(^[ >]+(\d+) +(-?\d+) +(\d+) +([0-9a-f]{16}) +(\S\S) )");
+  const std::string module_row = R"(^([0-9a-f]{16}) +(\S+) +([0-9a-f]{16}) +(\d+) )";
+  const std::string ps_row = R"(^[ >]+(\d+) +(-?\d+) +(\d+) +([0-9a-f]{16}) +(\S\S) )";
   for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
+    std::optional<Groups> m;
     if (line.rfind("CPU ", 0) == 0 && line.find("RUNQUEUE") != std::string::npos) cpu = std::stoi(line.substr(4));
     if (line.find("CURRENT: PID: ") != std::string::npos && cpu >= 0) {
       EXPECT_EQ(current_pid[cpu], std::stoi(line.substr(line.find("PID: ") + 5))) << line;
       ++cpus;
-    } else if (std::regex_search(line, m, module_row)) {
+    } else if ((m = Search(line, module_row))) {
       bool same = false;
       for (const LoadedModule& mod : deep.modules) {
         uint64_t size = 0;
         for (const ModuleRegion& r : mod.regions) size += r.init ? 0 : r.size;
-        same |= mod.name == m[2].str() && HexString(mod.address) == "0x" + m[1].str() &&
-                HexString(mod.TextBase()) == "0x" + m[3].str() && size == std::stoull(m[4]);
+        same |= mod.name == (*m)[2] && HexString(mod.address) == "0x" + (*m)[1] &&
+                HexString(mod.TextBase()) == "0x" + (*m)[3] && size == std::stoull((*m)[4]);
       }
       EXPECT_TRUE(same) << line;
       ++modules;
-    } else if (std::regex_search(line, m, ps_row)) {
+    } else if ((m = Search(line, ps_row))) {
       // crash lists a few tasks of these dumps (its PID hash walk fails on them): each as ours.
       bool same = false;
       for (const TaskInfo& t : deep.task_table) {
-        same |= HexString(t.address) == "0x" + m[4].str() && t.pid == std::stoi(m[1]) && t.cpu == std::stoi(m[3]);
+        same |= HexString(t.address) == "0x" + (*m)[4] && t.pid == std::stoi((*m)[1]) && t.cpu == std::stoi((*m)[3]);
       }
       EXPECT_TRUE(same) << line;
       ++tasks;
