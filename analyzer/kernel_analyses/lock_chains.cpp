@@ -56,9 +56,8 @@ class Finder {
     // Deepest first: the live waiter is near the saved stack pointer, stale copies may lie below.
     size_t from = 0;
     if (task.saved_sp > task.stack && task.saved_sp < task.stack + stack.size()) from = task.saved_sp - task.stack;
-    from &= ~size_t{7};
-    for (size_t at = from; at + layout->task + 8 <= stack.size() && at >= layout->list; at += 8) {
-      const size_t node_at = at;
+    from = std::max<size_t>(from & ~size_t{7}, layout->list);
+    for (size_t node_at = from; node_at + 16 <= stack.size(); node_at += 8) {
       const size_t waiter_at = node_at - layout->list;
       if (waiter_at + layout->task + 8 > stack.size()) break;
       if (word(waiter_at + layout->task) != task.address) continue;
