@@ -90,13 +90,14 @@ void ReadKernelState(KernelState& state, const DumpFile& dump, const DeepOptions
   });
   for (const std::string& p : out.locks->problems) out.problems.push_back(p);
   // The owners' own stacks, where they are not among the blocked tasks already unwound.
-  for (const auto& [address, lock] : out.locks->locks) {
-    if (!lock.owner_is_task || functions.count(lock.owner)) continue;
+  for (const auto& entry : out.locks->locks) {
+    const uint64_t owner = entry.second.owner;  // a plain variable: clang's lambdas cannot capture a structured binding
+    if (!entry.second.owner_is_task || functions.count(owner)) continue;
     const bool done = std::any_of(out.lock_owners.begin(), out.lock_owners.end(),
-                                  [&](const DeepStack& s) { return s.task && s.task->address == lock.owner; });
+                                  [&](const DeepStack& s) { return s.task && s.task->address == owner; });
     if (done) continue;
     for (const TaskInfo& t : out.task_table) {
-      if (t.address == lock.owner) out.lock_owners.push_back(TaskStack(state, t));
+      if (t.address == owner) out.lock_owners.push_back(TaskStack(state, t));
     }
   }
 
