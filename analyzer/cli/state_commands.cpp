@@ -27,6 +27,8 @@ struct StateCommand {
   const char* what;   // the paragraph of its help
   const char* example;
   void (*write)(std::ostream&, const pipeline::DumpAnalysisResult&, bool json);
+  std::string (*help)();  // PsHelp, ModHelp: what --help prints
+  bool stacks;            // the CPUs' and blocked tasks' stacks: which modules they run in
 };
 
 const StateCommand kPs = {
@@ -36,7 +38,7 @@ const StateCommand kPs = {
     "sched_info.last_arrival against its CPU's run queue clock), the command (kernel threads in\n"
     "brackets), and for a task blocked on a mutex, rw_semaphore or rt_mutex, that lock. '>' marks\n"
     "the task each CPU was running; each CPU's idle task is listed after init_task.\n",
-    "ktriage ps /var/crash/202611221000/dump.202611221000", &WriteTaskTable};
+    "ktriage ps /var/crash/202611221000/dump.202611221000", &WriteTaskTable, &PsHelp, false};
 
 const StateCommand kMod = {
     "mod", "ktriage.modules/1",
@@ -44,7 +46,7 @@ const StateCommand kMod = {
     "addresses, size, the taints each brought (O out-of-tree, E unsigned, F forced; the letters\n"
     "of /proc/sys/kernel/tainted), state, and whether its code is on a CPU's or a blocked task's\n"
     "stack; then the kernel's own taint letters.\n",
-    "ktriage mod --format json vmcore", &WriteModuleTable};
+    "ktriage mod --format json vmcore", &WriteModuleTable, &ModHelp, true};
 
 po::options_description VisibleOptions(RawStateOptions& raw, const StateCommand& command) {
   po::options_description visible("Options", 100, 50);
@@ -70,13 +72,12 @@ std::string Help(const StateCommand& command) {
 int Run(const StateCommand& command, const std::vector<std::string>& args, const CliContext& context) {
   RawStateOptions raw;
   const std::string name = command.name;
-  if (std::optional<int> done = StartCommand(context, name, args, VisibleOptions(raw, command), raw.paths, raw.help,
-                                             command.write == &WriteTaskTable ? &PsHelp : &ModHelp))
+  if (std::optional<int> done = StartCommand(context, name, args, VisibleOptions(raw, command), raw.paths, raw.help, command.help))
     return *done;
   if (raw.paths.empty()) return UsageError(context, name, name + ": no VMCORE given");
   if (raw.format != "text" && raw.format != "json") return UsageError(context, name, name + ": --format is text or json");
   kernel::DeepOptions options;
-  options.stacks = command.write == &WriteModuleTable;  // which modules the CPUs' stacks run in
+  options.stacks = command.stacks;
   options.net = false;
   pipeline::DumpAnalysisResult result;
   if (std::optional<int> failed = ReadDumpForCommand(context, name, raw.symbols, raw.paths, options, /*symbolize=*/false, &result))

@@ -1,4 +1,5 @@
-// RunDeepAnalysis: stacks first (what every dump needs), then the namespaces.
+// RunDeepAnalysis: stacks first (what every dump needs), then the kernel state (which needs the
+// blocked tasks' stacks for the lock chains), then the namespaces, then the findings of all three.
 #include "analyzer/kernel_analyses/deep_analysis.h"
 
 #include <algorithm>
@@ -69,7 +70,6 @@ void ReadKernelState(KernelState& state, const DumpFile& dump, const DeepOptions
       out.task_table.insert(out.task_table.begin() + static_cast<std::ptrdiff_t>(insert_at++), *idle);
     }
   }
-  if (Result<uint64_t> jiffies = ReadJiffies(k)) out.jiffies = *jiffies;
   if (Result<unsigned> hz = ReadHz(k)) out.hz = *hz;
   out.rcu = ReadRcuGracePeriod(k, out.jiffies);
   for (const std::string& p : out.rcu->problems) out.problems.push_back(p);
@@ -126,6 +126,10 @@ DeepAnalysis RunDeepAnalysis(KernelState& state, const DumpFile& dump, const Dee
   out.problems = tasks.problems;
   for (const std::string& p : state.modules().problems) out.problems.push_back(p);
   const bool only_named = !options.cpus.empty() || !options.pids.empty();
+  // One clock for the RCU grace period's age and the TCP timers.
+  Result<uint64_t> jiffies = options.kernel_state || options.net ? ReadJiffies(state.context())
+                                                                 : Result<uint64_t>(Error{"not read"});
+  if (jiffies) out.jiffies = *jiffies;
 
   if (options.stacks) {
     for (const CpuState& cpu : dump.facts().cpus) {
@@ -155,12 +159,15 @@ DeepAnalysis RunDeepAnalysis(KernelState& state, const DumpFile& dump, const Dee
       blocked = &unwound_here;
     }
     ReadKernelState(state, dump, options, *blocked, out);
-    // A CPU running its idle task: that task is known only now (it is on no task list).
+    // A CPU running its idle task: that task is known only now (it is on no task list); its run
+    // queue said which it is.
     for (DeepStack& s : out.cpus) {
       if (s.task) continue;
-      std::optional<uint64_t> current = state.CurrentTask(s.cpu);
-      for (const TaskInfo& t : out.task_table) {
-        if (current && t.address == *current) s.task = t;
+      for (const CpuRunQueue& q : out.run_queues->cpus) {
+        if (q.cpu != s.cpu) continue;
+        for (const TaskInfo& t : out.task_table) {
+          if (q.curr != 0 && t.address == q.curr) s.task = t;
+        }
       }
     }
     // Modules with code where the CPUs and the blocked tasks were.
@@ -175,7 +182,6 @@ DeepAnalysis RunDeepAnalysis(KernelState& state, const DumpFile& dump, const Dee
   }
 
   if (options.net) {
-    Result<uint64_t> jiffies = ReadJiffies(state.context());
     if (!jiffies) {
       out.problems.push_back("network namespaces not read: " + jiffies.error().message);
     } else {

@@ -174,11 +174,7 @@ LockChains ReadLockChains(const KernelContext& k, const std::vector<TaskInfo>& t
   LockChains out;
   Finder finder(k, tasks);
   std::set<uint64_t> task_addresses;
-  std::map<uint64_t, const TaskInfo*> by_address;
-  for (const TaskInfo& t : tasks) {
-    task_addresses.insert(t.address);
-    by_address[t.address] = &t;
-  }
+  for (const TaskInfo& t : tasks) task_addresses.insert(t.address);
   for (const TaskInfo& t : tasks) {
     auto stack = functions.find(t.address);
     if (stack == functions.end()) continue;

@@ -51,7 +51,8 @@ std::optional<uint64_t> Counter(MemoryReader& memory, uint64_t address) {
   return static_cast<int64_t>(*v) < 0 ? 0 : *v;
 }
 
-std::optional<uint64_t> Rss(const KernelContext& k, uint64_t mm, const std::vector<int>& cpus) {
+// `cpu_offsets`: __per_cpu_offset of each CPU whose delta counts (6.2+ keeps RSS per CPU).
+std::optional<uint64_t> Rss(const KernelContext& k, uint64_t mm, const std::vector<uint64_t>& cpu_offsets) {
   if (k.types.Has("mm_struct", "rss_stat.count")) {  // before 6.2: atomic_long_t count[]
     Result<uint64_t> off = k.types.Offset("mm_struct", "rss_stat.count");
     uint64_t sum = 0;
@@ -67,8 +68,7 @@ std::optional<uint64_t> Rss(const KernelContext& k, uint64_t mm, const std::vect
   Result<uint64_t> size = k.types.SizeOf("percpu_counter");
   Result<uint64_t> count = k.types.Offset("percpu_counter", "count");
   Result<uint64_t> counters = k.types.Offset("percpu_counter", "counters");
-  Result<uint64_t> offsets = k.Symbol("__per_cpu_offset");
-  if (!off || !size || !count || !counters || !offsets) return std::nullopt;
+  if (!off || !size || !count || !counters) return std::nullopt;
   int64_t sum = 0;
   for (int i : kRssCounters) {
     const uint64_t at = mm + *off + static_cast<uint64_t>(i) * *size;
@@ -76,10 +76,8 @@ std::optional<uint64_t> Rss(const KernelContext& k, uint64_t mm, const std::vect
     Result<uint64_t> percpu = k.memory.ReadU64(at + *counters);
     if (!base || !percpu) return std::nullopt;
     int64_t value = static_cast<int64_t>(*base);
-    for (int cpu : cpus) {
-      Result<uint64_t> cpu_offset = k.memory.ReadU64(*offsets + 8 * static_cast<uint64_t>(cpu));
-      if (!cpu_offset) continue;
-      if (Result<uint32_t> delta = k.memory.ReadU32(*percpu + *cpu_offset)) value += static_cast<int32_t>(*delta);
+    for (uint64_t cpu_offset : cpu_offsets) {
+      if (Result<uint32_t> delta = k.memory.ReadU32(*percpu + cpu_offset)) value += static_cast<int32_t>(*delta);
     }
     sum += std::max<int64_t>(value, 0);
   }
@@ -147,10 +145,16 @@ MemoryUsage ReadMemoryUsage(const KernelContext& k, uint64_t page_size, const st
   }
 
   // Resident sets, once per mm (threads share their leader's).
+  std::vector<uint64_t> cpu_offsets;
+  if (Result<uint64_t> offsets = k.Symbol("__per_cpu_offset")) {
+    for (int cpu : cpus) {
+      if (Result<uint64_t> o = k.memory.ReadU64(*offsets + 8 * static_cast<uint64_t>(cpu))) cpu_offsets.push_back(*o);
+    }
+  }
   std::set<uint64_t> seen;
   for (const TaskInfo& t : tasks) {
     if (t.mm == 0 || !seen.insert(t.mm).second) continue;
-    if (std::optional<uint64_t> rss = Rss(k, t.mm, cpus)) out.top_tasks.push_back({t.address, t.tgid, t.comm, *rss});
+    if (std::optional<uint64_t> rss = Rss(k, t.mm, cpu_offsets)) out.top_tasks.push_back({t.address, t.tgid, t.comm, *rss});
   }
   std::stable_sort(out.top_tasks.begin(), out.top_tasks.end(),
                    [](const TaskMemory& a, const TaskMemory& b) { return a.rss_pages > b.rss_pages; });

@@ -14,13 +14,12 @@ std::optional<uint32_t> PreemptCount(const KernelContext& k, int cpu, uint64_t c
     if (!count) return std::nullopt;
     return *count;
   }
-  for (const auto& [symbol, member] : k.arch.preempt_count_percpu) {
-    Result<uint64_t> at = k.PerCpu(symbol, cpu);
+  for (const KernelArch::PerCpuField& field : k.arch.preempt_count_percpu) {
+    Result<uint64_t> at = k.PerCpu(field.symbol, cpu);
     if (!at) continue;
     uint64_t offset = 0;
-    if (!member.empty()) {
-      const size_t dot = member.find('.');
-      Result<uint64_t> off = k.types.Offset(member.substr(0, dot), member.substr(dot + 1));
+    if (!field.type.empty()) {
+      Result<uint64_t> off = k.types.Offset(field.type, field.member);
       if (!off) continue;
       offset = *off;
     }

@@ -26,8 +26,6 @@ std::string FrameName(const Frame& f) {
   return name;
 }
 
-std::string TaskName(const TaskInfo& t) { return "PID " + std::to_string(t.pid) + " (" + t.comm + ")"; }
-
 class Tasks {
  public:
   explicit Tasks(const DeepAnalysis& deep) {
@@ -114,6 +112,8 @@ std::string Thousands(uint64_t n) {
 }
 
 }  // namespace
+
+std::string TaskName(const TaskInfo& t) { return "PID " + std::to_string(t.pid) + " (" + t.comm + ")"; }
 
 std::string ByteSize(uint64_t bytes) {
   char buffer[32];

@@ -19,6 +19,8 @@ std::vector<StateFinding> MemoryFindings(const DeepAnalysis& deep);
 // "rcu-stall-cpu" per CPU still holding up a grace period older than the RCU stall timeout.
 std::vector<StateFinding> RcuFindings(const DeepAnalysis& deep);
 
+// "PID 97 (kt_mutex_owner)": how every answer names a task.
+std::string TaskName(const TaskInfo& task);
 // "190.2 MiB", "512 KiB", "100 bytes".
 std::string ByteSize(uint64_t bytes);
 // The frames of a stack a reader needs: past the scheduler's own and, for a CPU, from the

@@ -21,7 +21,7 @@ KernelArch X86_64() {
   a.flags_register = "rflags";
   a.irq_bit = 1u << 9;  // IF
   a.irq_bit_means_disabled = false;
-  a.preempt_count_percpu = {{"pcpu_hot", "pcpu_hot.preempt_count"}, {"__preempt_count", ""}};
+  a.preempt_count_percpu = {{"pcpu_hot", "pcpu_hot", "preempt_count"}, {"__preempt_count", "", ""}};
   return a;
 }
 

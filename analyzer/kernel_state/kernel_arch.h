@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace ktriage::kernel {
@@ -52,7 +51,12 @@ struct KernelArch {
   // Where the preemption count of a CPU is: a per-CPU variable's member on x86-64 (tried in
   // order: pcpu_hot.preempt_count from 6.2, __preempt_count before; bit 31 is the inverted
   // need-resched flag), the running task's thread_info on arm64.
-  std::vector<std::pair<std::string_view, std::string_view>> preempt_count_percpu;  // (symbol, struct.member)
+  struct PerCpuField {
+    std::string_view symbol;  // the per-CPU variable
+    std::string_view type;    // its struct, "" when the variable is the count itself
+    std::string_view member;
+  };
+  std::vector<PerCpuField> preempt_count_percpu;
   std::string_view preempt_count_task_member;
   // Non-empty: why stacks and the other walks of kernel data cannot run on this architecture yet.
   std::string_view not_walkable;

@@ -115,6 +115,12 @@ const LoadedModule* ModuleList::Containing(uint64_t address) const {
   return nullptr;
 }
 
+uint64_t LoadedModule::CoreSize() const {
+  uint64_t size = 0;
+  for (const ModuleRegion& r : regions) size += r.init ? 0 : r.size;
+  return size;
+}
+
 std::string TaintLetters(uint64_t mask) {
   // kernel/panic.c's taint_flags, by bit: the letter `cat /proc/sys/kernel/tainted` decodes to.
   static constexpr std::string_view kLetters = "PFSRMBUDAWCIOELKXTN";

@@ -35,6 +35,8 @@ struct LoadedModule {
 
 
   bool Contains(uint64_t address) const;
+  // Bytes of its memory without the init sections (what crash's mod and lsmod call its size).
+  uint64_t CoreSize() const;
   // The start of its (core) code: where offsets of unnamed module addresses count from.
   uint64_t TextBase() const;
 };

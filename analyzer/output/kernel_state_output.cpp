@@ -83,7 +83,7 @@ class TaskIndex {
   }
   std::string Name(uint64_t address) const {
     const kernel::TaskInfo* t = Find(address);
-    return t ? "PID " + std::to_string(t->pid) + " (" + t->comm + ")" : HexString(address);
+    return t ? kernel::TaskName(*t) : HexString(address);
   }
 
  private:
@@ -94,8 +94,7 @@ class TaskIndex {
   std::map<uint64_t, const kernel::LockWait*> waits_;
 };
 
-ordered_json TaskRows(const kernel::DeepAnalysis& deep) {
-  const TaskIndex index(deep);
+ordered_json TaskRows(const kernel::DeepAnalysis& deep, const TaskIndex& index) {
   ordered_json rows = ordered_json::array();
   for (const kernel::TaskInfo& t : deep.task_table) {
     ordered_json row;
@@ -138,6 +137,10 @@ ordered_json CountersJson(const kernel::VmCounters& c) {
           {"page_table_pages", Optional(c.page_tables)}};
 }
 
+bool OnStacks(const kernel::DeepAnalysis& deep, const kernel::LoadedModule& m) {
+  return std::find(deep.modules_on_stacks.begin(), deep.modules_on_stacks.end(), m.name) != deep.modules_on_stacks.end();
+}
+
 ordered_json ModuleRows(const kernel::DeepAnalysis& deep) {
   ordered_json rows = ordered_json::array();
   for (const kernel::LoadedModule& m : deep.modules) {
@@ -145,9 +148,7 @@ ordered_json ModuleRows(const kernel::DeepAnalysis& deep) {
     row["name"] = SanitizeUtf8(m.name);
     row["address"] = HexString(m.address);
     row["text"] = HexString(m.TextBase());
-    uint64_t size = 0;
-    for (const kernel::ModuleRegion& r : m.regions) size += r.init ? 0 : r.size;
-    row["size"] = size;
+    row["size"] = m.CoreSize();
     row["build_id"] = m.build_id;
     row["taints"] = kernel::TaintLetters(m.taints);
     row["out_of_tree"] = (m.taints >> kernel::kTaintOutOfTree & 1) != 0;
@@ -155,7 +156,7 @@ ordered_json ModuleRows(const kernel::DeepAnalysis& deep) {
     row["forced"] = (m.taints >> kernel::kTaintForcedModule & 1) != 0;
     row["signature_ok"] = Optional(m.signature_ok);
     row["state"] = ModuleState(m.state);
-    row["on_stacks"] = std::find(deep.modules_on_stacks.begin(), deep.modules_on_stacks.end(), m.name) != deep.modules_on_stacks.end();
+    row["on_stacks"] = OnStacks(deep, m);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -187,7 +188,7 @@ std::string KernelStateJson(const kernel::DeepAnalysis& deep) {
   ordered_json findings = ordered_json::array();
   for (const kernel::StateFinding& f : deep.findings) findings.push_back({{"kind", f.kind}, {"text", SanitizeUtf8(f.text)}});
   j["findings"] = findings;
-  j["ps"] = TaskRows(deep);
+  j["ps"] = TaskRows(deep, index);
   ordered_json queues = ordered_json::array();
   if (deep.run_queues) {
     for (const kernel::CpuRunQueue& q : deep.run_queues->cpus) {
@@ -392,7 +393,7 @@ void WriteTaskTable(std::ostream& out, const pipeline::DumpAnalysisResult& resul
     j["dump"] = SanitizeUtf8(result.dump);
     j["type_source"] = deep.type_source;
     j["symbol_source"] = deep.symbol_source;
-    j["tasks"] = TaskRows(deep);
+    j["tasks"] = TaskRows(deep, TaskIndex(deep));
     j["problems"] = deep.problems;
     out << Dumped(j) << '\n';
     return;
@@ -432,12 +433,11 @@ void WriteModuleTable(std::ostream& out, const pipeline::DumpAnalysisResult& res
   char row[256];
   std::snprintf(row, sizeof row, "%-20s %-18s %-18s %8s  %-6s %-8s %s\n", "NAME", "MODULE", "TEXT", "SIZE", "TAINTS", "STATE", "ON STACKS");
   out << row;
-  for (const ordered_json& m : ModuleRows(deep)) {
-    std::snprintf(row, sizeof row, "%-20s %-18s %-18s %8llu  %-6s %-8s %s\n", m["name"].get<std::string>().c_str(),
-                  m["address"].get<std::string>().c_str(), m["text"].get<std::string>().c_str(),
-                  static_cast<unsigned long long>(m["size"].get<uint64_t>()),
-                  m["taints"].get<std::string>().empty() ? "-" : m["taints"].get<std::string>().c_str(),
-                  m["state"].get<std::string>().c_str(), m["on_stacks"].get<bool>() ? "yes" : "");
+  for (const kernel::LoadedModule& m : deep.modules) {
+    const std::string taints = kernel::TaintLetters(m.taints);
+    std::snprintf(row, sizeof row, "%-20s %-18s %-18s %8llu  %-6s %-8s %s\n", m.name.c_str(), HexString(m.address).c_str(),
+                  HexString(m.TextBase()).c_str(), static_cast<unsigned long long>(m.CoreSize()),
+                  taints.empty() ? "-" : taints.c_str(), ModuleState(m.state).c_str(), OnStacks(deep, m) ? "yes" : "");
     out << row;
   }
   WriteProblems(out, deep);

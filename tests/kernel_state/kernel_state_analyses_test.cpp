@@ -18,6 +18,7 @@
 #include "analyzer/kernel_analyses/deep_analysis.h"
 #include "analyzer/kernel_state/kernel_state.h"
 #include "base/text.h"
+#include "tests/kernel_state/patched_memory.h"
 #include "tests/symbols/debuginfo_cache.h"
 #include "tests/vmcore/dump_cache.h"
 
@@ -60,29 +61,7 @@ struct Case {
   std::string family;
 };
 
-// The dump's memory with some pages taken out and some words replaced.
-class PatchedMemory : public MemoryReader {
- public:
-  explicit PatchedMemory(MemoryReader& whole) : whole_(whole) {}
-  std::set<uint64_t> holes;                // 4 KiB pages
-  std::map<uint64_t, uint64_t> words;      // address -> the 8 bytes read there instead
-  Status ReadVirtual(uint64_t address, void* buffer, size_t size) override {
-    for (uint64_t page = address & ~uint64_t{4095}; page < address + size; page += 4096) {
-      if (holes.count(page)) return Error{"address " + HexString(page) + " not in the dump (a page taken out by the test)"};
-    }
-    if (Status s = whole_.ReadVirtual(address, buffer, size); !s) return s;
-    auto* bytes = static_cast<unsigned char*>(buffer);
-    for (const auto& [at, value] : words) {
-      for (uint64_t i = 0; i < 8; ++i) {
-        if (at + i >= address && at + i < address + size) bytes[at + i - address] = static_cast<unsigned char>(value >> (8 * i));
-      }
-    }
-    return Ok{};
-  }
-
- private:
-  MemoryReader& whole_;
-};
+using testing::PatchedMemory;
 
 class StateAnalyses : public ::testing::TestWithParam<Case> {
  protected:
@@ -489,10 +468,8 @@ TEST_P(EveryDump, RunQueuesModulesAndTasksAgreeWithCrash) {
     } else if ((m = Search(line, module_row))) {
       bool same = false;
       for (const LoadedModule& mod : deep.modules) {
-        uint64_t size = 0;
-        for (const ModuleRegion& r : mod.regions) size += r.init ? 0 : r.size;
         same |= mod.name == (*m)[2] && HexString(mod.address) == "0x" + (*m)[1] &&
-                HexString(mod.TextBase()) == "0x" + (*m)[3] && size == std::stoull((*m)[4]);
+                HexString(mod.TextBase()) == "0x" + (*m)[3] && mod.CoreSize() == std::stoull((*m)[4]);
       }
       EXPECT_TRUE(same) << line;
       ++modules;

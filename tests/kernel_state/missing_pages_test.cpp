@@ -15,27 +15,14 @@
 #include "analyzer/kernel_state/stack_unwinder.h"
 #include "analyzer/kernel_state/task_list.h"
 #include "base/text.h"
+#include "tests/kernel_state/patched_memory.h"
 #include "tests/symbols/debuginfo_cache.h"
 #include "tests/vmcore/dump_cache.h"
 
 namespace ktriage::kernel {
 namespace {
 
-// The dump's memory without the pages in `holes`.
-class HoleyMemory : public MemoryReader {
- public:
-  explicit HoleyMemory(MemoryReader& whole) : whole_(whole) {}
-  std::set<uint64_t> holes;  // page addresses (4 KiB)
-  Status ReadVirtual(uint64_t address, void* buffer, size_t size) override {
-    for (uint64_t page = address & ~uint64_t{4095}; page < address + size; page += 4096) {
-      if (holes.count(page)) return Error{"address " + HexString(page) + " not in the dump (a page taken out by the test)"};
-    }
-    return whole_.ReadVirtual(address, buffer, size);
-  }
-
- private:
-  MemoryReader& whole_;
-};
+using HoleyMemory = testing::PatchedMemory;  // only pages taken out here
 
 struct Case {
   std::string scenario;
