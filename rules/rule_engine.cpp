@@ -2,8 +2,6 @@
 // as the few facts conditions look at; Evaluate walks each rule's condition tree over them.
 #include "rules/rule_engine.h"
 
-#include "rules/literal_prefilter.h"
-
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -12,6 +10,9 @@
 #include <deque>
 #include <functional>
 #include <set>
+
+#include "analyzer/report/machinery_frames.h"
+#include "rules/literal_prefilter.h"
 
 namespace ktriage::rules {
 namespace {
@@ -186,25 +187,9 @@ struct ReportFacts {
   std::vector<std::string> modules;  // per entry of `functions`
   // The frames that `top: N` counts, each as the [first, last) entries of `functions` it holds
   // (its inlined callees, then itself): a repeat of the frame before it (the faulting PC's line,
-  // arm64's lr) folded, delay loops and tracing plumbing skipped.
+  // arm64's lr) folded, machinery (IsMachineryFrame: tracing, stack printing, delay loops) skipped.
   std::vector<std::pair<size_t, size_t>> ranked;
 };
-
-// Frames that say how a CPU spins or how a probe reached the code, never where the problem is:
-// the delay loops and the ftrace/kprobe entry paths of each architecture. `top: N` looks past them
-// (a hook or a busy-wait adds two to five of them on arm64, one or two on x86-64).
-bool IsPlumbingFrame(const std::string& f) {
-  static const char* const kPlumbing[] = {
-      "__delay", "__delay_cycles", "__const_udelay", "__udelay", "__ndelay", "delay_tsc", "delay_loop", "delay_halt",
-      "delay_halt_tpause", "delay_halt_mwaitx", "ftrace_call", "ftrace_caller", "ftrace_regs_call",
-      "ftrace_regs_caller", "ftrace_trampoline", "ftrace_ops_list_func", "__ftrace_ops_list_func",
-      "arch_ftrace_ops_list_func", "ftrace_ops_assist_func", "kprobe_ftrace_handler", "kprobe_handler",
-      "kprobe_breakpoint_handler", "aggr_pre_handler", "opt_pre_handler", "optimized_callback", "fprobe_handler"};
-  for (const char* p : kPlumbing) {
-    if (f == p) return true;
-  }
-  return false;
-}
 
 // What one evaluation collected: the lines that made it hold and the fields they captured.
 struct Match {
@@ -393,7 +378,7 @@ void RuleScanner::OnReport(const CrashReport& report) {
     r.functions.push_back(BaseFunction(f.function));
     r.modules.push_back(f.module);
     const std::string& function = r.functions.back();
-    if (!IsPlumbingFrame(function) && function != previous) r.ranked.push_back({first, r.functions.size()});
+    if (!IsMachineryFrame(function) && function != previous) r.ranked.push_back({first, r.functions.size()});
     previous = function;
   }
   state_->reports.push_back(std::move(r));

@@ -52,6 +52,15 @@ const char* ReportKindName(ReportKind k);
 enum class FrameContext : uint8_t { kTask, kIrq, kSoftirq, kNmi, kException, kUnknown };
 const char* FrameContextName(FrameContext c);
 
+// arm32 prints each frame with its caller ("X from Y+0x24/0x2c"): Y, at the return address into it.
+struct FrameCaller {
+  std::string function;
+  std::optional<uint64_t> offset;
+  std::optional<uint64_t> size;
+  std::string module;
+  std::optional<uint64_t> address;
+};
+
 struct Frame {
   std::string function;               // as printed, suffixes kept ("foo.isra.0")
   std::optional<uint64_t> offset;     // +0x27c
@@ -66,6 +75,7 @@ struct Frame {
   bool printed_inline = false;        // "[inline]" frame of an already symbolized log
   std::vector<InlinedCall> inlined;   // from debuginfo: functions inlined at this frame, innermost first
   bool symbolized = false;            // source/inlined come from debuginfo (symbols/), not from the log
+  std::optional<FrameCaller> caller;  // arm32 "X from Y" lines: Y (the next frame out)
 };
 
 struct CrashReport {

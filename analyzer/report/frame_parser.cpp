@@ -2,6 +2,8 @@
 // through string_view operations because the input is untrusted.
 #include "analyzer/report/frame_parser.h"
 
+#include <algorithm>
+
 #include "base/text.h"
 
 namespace ktriage {
@@ -36,6 +38,8 @@ bool ConsumeSymbol(std::string_view& s, Frame& f, bool require_offset) {
   while (n < s.size() && IsSymbolChar(s[n])) ++n;
   if (n == 0) return false;
   std::string_view name = s.substr(0, n);
+  // ppc64's ELFv1 ABI names a function's code ".show_stack" (the plain name is its descriptor).
+  if (name.size() > 1 && name[0] == '.' && !IsDigit(name[1]) && name[1] != '.') name.remove_prefix(1);
   std::string_view rest = s.substr(n);
   if (ConsumePrefix(rest, "+0x")) {
     size_t m = 0;
@@ -112,6 +116,84 @@ void ConsumeTrailer(std::string_view& rest, Frame& f) {
   if (t.size() >= 12 && t.substr(t.size() - 12) == "(unreliable)") f.reliable = false;
 }
 
+// "0xffffffffc0a1e0c9": an address the kernel could not name (a BPF program, an ftrace
+// trampoline, a module being loaded), printed alone where a symbol would be.
+bool ConsumeBareAddress(std::string_view& s, Frame& f) {
+  std::string_view t = s;
+  if (!ConsumePrefix(t, "0x")) return false;
+  size_t n = 0;
+  while (n < t.size() && IsHexDigit(t[n])) ++n;
+  if (n < 8 || n > 16) return false;
+  f.address = ParseHex(t.substr(0, n));
+  s = t.substr(n);
+  return true;
+}
+
+// One side of an arm32 frame line: "[<c001457c>] (show_stack+0x24/0x2c)", "(show_stack)" or
+// "show_stack+0x24/0x2c", a module's symbol with " [mod]" inside the parentheses.
+bool ConsumeArmSide(std::string_view s, Frame& f) {
+  s = Trim(s);
+  bool matched = false;
+  auto addr = ConsumeBracketAddress(s, matched);
+  if (matched) {
+    f.address = addr;
+    s = TrimLeft(s);
+  }
+  if (ConsumePrefix(s, "(")) {
+    if (s.empty() || s.back() != ')') return false;
+    s.remove_suffix(1);
+  }
+  if (!ConsumeSymbol(s, f, /*require_offset=*/false)) return false;
+  ConsumeModule(s, f);
+  return Trim(s).empty();
+}
+
+// arm32 prints a frame with its caller: "[<c0014318>] (dump_backtrace_log_lvl) from [<c001457c>]
+// (show_stack+0x24/0x2c)" (3.x-5.x), "(dump_backtrace) from (show_stack+0x24/0x2c)", and since 5.15
+// "unwind_backtrace from show_stack+0x10/0x14". The caller always has its offset (%pS).
+std::optional<Frame> ParseArmFrameLine(std::string_view s) {
+  size_t from = s.find(" from ");
+  if (from == std::string_view::npos) return std::nullopt;
+  Frame f, c;
+  if (!ConsumeArmSide(s.substr(0, from), f) || !ConsumeArmSide(s.substr(from + 6), c) || !c.offset)
+    return std::nullopt;
+  f.caller = FrameCaller{std::move(c.function), c.offset, c.size, std::move(c.module), c.address};
+  return f;
+}
+
+// `perf script` callchain entries: "ffffffff81a2b3c4 __put_net+0x4 ([kernel.kallsyms])",
+// "ffffffffc0a1e0c9 [unknown] ([unknown])", "ffffffffc0123456 veth_xmit+0x10 ([veth])".
+std::optional<Frame> ParsePerfCallchainLine(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && IsHexDigit(s[n])) ++n;
+  if (n < 8 || n > 16 || n >= s.size() || s[n] != ' ') return std::nullopt;
+  Frame f;
+  f.address = ParseHex(s.substr(0, n));
+  std::string_view t = s.substr(n + 1);
+  if (!ConsumePrefix(t, "[unknown]") && !ConsumeSymbol(t, f, /*require_offset=*/false)) return std::nullopt;
+  t = Trim(t);
+  if (t.size() < 3 || t.front() != '(' || t.back() != ')') return std::nullopt;
+  std::string_view dso = t.substr(1, t.size() - 2);
+  if (dso.size() > 2 && dso.front() == '[' && dso.back() == ']' && dso != "[kernel.kallsyms]" && dso != "[unknown]")
+    f.module = std::string(dso.substr(1, dso.size() - 2));
+  return f;
+}
+
+// bpftrace's kstack: one indented "__put_net+4" per line, the offset in decimal.
+std::optional<Frame> ParseDecimalOffsetLine(std::string_view s) {
+  Frame f;
+  std::string_view t = s;
+  size_t n = 0;
+  while (n < t.size() && IsSymbolChar(t[n])) ++n;
+  if (n == 0 || IsDigit(t[0]) || n + 1 >= t.size() || t[n] != '+') return std::nullopt;
+  std::string_view digits = TrimRight(t.substr(n + 1));
+  auto off = ParseDecimal(digits);
+  if (!off) return std::nullopt;
+  f.function = std::string(t.substr(0, n));
+  f.offset = off;
+  return f;
+}
+
 }  // namespace
 
 std::optional<FrameContext> ParseContextMarker(std::string_view line) {
@@ -134,10 +216,27 @@ std::optional<FrameContext> ParseContextMarker(std::string_view line) {
   return std::nullopt;
 }
 
+std::optional<FrameContext> LeadingContextMarker(std::string_view line, std::string_view* rest) {
+  std::string_view t = TrimLeft(line);
+  if (t.size() < 4 || t[0] != '<') return std::nullopt;
+  size_t end = t.find(' ');
+  if (end == std::string_view::npos) return std::nullopt;
+  std::string_view token = t.substr(0, end);
+  // 2.6/3.x x86-64 doubles the brackets of an exception stack's end: "<<EOE>>".
+  if (token.size() > 4 && token[1] == '<' && token[token.size() - 2] == '>') token = token.substr(1, token.size() - 2);
+  auto ctx = ParseContextMarker(token);
+  if (ctx && rest) *rest = TrimLeft(t.substr(end));
+  return ctx;
+}
+
 std::optional<Frame> ParseFrameLine(std::string_view line) {
   Frame f;
   std::string_view s = TrimLeft(line);
   if (s.empty()) return std::nullopt;
+  if (s[0] == '<') {
+    std::string_view rest;
+    if (LeadingContextMarker(s, &rest) && !rest.empty()) return ParseFrameLine(rest);
+  }
 
   // Register-style lines that name the PC: "RIP: 0010:foo+0x1/0x2", "IP: [<...>] foo+...",
   // "pc : foo+...", "lr : foo+...", "NIP [c...] foo+...", "LR [c...] foo+...", "EIP is at foo+...".
@@ -145,7 +244,7 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
   static constexpr IpPrefix kIpPrefixes[] = {
       {"RIP: ", true}, {"IP: ", true}, {"EIP: ", true}, {"pc : ", true}, {"lr : ", false},
       {"NIP [", true}, {"NIP:", true}, {"LR [", false}, {"PC is at ", true}, {"LR is at ", false},
-      {"EIP is at ", true}, {"RIP is at ", true}, {"IP is at ", true}, {"Krnl PSW :", true},
+      {"EIP is at ", true}, {"RIP is at ", true}, {"IP is at ", true}, {"Krnl PSW :", true}, {"RIP  [", true},
   };
   // Every IP prefix starts with one of these letters; most frame lines do not, so skip the loop.
   const char c0 = s[0];
@@ -157,6 +256,12 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
     if (!ConsumePrefix(t, p.text)) continue;
     if (p.text.back() == '[') t = s.substr(p.text.size() - 1);  // keep the bracket for the address
     t = TrimLeft(t);
+    // s390: "Krnl PSW : 0404c00180000000 0000000000431f8e (scsi_alloc_sgtable+0x62/0x7c)".
+    if (p.text == "Krnl PSW :") {
+      size_t open = t.find('(');
+      if (open == std::string_view::npos || t.back() != ')') return std::nullopt;
+      t = t.substr(open + 1, t.size() - open - 2);
+    }
     // "0010:" segment selector on x86-64 RIP lines.
     if (t.size() > 5 && t[4] == ':' && IsHexDigit(t[0]) && IsHexDigit(t[3])) t.remove_prefix(5);
     for (int i = 0; i < 2; ++i) {
@@ -173,10 +278,42 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
     return f;
   }
 
-  // ftrace/kprobe stack trigger: " => func" / "=> func+0x1/0x2" / "=> <ffffffff8123>".
+  // ftrace/kprobe stack trigger: " => func" / "=> func+0x1/0x2" / "=> 0xffffffffc0a1e0c9" (a
+  // trampoline); `trace-cmd report` adds the address: "=> sk_free (ffffffff9a3c1a40)".
   if (ConsumePrefix(s, "=> ")) {
     std::string_view t = TrimLeft(s);
+    if (ConsumeBareAddress(t, f)) return Trim(t).empty() ? std::optional<Frame>(std::move(f)) : std::nullopt;
+    // 6.12's function tracer names its trampoline "[FTRACE TRAMPOLINE]"; trace-cmd prints an
+    // address it cannot name as bare hex ("=> ffffffffc0216083", "=> 7fffffff").
+    if (Trim(t) == "[FTRACE TRAMPOLINE]") return f;
+    if (std::string_view hex = Trim(t); hex.size() >= 8 && hex.size() <= 16 &&
+                                        std::all_of(hex.begin(), hex.end(), [](char c) { return IsHexDigit(c); })) {
+      f.address = ParseHex(hex);
+      return f;
+    }
     if (!ConsumeSymbol(t, f, /*require_offset=*/false)) return std::nullopt;
+    std::string_view u = TrimLeft(t);
+    if (u.size() > 2 && u.front() == '(' && u.back() == ')') {
+      if (auto addr = ParseHex(u.substr(1, u.size() - 2))) {
+        f.address = addr;
+        return f;
+      }
+    }
+    ConsumeTrailer(t, f);
+    return f;
+  }
+  if (IsHexDigit(s[0])) {
+    if (auto perf = ParsePerfCallchainLine(s)) return perf;
+  }
+  if (s.find(" from ") != std::string_view::npos) {
+    if (auto arm = ParseArmFrameLine(s)) return arm;
+  }
+  // ppc: an exception inside the trace, "--- interrupt: 901 at .arch_local_irq_restore+0x7c/0x90".
+  if (ConsumePrefix(s, "--- interrupt: ") || ConsumePrefix(s, "--- Exception: ")) {
+    size_t at = s.find(" at ");
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view t = s.substr(at + 4);
+    if (!ConsumeSymbol(t, f, /*require_offset=*/true)) return std::nullopt;
     ConsumeTrailer(t, f);
     return f;
   }
@@ -201,7 +338,30 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
     s = TrimLeft(s);
   }
   bool symbolized_form = false;
+  // 2.6.18 names a module's function ":ext3:ext3_journal_start_sb+0x4a/0x5b".
+  std::string module_prefix;
+  if (s.size() > 2 && s[0] == ':') {
+    size_t colon = s.find(':', 1);
+    if (colon != std::string_view::npos && colon > 1 && s.substr(1, colon - 1).find(' ') == std::string_view::npos) {
+      module_prefix = std::string(s.substr(1, colon - 1));
+      s = s.substr(colon + 1);
+    }
+  }
   std::string_view t = s;
+  // An address with no name (x86 prints " ? 0xffffffffc0201000" for a BPF program or trampoline).
+  if (ConsumeBareAddress(t, f)) {
+    if (!Trim(t).empty()) return std::nullopt;
+    if (paren) f.reliable = false;
+    return f;
+  }
+  // bpftrace's kstack prints "        __put_net+4" (decimal), indented, alone on the line.
+  const bool indented = line[0] == ' ' || line[0] == '\t';
+  if (indented && !paren && !f.address && s.find("+0x") == std::string_view::npos) {
+    if (auto bpf = ParseDecimalOffsetLine(s)) {
+      bpf->reliable = f.reliable;
+      return bpf;
+    }
+  }
   if (!ConsumeSymbol(t, f, /*require_offset=*/true)) {
     // Symbolized inline frames have no offset: " __dump_stack lib/dump_stack.c:77 [inline]".
     t = s;
@@ -217,6 +377,7 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
     symbolized_form = true;
   }
   if (!symbolized_form) ConsumeTrailer(t, f);
+  if (f.module.empty()) f.module = std::move(module_prefix);
   if (paren) f.reliable = false;
   // Anything but whitespace after the frame means the "frame" was part of a sentence.
   std::string_view tail = Trim(t);

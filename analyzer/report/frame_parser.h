@@ -25,6 +25,10 @@ std::optional<Frame> ParseFrameLine(std::string_view line);
 // returns the context that starts with it (kTask after a closing marker).
 std::optional<FrameContext> ParseContextMarker(std::string_view line);
 
+// A context marker that starts a line and is followed by more ("<EOI>  [<ffffffff8109>] foo+0x1/0x2",
+// "<<EOE>> ...", 2.6/3.x x86): its context, and in `rest` what follows it.
+std::optional<FrameContext> LeadingContextMarker(std::string_view line, std::string_view* rest = nullptr);
+
 // True for a "function name" character as the kernel prints symbols (letters, digits, _ and .).
 inline bool IsSymbolChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "analyzer/report/machinery_frames.h"
 #include "analyzer/report/report_catalog.h"
 #include "analyzer/report/report_catalog_internal.h"
 #include "analyzer/report/report_fields.h"
@@ -15,6 +16,21 @@
 
 namespace ktriage {
 namespace {
+
+// A tracing tool's stack ("ftrace stack", "perf callchain", "bpftrace stack") is named after its
+// first frame that is not tracing machinery: the traced function, wherever the tool and kernel
+// put the probe and however many handler frames they print above it.
+void TitleTracingToolStack(CrashReport& r) {
+  for (const Frame& f : r.frames) {
+    if (!f.reliable || IsMachineryFrame(f.function)) continue;
+    r.guilty_frame = f.function;
+    r.title += " in " + f.function;
+    return;
+  }
+  r.title += " in corrupted";
+  if (r.corrupted_reason.empty()) r.corrupted_reason = "no frame in the stack but tracing machinery";
+  r.corrupted = true;
+}
 
 void NoteSystemFacts(const LogLine& line, SystemInfo& sys) {
   if (line.timestamp) {
@@ -88,6 +104,7 @@ struct ReportBuilder {
       }
     }
     ParseReportFields(r, frames);
+    if (r.kind == ReportKind::kFtraceStack) TitleTracingToolStack(r);
     if (r.kernel_release.empty()) r.kernel_release = sys.kernel_release;
     if (r.hardware.empty()) r.hardware = sys.hardware;
     r.signature = ComputeSignature(r, &catalog->generic_frames());

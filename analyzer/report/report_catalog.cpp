@@ -14,8 +14,9 @@ void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
   for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
 }
 
-// Function names printed in frames that are never the guilty one, whatever the report:
-// sanitizer runtimes, printing, locking, generic helpers, device/driver plumbing.
+// Function names that never make a crash signature, whatever the report: sanitizer runtimes,
+// printing, locking, generic helpers, device/driver plumbing. Signatures are hashed from the
+// frames this leaves, so changing it changes every signature: it is not the titles' list.
 const char* const kGenericSkip[] = {
     "__sanitizer", "__asan", "kasan", "__msan", "kmsan", "kcsan_", "check_memory_region", "read_word_at_a_time",
     "print_address_description", "panic", "invalid_op", "report_bug", "fixup_bug", "do_error", "^do_trap",
@@ -64,11 +65,71 @@ const char* const kGenericSkip[] = {
     "^cleanup_srcu_struct$",
 };
 
-std::string GenericSkipPattern() {
+// Frames a title never names (matched anywhere in the name, as syzkaller does), grouped by why:
+// the bug is in the caller of each.
+const char* const kTitleSkip[] = {
+    // Sanitizer runtimes and their reporting.
+    "__sanitizer", "__asan", "kasan", "hwasan", "__msan", "kmsan", "kcsan_setup_watchpoint", "check_memory_region",
+    "check_heap_object", "check_object", "read_word_at_a_time", "(read|write)_once_.*nocheck",
+    "print_address_description", "print_report", "print_usage_bug", "print_unlock", "imbalance_bug", "__fortify_report",
+    // Traps, panics, warnings and stack dumping.
+    "panic", "invalid_op", "report_bug", "fixup_bug", "do_error", "_trap$|do_trap", "show_stack", "dump_stack",
+    "walk_stack", "dump_backtrace", "warn_slowpath", "warn_alloc", "warn_bogus", "__warn", "print_tainted",
+    "^get_taint$", "program_check_exception", "program_check_common", "assertfail", "stack_trace_consume_entry",
+    "arch_stack_walk", "stack_trace_save",
+    // Allocation and the page cache.
+    "alloc_page", "k?v?(?:m|z|c)alloc", "krealloc", "kmem_cache", "allocate_slab", "__alloc_frozen_pages_noprof",
+    "folio_(?:alloc|unlock)", "filemap_alloc_folio", "__filemap_get_folio", "find_or_create_page",
+    "do_read_cache_folio", "read_cache_page", "pagecache_get_page", "grab_cache_page_write_begin", "slab_",
+    "^kv?free$", "kfree_skb", "^(un)?lock_page", "xas_(?:start|load|find)", "find_lock_entries",
+    "truncate_inode_pages_range", "__phys_addr",
+    // Debug objects, lockdep and locking primitives.
+    "debug_object", "timer_is_static_object", "work_is_static_object", "__might_fault", "lockdep", "bh_enable",
+    "bh_disable", "perf_trace", "lock_acquire", "lock_release", "lock_class", "mark_lock", "(reacquire|mark)_held_locks",
+    "raw_spin_rq", "spin_lock", "spin_trylock", "spin_unlock", "read_lock", "read_trylock", "write_lock",
+    "write_trylock", "read_unlock", "write_unlock", "^down$", "down_read", "down_write", "down_read_trylock",
+    "down_write_trylock", "down_trylock", "up_read", "up_write", "^mutex_", "^__mutex_", "^rt_mutex_", "owner_on_cpu",
+    "osq_lock", "osq_unlock", "(trace|lockdep)_(hard|soft)irq", "seqprop_assert", "__might_resched", "might_fault",
+    "might_sleep",
+    // Atomics, bit operations, reference counts.
+    "atomic(64)?_(dec|inc|read|set|or|xor|and|add|sub|fetch|xchg|cmpxchg|try)", "(set|clear|change|test)_bit",
+    "__wake_up", "^refcount_", "^kref_", "ref_tracker",
+    // String, memory and user-copy helpers, checksums, formatting.
+    "memcpy", "memcmp", "memset", "memchr", "memmove", "memdup", "strcmp", "strncmp", "strcpy", "strlcpy", "strncpy",
+    "strscpy", "strlen", "strstr", "strnstr", "strnlen", "strchr", "strdup", "strndup", "copy_to_user",
+    "copy_from_user", "copy_to_iter", "copy_from_iter", "copy_page_to_iter", "copy_page_from_iter",
+    "copy_folio_to_iter", "^copyin$", "^copyout$", "put_user", "get_user", "extract_(user|iter)_to_sg", "^crc\\d+",
+    "crc_itu_t", "hex_dump_to_buffer", "print_hex_dump", "_indirect_thunk_", "string", "pointer", "snprintf",
+    "scnprintf", "kasprintf", "kvasprintf", "printk", "va_format", "dev_info", "dev_notice", "dev_warn", "dev_err",
+    "dev_alert", "dev_crit", "dev_emerg",
+    // MMIO accessors.
+    "readb$", "readw$", "readl$", "readq$", "writeb$", "writew$", "writel$", "writeq$", "logic_in", "logic_out",
+    // Containers.
+    "list_add", "list_del", "list_replace", "list_move", "list_splice", "^rb_", "^__rb_", "^klist_",
+    "rhashtable_lookup", "ida_free",
+    // Timers, work items, completions and waits.
+    "del_timer", "lock_timer_base", "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "flush_work",
+    "__cancel_work_timer", "cancel_work_sync", "try_to_grab_pending", "flush_workqueue", "drain_workqueue",
+    "destroy_workqueue", "queue_work", "insert_work", "__queue_delayed_work", "queue_delayed_work_on", "finish_wait",
+    "kthread_stop", "^complete$", "wait_for_completion", "cleanup_srcu_struct",
+    // Device model, kobjects, inodes and dentries: their checks fire on their users' bugs.
+    "kobject_", "add_uevent_var", "get_device_parent", "device_add", "device_del", "device_unregister",
+    "device_destroy", "device_release", "devres_release_all", "hwrng_unregister", "i2c_del_adapter",
+    "__unregister_client", "device_for_each_child", "rollback_registered", "unregister_netdev", "sysfs_remove",
+    "device_remove_file", "tty_unregister_device", "^put_device$", "^iput$", "^iput_final$", "^ihold$",
+    "drop_nlink", "fast_dput", "dput",
+    // USB plumbing.
+    "dummy_urb_enqueue", "usb_kill_urb", "usb_kill_anchored_urbs", "usb_control_msg", "usb_hcd_submit_urb",
+    "usb_submit_urb",
+    // arm64's path from a translation fault to the handler.
+    "do_(kernel|translation)_fault", "do_mem_abort", "el1_abort", "el1h_64_sync(?:_handler)?",
+};
+
+std::string JoinPatterns(const char* const* begin, const char* const* end) {
   std::string s;
-  for (const char* p : kGenericSkip) {
+  for (const char* const* p = begin; p != end; ++p) {
     if (!s.empty()) s += '|';
-    s += p;
+    s += *p;
   }
   return s;
 }
@@ -77,9 +138,9 @@ std::string GenericSkipPattern() {
 const char* const kContinuationStarts[] = {
     "invalid opcode: 0000", "Kernel panic - not syncing", "unregister_netdevice: waiting for", "PANIC: double fault",
     "Internal error:", ": page allocation failure:", "invoked oom-killer:", "Out of memory: Kill", "NMI backtrace for cpu",
-    "Memory cgroup out of memory:", "<stack trace>",
-    // Second lines of reports that print two headers.
-    "kernel stack overflow", "kernel BUG at lib/list_debug.c",
+    "Memory cgroup out of memory:", "<stack trace", "([kernel.kallsyms])", "@[",
+    // Second lines of reports that print two headers; a Rust panic ends in BUG() of its helper.
+    "kernel stack overflow", "kernel BUG at lib/list_debug.c", "kernel BUG at rust/helpers/bug.c",
 };
 
 }  // namespace
@@ -152,7 +213,8 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create() { return Cr
 Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<ReportClass> classes) {
   std::shared_ptr<ReportCatalog> cat(new ReportCatalog());
   std::vector<std::string> headers;
-  const std::string generic_skip = GenericSkipPattern();
+  const std::string generic_skip = JoinPatterns(std::begin(kGenericSkip), std::end(kGenericSkip));
+  const std::string title_skip = JoinPatterns(std::begin(kTitleSkip), std::end(kTitleSkip));
   for (auto& rc : classes) {
     auto cc = std::make_unique<CompiledClass>();
     cc->source = std::move(rc);
@@ -195,7 +257,7 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
           st->fallbacks.emplace_back();
           if (auto fb_ok = compile_parts(fb, st->fallbacks.back()); !fb_ok) return fb_ok.error();
         }
-        // Only the format's own patterns: the generic ones are one shared regex (generic_frames),
+        // Only the format's own patterns: the common ones are one shared regex (title_skip_frames),
         // whose lazily built DFA then serves every format instead of warming up once per format.
         std::string skip;
         for (const auto& s : tf.stack.skip) skip += (skip.empty() ? "" : "|") + s;
@@ -220,7 +282,12 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
   cat->min_header_len_ = SIZE_MAX;
   for (size_t i = 0; i < headers.size(); ++i) {
     const auto& h = headers[i];
-    if (h.size() < 4) return Error{"report class header '" + h + "' is shorter than 4 bytes"};
+    if (h.size() < 4) {
+      // Too short to search for inside lines ("@[", bpftrace's map key): the whole line must be it.
+      if (h.empty()) return Error{"report class header is empty"};
+      cat->whole_line_headers_.push_back({h, static_cast<uint16_t>(i)});
+      continue;
+    }
     cat->min_header_len_ = std::min(cat->min_header_len_, h.size());
     for (uint16_t off = 0; off < 2; ++off) {
       uint32_t b = BloomHash(h.data() + off);
@@ -233,12 +300,18 @@ Result<std::shared_ptr<const ReportCatalog>> ReportCatalog::Create(std::vector<R
   cat->continuation_starts_ = std::make_unique<re2::RE2>(QuoteAlternation(cont), CatalogRegexOptions());
   cat->generic_frames_ = std::make_unique<re2::RE2>(generic_skip, CatalogRegexOptions());
   if (!cat->generic_frames_->ok()) return Error{"generic frames: " + cat->generic_frames_->error()};
+  cat->title_skip_frames_ = std::make_unique<re2::RE2>(title_skip, CatalogRegexOptions());
+  if (!cat->title_skip_frames_->ok()) return Error{"title skip frames: " + cat->title_skip_frames_->error()};
   return std::shared_ptr<const ReportCatalog>(std::move(cat));
 }
 
 uint64_t ReportCatalog::HeaderHits(std::string_view line) const {
   uint64_t hits = 0;
-  if (line.size() < min_header_len_) return 0;
+  if (line.size() < 4) {
+    for (const auto& [header, index] : whole_line_headers_)
+      if (line == header) hits |= uint64_t{1} << index;
+  }
+  if (line.size() < min_header_len_) return hits;
   for (size_t i = 0; i + 3 <= line.size(); i += 2) {
     uint32_t b = BloomHash(line.data() + i);
     if (!(header_bloom_[b >> 6] & (uint64_t{1} << (b & 63)))) continue;

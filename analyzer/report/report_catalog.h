@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "analyzer/report/crash_report.h"
@@ -39,6 +40,7 @@ struct TitleFormat {
   std::string title;       // regex searched in the report text (first match wins)
   std::string report;      // optional regex over the whole report; if it fails the title is "corrupted"
   std::string format;      // "{1} ... {2}": captures of report (or title), then the extracted frame(s)
+  std::vector<std::string> alt;  // alternative titles in the same notation, for coarser deduplication
   ReportKind kind = ReportKind::kOther;
   bool has_stack = false;
   StackSpec stack;
@@ -47,7 +49,7 @@ struct TitleFormat {
 };
 
 struct ReportClass {
-  std::string header;                     // literal that starts a report when found in a line
+  std::string header;                     // literal that starts a report when found in a line (under 4 bytes: when it is the line)
   std::vector<std::string> suppressions;  // regexes: a line with the header but also one of these is not a report
   std::vector<TitleFormat> formats;
   // True for classes that syzkaller does not treat as crashes (OOM kills, MCE, NETDEV WATCHDOG...).
@@ -81,8 +83,12 @@ class ReportCatalog {
   bool IsContinuationStart(std::string_view line) const;
   // Informational messages that carry a stack but are not bugs; inside a report they end it.
   bool IsInfoWithStack(std::string_view line) const;
-  // Frames that never identify a bug (printing, sanitizer runtime, locking, generic helpers).
+  // Frames that never identify a bug (printing, sanitizer runtime, locking, generic helpers), for
+  // crash signatures. Kept apart from title_skip_frames() so that signatures stay stable.
   const re2::RE2& generic_frames() const { return *generic_frames_; }
+  // Frames a title never names, whatever the report (syzkaller's common skip list); each stack
+  // spec adds its own.
+  const re2::RE2& title_skip_frames() const { return *title_skip_frames_; }
 
  private:
   ReportCatalog();
@@ -100,8 +106,11 @@ class ReportCatalog {
   std::vector<uint64_t> header_bloom_;
   std::vector<HeaderWindow> header_index_;  // sorted by hash
   size_t min_header_len_ = 0;
+  // Headers shorter than the search window, matched only as a whole line.
+  std::vector<std::pair<std::string, uint16_t>> whole_line_headers_;
   std::unique_ptr<re2::RE2> continuation_starts_;
   std::unique_ptr<re2::RE2> generic_frames_;
+  std::unique_ptr<re2::RE2> title_skip_frames_;
 };
 
 // The built-in classes.

@@ -2,6 +2,8 @@
 // few lines, so clarity wins over a table of regexes.
 #include "analyzer/report/report_fields.h"
 
+#include <algorithm>
+
 #include "analyzer/report/frame_parser.h"
 #include "base/text.h"
 
@@ -169,6 +171,12 @@ bool ParseArm64Register(std::string_view line, std::map<std::string, std::string
   return false;
 }
 
+bool EndsWithLockSite(std::string_view line) {
+  std::string_view t = TrimRight(line);
+  size_t at = t.rfind(", at: [<");
+  return at != std::string_view::npos && !t.empty() && t.back() == ']' && t.find(' ', at + 6) == std::string_view::npos;
+}
+
 }  // namespace
 
 std::string NormalizeFunctionName(std::string_view name) {
@@ -197,10 +205,18 @@ void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& 
   // report's frames are the ones before it; when it had none (panic_on_warn panics before the
   // warning's trace), the panic's trace is the report's.
   bool frames_done = false;
+  // An arm32 line names a frame and its caller ("X from Y+off"): the caller is the next line's
+  // frame, at the return address into it, and after the trace's last line it is the outermost one.
+  std::optional<Frame> arm_caller;
+  auto flush_arm_caller = [&] {
+    if (arm_caller) r.frames.push_back(std::move(*arm_caller));
+    arm_caller.reset();
+  };
   for (size_t i = 0; i < r.text.size(); ++i) {
     std::string_view line = r.text[i];
     if (frames_done) continue;
     if (!r.frames.empty() && line.find("Kernel panic - not syncing") != std::string_view::npos) {
+      flush_arm_caller();
       frames_done = true;
       continue;
     }
@@ -230,7 +246,9 @@ void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& 
       continue;
     }
     if (line.find("Call Trace") != std::string_view::npos || line.find("Call trace:") != std::string_view::npos ||
-        line.find("<stack trace>") != std::string_view::npos) {
+        line.find("<stack trace>") != std::string_view::npos || line.find("Backtrace:") != std::string_view::npos ||
+        line.find("stack backtrace:") != std::string_view::npos) {
+      flush_arm_caller();
       in_trace = true;
       aux_stack = false;
       if (ctx == FrameContext::kUnknown) ctx = FrameContext::kTask;
@@ -243,11 +261,45 @@ void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& 
       continue;
     }
     if (auto marker = ParseContextMarker(line)) {
+      flush_arm_caller();
       ctx = *marker;
       continue;
     }
+    if (frames[i]) {
+      if (auto marker = LeadingContextMarker(line)) ctx = *marker;
+    }
+    // 2.6-4.x lockdep wraps a held lock's line before its function: " #0:  (&buffer->mutex){+.+.+.},
+    // at: [<ffffffff81175edb>]" then "sysfs_write_file+0x3c/0x144", which is where the lock was
+    // taken, not a frame of the stack.
+    if (frames[i] && !in_trace && i > 0 && EndsWithLockSite(r.text[i - 1])) continue;
     if (std::optional<Frame> f = frames[i]) {
+      if (f->caller && !f->is_ip && !aux_stack) {
+        if (arm_caller && arm_caller->function == f->function) {
+          // The return address into this frame, printed by the line before, says where it is.
+          f->offset = arm_caller->offset;
+          f->size = arm_caller->size;
+          f->address = arm_caller->address;
+          if (f->module.empty()) f->module = arm_caller->module;
+          arm_caller.reset();
+        }
+        flush_arm_caller();
+        Frame next;
+        next.function = f->caller->function;
+        next.offset = f->caller->offset;
+        next.size = f->caller->size;
+        next.module = f->caller->module;
+        next.address = f->caller->address;
+        arm_caller = std::move(next);
+      } else {
+        flush_arm_caller();
+      }
       if (f->is_ip) {
+        // 2.6-4.x repeat the PC after the trace as the oops's summary ("RIP  [<...>] foo+0x1/0x2",
+        // "EIP: [<...>] foo+0x1/0x2 SS:ESP ..."): the same frame again, not the outermost one.
+        const bool repeat = in_trace && std::any_of(r.frames.begin(), r.frames.end(), [&](const Frame& g) {
+          return g.is_ip && g.function == f->function && g.offset == f->offset;
+        });
+        if (repeat) continue;
         // The PC line of the report itself; a later RIP (exception frame inside the trace) is kept as a frame too.
         f->context = in_trace ? ctx : FrameContext::kUnknown;
         if (!aux_stack) r.frames.push_back(std::move(*f));
@@ -256,11 +308,15 @@ void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& 
       if (aux_stack) continue;
       f->context = in_trace || ctx != FrameContext::kUnknown ? ctx : FrameContext::kUnknown;
       if (!in_trace && f->function.empty()) continue;
+      if (arm_caller) arm_caller->context = f->context;
       r.frames.push_back(std::move(*f));
       continue;
     }
+    // arm32 follows a frame with the registers it saved (" r7:df912310 r6:df912140"): not the report's.
+    if (arm_caller) continue;
     if (!ParseArm64Register(line, r.registers)) ParseRegisterLine(line, r.registers);
   }
+  if (!frames_done) flush_arm_caller();
 }
 
 }  // namespace ktriage

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analyzer/report/report_catalog_internal.h"
+#include "base/rust_demangle.h"
 
 namespace ktriage {
 
@@ -107,8 +108,8 @@ bool MatchFrameLine(std::string_view ln, std::vector<std::string_view>& groups) 
 // Literal prefilters: the regexes behind them only run on lines that can match.
 bool MayStartStack(std::string_view ln) {
   return ln.find("Call ") != std::string_view::npos || ln.find("Allocated") != std::string_view::npos ||
-         ln.find("Freed") != std::string_view::npos || ln.find("backtrace") != std::string_view::npos ||
-         ln.find("related work creation") != std::string_view::npos;
+         ln.find("Freed") != std::string_view::npos || ln.find("acktrace") != std::string_view::npos ||
+         ln.find("Uninit was stored") != std::string_view::npos || ln.find("badaddr: ") != std::string_view::npos;
 }
 bool MayBeCorruptedLine(std::string_view ln) { return ln.find("should_fail") != std::string_view::npos; }
 
@@ -127,56 +128,84 @@ std::string Format(std::string_view fmt, const std::vector<std::string>& args) {
 }
 
 // Dispatch points of the kernel: in a lockup or stall the loop is somewhere above one of these,
-// and the frame just above (the caller-specific one) identifies the bug better than the top frame.
+// and the frame just above (the caller-specific one) identifies the bug better than the top
+// frame. Syscall entries name the syscall; for the multiplexing ones (ioctl, read, write, connect,
+// sendmsg...) the frame above names the device or protocol. Matched on prefix-stripped names.
 const char* const kStallAnchors[] = {
-    "process_one_work", "do_syscall_", "do_fast_syscall_", "sysenter_dispatch", "tracesys_phase2", "netif_receive_skb",
-    "do_softirq", "call_timer_fn", "_run_timers", "run_timer_softirq", "run_ksoftirqd", "smpboot_thread_fn", "^kthread$",
-    "start_secondary", "cpu_startup_entry", "ret_from_fork", "vfs_write", "vfs_read", "vfs_iter_read", "vfs_iter_write",
-    "do_iter_read", "do_iter_write", "vfs_ioctl", "ksys_ioctl", "compat_ioctl", "compat_sys_ioctl",
-    "blkdev_driver_ioctl", "blkdev_ioctl", "^call_read_iter", "^call_write_iter", "do_iter_readv_writev", "^call_mmap",
-    "mmap_region", "do_mmap", "do_dentry_open", "vfs_open", "^sock_sendmsg", "^sock_recvmsg", "^sock_release",
-    "^__sock_release", "__sys_setsockopt", "kernel_setsockopt", "sock_common_setsockopt", "__sys_listen",
-    "kernel_listen", "sk_common_release", "^sock_mmap", "__sys_accept", "kernel_accept", "^sock_do_ioctl",
-    "^sock_ioctl", "^compat_sock_ioctl", "^nfnetlink_rcv_msg", "^rtnetlink_rcv_msg", "^netlink_dump",
-    "^(compat_)?(SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys)_(socketpair|connect|ioctl)",
-    "__do_fault", "handle_mm_fault", "do_page_fault", "^page_fault$", "__fput", "task_work_run", "exit_to_usermode",
-    "exit_to_user_mode", "smp_call_function", "tasklet_action", "tasklet_hi_action", "^__do_softirq",
-    "^handle_softirqs", "^irq_exit", "^sysvec_", "^asm_sysvec_", "^entry_SYSCALL", "^x64_sys_call",
-    "^invoke_syscall", "^el0_svc_common", "^do_el0_svc", "^ret_fast_syscall", "^ioctl$", "^sys_ioctl$",
+    // Generic dispatchers, with some of their callers in case a name changes.
+    "process_one_work", "do_syscall_", "do_fast_syscall_", "sysenter_dispatch", "tracesys_phase2", "el0_svc_handler",
+    "invoke_syscall", "ret_fast_syscall", "netif_receive_skb", "do_softirq", "call_timer_fn", "_run_timers",
+    "run_timer_softirq", "hrtimer_run", "run_ksoftirqd", "smpboot_thread_fn", "^kthread$", "start_secondary",
+    "cpu_startup_entry", "ret_from_fork",
+    // file_operations and other discriminated entries.
+    "vfs_write", "vfs_read", "vfs_iter_read", "vfs_iter_write", "do_iter_read", "do_iter_write", "call_read_iter",
+    "call_write_iter", "new_sync_read", "new_sync_write", "vfs_ioctl", "ksys_ioctl", "compat_ioctl",
+    "compat_sys_ioctl", "blkdev_driver_ioctl", "blkdev_ioctl", "do_iter_readv_writev", "^call_mmap", "mmap_region",
+    "do_mmap", "do_dentry_open", "vfs_open",
+    // Sockets.
+    "^sock_sendmsg", "^sock_recvmsg", "^sock_release", "^__sock_release", "^setsockopt$", "kernel_setsockopt",
+    "sock_common_setsockopt", "^listen$", "kernel_listen", "sk_common_release", "^sock_mmap", "^accept$",
+    "kernel_accept", "^sock_do_ioctl", "^sock_ioctl", "^compat_sock_ioctl", "^nfnetlink_rcv_msg",
+    "^rtnetlink_rcv_msg", "^netlink_dump", "^(sys_)?(socketpair|connect|ioctl)",
+    // Page faults.
+    "__do_fault", "do_page_fault", "^page_fault$",
+    // Work run on the way back to user space, cross-CPU calls, tasklets.
+    "__fput", "task_work_run", "exit_to_usermode", "smp_call_function", "tasklet_action", "tasklet_hi_action",
 };
 
 // Arch/ABI wrappers and the layers SYSCALL_DEFINE generates around a syscall body: a bug "in
-// sys_futex" is the same bug on every arch and kernel version. Stripped in this order, once each.
-const char* const kFramePrefixes[] = {"__x64_", "__ia32_", "__arm64_", "SYSC_", "SyS_", "compat_SYSC_",
-                                      "compat_SyS_", "__se_sys_", "__do_sys_", "__do_compat_sys_", "__se_compat_sys_"};
+// futex" is the same bug on every arch and kernel version. One prefix is removed, the one that
+// leaves the shortest name.
+const char* const kFramePrefixes[] = {"SYSC_",   "SyS_",     "sys_",     "__x64_",       "__ia32_",     "__arm64_",
+                                      "____sys_", "___sys_",  "__sys_",   "__se_",        "__se_sys_",   "__do_sys_",
+                                      "compat_SYSC_", "compat_SyS_", "ksys_"};
+
+std::string StripFramePrefix(std::string_view name) {
+  std::string_view best = name;
+  for (const char* p : kFramePrefixes) {
+    std::string_view pv(p);
+    if (name.size() > pv.size() && name.substr(0, pv.size()) == pv && name.size() - pv.size() < best.size())
+      best = name.substr(pv.size());
+  }
+  return std::string(best);
+}
 
 }  // namespace
 
 TitleExtractor::TitleExtractor(std::shared_ptr<const ReportCatalog> catalog) : catalog_(std::move(catalog)) {
-  frame_re_ = Re("^ *(?:{{PC}} ){0,2}{{FUNC}}");
-  strict_frame_re_ = Re("^ *(?:\\[<?(?:[0-9a-f]+)>?\\] ?){0,2}[ \\t]+(?:[0-9]+:)?([a-zA-Z0-9_.]+)\\+0x([0-9a-f]+)/0x([0-9a-f]+)");
-  stack_start_re_ = Re("Call (?:T|t)race|Allocated:|Allocated by task [0-9]+:|Freed:|Freed by task [0-9]+:|[^k] backtrace(?: \\(crc [[:xdigit:]]+\\))?:|Last potentially related work creation:|Second to last potentially related work creation:");
+  // The headings a stack trace starts with. riscv dumps the stack right after its register dump,
+  // whose last line is the one matched here.
+  const char* const kStackStarts[] = {
+      "Call (?:T|t)race", "Allocated:", "Allocated by task [0-9]+:", "Freed:", "Freed by task [0-9]+:",
+      "[^k] backtrace(?: \\(crc [[:xdigit:]]*\\))?:",  // not "stack backtrace:"
+      "Backtrace:", "Uninit was stored to memory at",
+      "status: [0-9a-f]{16} badaddr: [0-9a-f]{16} cause: [0-9a-f]{16}"};
+  std::string starts;
+  for (const char* key : kStackStarts) {
+    starts += std::string(starts.empty() ? "" : "|") + key;
+    stack_keywords_.push_back(Re(key));
+  }
+  stack_start_re_ = Re(starts);
   corrupted_line_re_ = Re("^( \\[<?(?:0x)?[0-9a-f]+>?\\])? should_fail(slab)?(\\.[a-z0-9.]+)?\\+0x");
   corrupted_title_re_ = Re("\\[ *[0-9]+\\.[0-9]+\\]");
   std::string anchors;
   for (const char* a : kStallAnchors) anchors += std::string(anchors.empty() ? "" : "|") + a;
   stall_anchor_re_ = Re(anchors);
-  guilty_frame_re_ = Re(".* in ([a-zA-Z0-9_]+)");
-  for (const char* key : {"Call (?:T|t)race", "Allocated:", "Allocated by task [0-9]+:", "Freed:", "Freed by task [0-9]+:",
-                          "[^k] backtrace(?: \\(crc [[:xdigit:]]+\\))?:"})
-    stack_keywords_.push_back(Re(key));
+  guilty_frame_re_ = Re(".* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)");
   auto add = [this](const char* re, const char* rewrite) {
     replacements_.push_back(Replacement{std::make_unique<re2::RE2>(re, CatalogRegexOptions()), rewrite});
   };
   // Order matters: addresses before numbers, function offsets before numbers.
   add("syz-executor\\.?[0-9]+((/|:)[0-9]+)?", "syz-executor");
   add("syzkaller[0-9]+((/|:)[0-9]+)?", "syzkaller");
-  add("([^a-zA-Z0])(?:0x)?[0-9a-f]{6,}", "\\1ADDR");
+  add("([^a-zA-Z0-9])(?:0x)?[0-9a-f]{6,}", "\\1ADDR");
   add("([0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3})", "IP");
   add("(\\.\\w+)(:[0-9]+)+", "\\1:LINE");
   add("([a-zA-Z][a-zA-Z0-9_.]+)\\+0x[0-9a-z]+/0x[0-9a-z]+", "\\1");
   add("CPU#[0-9]+", "CPU");
   add("(\\W)(\\d+)(\\W|$)", "\\1NUM\\3");
+  // Digits inside names survive (cfg80211, nl802154), but not seven or more in a row.
+  add("(\\d+){7,}", "NUM");
 }
 
 TitleExtractor::~TitleExtractor() = default;
@@ -207,8 +236,7 @@ std::string TitleExtractor::NormalizeTitle(std::string_view title) const {
 namespace {
 
 struct StackContext {
-  const re2::RE2& generic_frames;
-  const re2::RE2& frame_re;
+  const re2::RE2& skip_frames;
   const re2::RE2& stack_start_re;
   const re2::RE2& corrupted_line_re;
   const re2::RE2& stall_anchor_re;
@@ -223,19 +251,18 @@ bool Skipped(const re2::RE2* re, std::string_view name, TitleCache* cache) {
   return skipped;
 }
 
-std::string ExtractFrameName(const std::vector<std::string_view>& groups, const re2::RE2* generic,
-                             const re2::RE2* skip, TitleCache* cache) {
+// Every captured name that is not skipped, in order (an arm32 line names a frame and its caller).
+// Skipping looks at the name as printed (demangled); the extractors see it prefix-stripped.
+void AppendFrames(const std::vector<std::string_view>& groups, const re2::RE2* common, const re2::RE2* skip,
+                  TitleCache* cache, std::vector<std::string>& frames) {
+  std::optional<std::string> demangled;
   for (auto g : groups) {
     if (g.data() == nullptr || g.empty()) continue;
-    if (Skipped(generic, g, cache) || Skipped(skip, g, cache)) continue;
-    std::string name(g);
-    for (const char* p : kFramePrefixes) {
-      std::string_view pv(p);
-      if (name.size() > pv.size() && name.compare(0, pv.size(), pv) == 0) name.erase(0, pv.size());
-    }
-    return name;
+    std::string_view name = g;
+    if (g.size() > 2 && g[0] == '_' && g[1] == 'R' && (demangled = DemangleRust(g))) name = *demangled;
+    if (Skipped(common, name, cache) || Skipped(skip, name, cache)) continue;
+    frames.push_back(StripFramePrefix(name));
   }
-  return {};
 }
 
 std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<std::string>& frames) {
@@ -247,15 +274,20 @@ std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<s
       std::string prev = frames[0];
       for (const auto& f : frames) {
         if (re2::RE2::PartialMatch(f, ctx.stall_anchor_re)) {
+          // The cross-CPU call itself, not one of its many callers.
           if (f.find("smp_call_function") != std::string::npos) prev = "smp_call_function";
           return prev;
         }
         prev = f;
       }
-      // No dispatch frame (a cut or short trace): the top frame still says where the CPU was.
+      // No dispatch point in sight (a cut stack). syzkaller calls such a title "corrupted"; we keep
+      // the top frame, which still says where the CPU was and gives rules a guilty frame. This
+      // differs from syzkaller on about one report in a hundred stalls.
       return frames[0];
     }
     case FrameExtractor::kHungTask: {
+      // Hangs show up on their victims' stacks: waits for RCU and for the RTNL gather the
+      // victims of one cause under one title.
       for (const auto& f : frames) {
         if (f.find("rtnl_lock") != std::string::npos) return f;
         for (const char* s : {"synchronize_rcu", "synchronize_srcu", "synchronize_net", "synchronize_sched"})
@@ -276,18 +308,20 @@ std::string Pick(const StackContext& ctx, FrameExtractor ex, const std::vector<s
 }
 
 // Walks `parts` over the lines of `text`: regex parts advance to their first matching line (a
-// capture there yields a frame), "@stack" collects frame names until the next stack starts.
+// capture there yields a frame), "@stack" collects frame names until the next stack starts. Lines
+// of a fault-injection stack make the report corrupted wherever they are seen.
 bool ExtractStackImpl(const StackContext& ctx, TitleCache* cache, const std::vector<std::unique_ptr<re2::RE2>>& parts,
                       const re2::RE2* skip, FrameExtractor ex, std::string_view text, std::vector<std::string>& results) {
   auto lines = SplitLines(text);
+  // Past its first frame, a final stack matters only for fault-injection lines: rarely any.
+  const bool fault_injection = text.find("should_fail") != std::string_view::npos;
   size_t li = 0;
   std::vector<std::string> frames;
   bool ok = true;
   int stacks = 0;
   std::vector<std::string_view> groups;
-  auto append = [&](const std::vector<std::string_view>& g) {
-    std::string name = ExtractFrameName(g, &ctx.generic_frames, skip, cache);
-    if (!name.empty()) frames.push_back(std::move(name));
+  auto corrupted_line = [&ctx, fault_injection](std::string_view ln) {
+    return fault_injection && MayBeCorruptedLine(ln) && re2::RE2::PartialMatch(ln, ctx.corrupted_line_re);
   };
   for (size_t part = 0;; ++part) {
     if (part == parts.size() || (parts[part] == nullptr && stacks > 0)) {
@@ -302,31 +336,34 @@ bool ExtractStackImpl(const StackContext& ctx, TitleCache* cache, const std::vec
     if (part == parts.size()) break;
     if (parts[part] == nullptr) {
       ++stacks;
+      // Only the first frame counts for kFirst in a final "@stack": the rest of it is only
+      // looked at for fault-injection lines.
+      const bool first_only = ex == FrameExtractor::kFirst && part + 1 == parts.size();
       while (li < lines.size()) {
         std::string_view ln = lines[li++];
-        if (MayBeCorruptedLine(ln) && re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
+        if (corrupted_line(ln)) {
           ok = false;
           break;
         }
         if (MayStartStack(ln) && re2::RE2::PartialMatch(ln, ctx.stack_start_re)) break;
+        if (first_only && !frames.empty()) continue;
         if (part + 1 != parts.size() && parts[part + 1] && Capture(*parts[part + 1], ln, groups)) {
-          append(groups);
+          AppendFrames(groups, &ctx.skip_frames, skip, cache, frames);
           ++part;
           break;
         }
-        if (MatchFrameLine(ln, groups)) append(groups);
-        // Only the first frame counts for kFirst, and nothing follows a final "@stack".
-        if (ex == FrameExtractor::kFirst && part + 1 == parts.size() && !frames.empty()) break;
+        if (MatchFrameLine(ln, groups)) AppendFrames(groups, &ctx.skip_frames, skip, cache, frames);
+        if (first_only && !fault_injection && !frames.empty()) break;
       }
     } else {
       while (li < lines.size()) {
         std::string_view ln = lines[li++];
-        if (MayBeCorruptedLine(ln) && re2::RE2::PartialMatch(ln, ctx.corrupted_line_re)) {
+        if (corrupted_line(ln)) {
           ok = false;
           break;
         }
         if (!Capture(*parts[part], ln, groups)) continue;
-        append(groups);
+        AppendFrames(groups, &ctx.skip_frames, skip, cache, frames);
         break;
       }
     }
@@ -334,12 +371,43 @@ bool ExtractStackImpl(const StackContext& ctx, TitleCache* cache, const std::vec
   return ok;
 }
 
+// syzkaller's test for a damaged report: each stack heading present must be followed, within 15
+// lines and before the next heading, by a frame; and some stack must be there at all.
+std::string StackCorruption(std::string_view text, const std::vector<std::unique_ptr<re2::RE2>>& keywords,
+                            const re2::RE2& stack_start_re) {
+  bool has_stack = false;
+  re2::StringPiece input(text.data(), text.size());
+  re2::StringPiece m;
+  std::vector<std::string_view> groups;
+  for (size_t k = 0; k < keywords.size(); ++k) {
+    if (!keywords[k]->Match(input, 0, input.size(), re2::RE2::UNANCHORED, &m, 1)) continue;
+    std::string_view rest = text.substr(static_cast<size_t>(m.data() - text.data()));
+    auto lines = SplitLines(rest);
+    // Counted as a split on '\n' counts them: a final newline leaves an empty last line.
+    const size_t count = lines.size() + (!rest.empty() && rest.back() == '\n' ? 1 : 0);
+    if (count < 4) return "call trace is missed";
+    bool found = false;
+    for (size_t i = 1; i < lines.size() && i <= 15; ++i) {
+      if (MayStartStack(lines[i]) && re2::RE2::PartialMatch(lines[i], stack_start_re)) break;
+      if (lines[i].find("(stack is not available)") != std::string_view::npos || MatchFrameLine(lines[i], groups)) {
+        found = true;
+        break;
+      }
+    }
+    has_stack = has_stack || found;
+    // riscv's register dump is not a heading the stack must follow.
+    const bool riscv = k + 1 == keywords.size();
+    if (!found && !riscv) return "no frames in a stack trace";
+  }
+  return has_stack ? "" : "no stack trace in report";
+}
+
 }  // namespace
 
 std::optional<bool> TitleCache::Skipped(const void* spec, std::string_view name) const {
   auto it = skipped_.find(spec);
   if (it == skipped_.end()) return std::nullopt;
-  auto jt = it->second.find(std::string(name));
+  auto jt = it->second.find(name);
   if (jt == it->second.end()) return std::nullopt;
   return jt->second;
 }
@@ -352,9 +420,10 @@ void TitleCache::Remember(const void* spec, std::string_view name, bool skipped)
 
 TitleResult TitleExtractor::Extract(int class_index, std::string_view text, TitleCache* cache) const {
   const auto& cc = catalog_->cls(class_index);
-  StackContext sctx{catalog_->generic_frames(), *frame_re_, *stack_start_re_, *corrupted_line_re_, *stall_anchor_re_};
+  StackContext sctx{catalog_->title_skip_frames(), *stack_start_re_, *corrupted_line_re_, *stall_anchor_re_};
   size_t start_pos = text.size();
   std::string desc;
+  std::vector<std::string> alt;
   std::string corrupted;
   bool matched_title = false;
   const ReportCatalog::CompiledFormat* chosen = nullptr;
@@ -369,6 +438,7 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text, Titl
     if (pos > start_pos || (pos == start_pos && !desc.empty())) continue;
     if (pos < start_pos) {
       desc.clear();
+      alt.clear();
       chosen = nullptr;
       start_pos = pos;
     }
@@ -389,6 +459,8 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text, Titl
       args.insert(args.end(), frames.begin(), frames.end());
     }
     desc = Format(f.source->format, args);
+    alt.clear();
+    for (const auto& a : f.source->alt) alt.push_back(Format(a, args));
     chosen = &f;
   }
   if (desc.empty()) {
@@ -403,41 +475,16 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text, Titl
 
   TitleResult r;
   r.title = NormalizeTitle(desc);
+  for (const auto& a : alt) {
+    std::string t = NormalizeTitle(a);
+    if (t != r.title && std::find(r.alt_titles.begin(), r.alt_titles.end(), t) == r.alt_titles.end())
+      r.alt_titles.push_back(std::move(t));
+  }
   r.kind = chosen ? chosen->source->kind : cc.source.default_kind;
   if (corrupted.empty() && re2::RE2::PartialMatch(r.title, *corrupted_title_re_))
     corrupted = "title matches corrupted regexp";
-  if (corrupted.empty() && chosen && !chosen->source->no_stack_trace) {
-    // A report that should carry a stack must show one, with frames after each stack keyword.
-    // "Backtrace:" is arm32's heading for the stack.
-    if (text.find("Call Trace") == std::string_view::npos && text.find("Call trace") == std::string_view::npos &&
-        text.find("backtrace") == std::string_view::npos && text.find("Backtrace:") == std::string_view::npos) {
-      corrupted = "no stack trace in report";
-    } else {
-      re2::StringPiece input(text.data(), text.size());
-      re2::StringPiece m;
-      for (const auto& kre : stack_keywords_) {
-        if (!kre->Match(input, 0, input.size(), re2::RE2::UNANCHORED, &m, 1)) continue;
-        auto lines = SplitLines(text.substr(static_cast<size_t>(m.data() - text.data())));
-        if (lines.size() < 4) {
-          corrupted = "call trace is missed";
-          break;
-        }
-        bool found = false;
-        for (size_t i = 1; i < lines.size() && i <= 15; ++i) {
-          if (MayStartStack(lines[i]) && re2::RE2::PartialMatch(lines[i], *stack_start_re_)) break;
-          if (lines[i].find("(stack is not available)") != std::string_view::npos ||
-              re2::RE2::PartialMatch(lines[i], *strict_frame_re_)) {
-            found = true;
-            break;
-          }
-        }
-        if (!found) {
-          corrupted = "no frames in a stack trace";
-          break;
-        }
-      }
-    }
-  }
+  if (corrupted.empty() && chosen && !chosen->source->no_stack_trace)
+    corrupted = StackCorruption(text, stack_keywords_, *stack_start_re_);
   r.corrupted_reason = corrupted;
   std::string g;
   if (re2::RE2::FullMatch(r.title, *guilty_frame_re_, &g) && g != "corrupted") r.guilty_frame = g;

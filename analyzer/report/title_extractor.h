@@ -2,11 +2,13 @@
 // verdict, following syzkaller's conventions so that titles deduplicate the same way.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analyzer/report/report_catalog.h"
 
@@ -18,6 +20,7 @@ namespace ktriage {
 
 struct TitleResult {
   std::string title;             // normalised: addresses -> ADDR, numbers -> NUM, lines -> LINE
+  std::vector<std::string> alt_titles;  // coarser titles ("bad-access in f") that deduplicate across kinds
   std::string guilty_frame;      // function named by the title ("" when none)
   std::string corrupted_reason;  // "" when the report looks intact
   ReportKind kind = ReportKind::kOther;
@@ -32,7 +35,12 @@ class TitleCache {
   void Remember(const void* spec, std::string_view name, bool skipped);
 
  private:
-  std::unordered_map<const void*, std::unordered_map<std::string, bool>> skipped_;
+  // Looked up by string_view: no copy of the name per lookup.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<const void*, std::unordered_map<std::string, bool, NameHash, std::equal_to<>>> skipped_;
 };
 
 class TitleExtractor {
@@ -50,8 +58,6 @@ class TitleExtractor {
 
  private:
   std::shared_ptr<const ReportCatalog> catalog_;
-  std::unique_ptr<re2::RE2> frame_re_;          // a frame line, for stack parsing
-  std::unique_ptr<re2::RE2> strict_frame_re_;   // "func+0x1/0x2" frame, for corruption checks
   std::unique_ptr<re2::RE2> stack_start_re_;    // "Call Trace", "Allocated by task N:", ...
   std::unique_ptr<re2::RE2> corrupted_line_re_;
   std::unique_ptr<re2::RE2> corrupted_title_re_;

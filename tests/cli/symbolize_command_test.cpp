@@ -424,7 +424,10 @@ TEST_F(SymbolizeCommand, JsonLinesHoldEveryFrameAsAnalyzeWritesIt) {
   const json& report = doc["inputs"][0]["reports"][0];
   ASSERT_TRUE(report.is_object());
   std::map<std::string, json> analyzed;  // "function+0xoffset" -> frame of the first report
-  for (const json& f : report["frames"]) analyzed.emplace(f["function"].get<std::string>() + "+" + f["offset"].get<std::string>(), f);
+  for (const json& f : report["frames"]) {
+    if (!f["offset"].is_string()) continue;  // an address the kernel could not name ("? 0xffffffffc0450000")
+    analyzed.emplace(f["function"].get<std::string>() + "+" + f["offset"].get<std::string>(), f);
+  }
   std::vector<std::string> frame_keys;
   for (const auto& item : report["frames"][0].items()) frame_keys.push_back(item.key());
 
@@ -464,7 +467,7 @@ TEST_F(SymbolizeCommand, JsonLinesHoldEveryFrameAsAnalyzeWritesIt) {
       EXPECT_TRUE(f["symbolized"].get<bool>());
       EXPECT_EQ(f["source"].get<std::string>().rfind("net/core/dev.c:", 0), 0u) << f;
     }
-    if (n >= report["line_start"].get<uint64_t>() && n <= report["line_end"].get<uint64_t>()) {
+    if (n >= report["line_start"].get<uint64_t>() && n <= report["line_end"].get<uint64_t>() && f["offset"].is_string()) {
       auto a = analyzed.find(f["function"].get<std::string>() + "+" + f["offset"].get<std::string>());
       if (a != analyzed.end() && a->second["is_ip"] == f["is_ip"]) {
         EXPECT_EQ(f["source"], a->second["source"]) << line;

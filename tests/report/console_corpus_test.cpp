@@ -3,6 +3,7 @@
 // follow from what each scenario does to the kernel, not from a previous run's output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "tests/report/corpus_util.h"
@@ -113,6 +114,42 @@ TEST(ConsoleCorpus, NetdevRefcountWaitRepeats) {
   for (const auto& r : a.reports) waits += r.kind == ReportKind::kNetdevUnregisterWait;
   EXPECT_GE(waits, 1);
   EXPECT_EQ(a.reports.back().kind, ReportKind::kPanic);
+}
+
+// The same event, __put_net, caught by five tracing tools on the 6.1 and 6.12 guests
+// (corpora/console/make-traces.sh): each log is one stack, named after the traced function however
+// many tracing frames the tool and kernel print above it, and holding the callers in order.
+TEST(ConsoleCorpus, TracingToolStacksOfPutNet) {
+  int logs = 0;
+  for (const char* dir : {"debian-6.1-qemu-traces", "debian-6.12-qemu-traces"}) {
+    std::vector<std::filesystem::path> paths;
+    for (const auto& e : std::filesystem::directory_iterator(SourceDir() / "corpora/console" / dir))
+      if (e.path().extension() == ".log") paths.push_back(e.path());
+    std::sort(paths.begin(), paths.end());
+    for (const auto& path : paths) {
+      ++logs;
+      const std::string name = path.filename().string();
+      LogAnalysis a = AnalyzeText(ReadFile(path));
+      ASSERT_EQ(a.reports.size(), 1u) << dir << "/" << name;
+      const CrashReport& r = a.reports[0];
+      EXPECT_EQ(r.kind, ReportKind::kFtraceStack) << name;
+      EXPECT_FALSE(r.corrupted) << name << ": " << r.corrupted_reason;
+      EXPECT_EQ(r.guilty_frame, "__put_net") << name;
+      EXPECT_TRUE(r.title.ends_with(" in __put_net")) << name << ": " << r.title;
+      // The caller of __put_net: the socket's destructor from the TCP timer, or the exiting task's
+      // namespaces.
+      const bool timer = name.find("tcp-timer") != std::string::npos;
+      std::vector<std::string> named;
+      for (const auto& f : r.frames)
+        if (!f.function.empty()) named.push_back(f.function);
+      auto put = std::find(named.begin(), named.end(), "__put_net");
+      ASSERT_NE(put, named.end()) << name;
+      ASSERT_NE(put + 1, named.end()) << name;
+      EXPECT_EQ(*(put + 1), timer ? "__sk_destruct" : "free_nsproxy") << name;
+      EXPECT_NE(std::find(put, named.end(), timer ? "call_timer_fn" : "do_exit"), named.end()) << name;
+    }
+  }
+  EXPECT_EQ(logs, 28);
 }
 
 }  // namespace

@@ -78,6 +78,105 @@ TEST(FrameParser, FtraceStackAndSymbolized) {
   EXPECT_FALSE(d->printed_inline);
 }
 
+TEST(FrameParser, Arm32FramesWithTheirCallers) {
+  // 3.x-5.x: addresses, the frame by name only, its caller with the return address.
+  auto a = ParseFrameLine("[<c0014318>] (dump_backtrace_log_lvl) from [<c001457c>] (show_stack+0x24/0x2c)");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->function, "dump_backtrace_log_lvl");
+  EXPECT_FALSE(a->offset);
+  EXPECT_EQ(a->address, 0xc0014318u);
+  ASSERT_TRUE(a->caller);
+  EXPECT_EQ(a->caller->function, "show_stack");
+  EXPECT_EQ(a->caller->offset, 0x24u);
+  EXPECT_EQ(a->caller->size, 0x2cu);
+  EXPECT_EQ(a->caller->address, 0xc001457cu);
+  // 2.6/3.x: both with offsets.
+  auto b = ParseFrameLine("[<c0014fcc>] (unwind_backtrace+0x0/0x120) from [<c00ca600>] (validate_chain+0x6f8/0x1054)");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->function, "unwind_backtrace");
+  EXPECT_EQ(b->offset, 0u);
+  EXPECT_EQ(b->caller->function, "validate_chain");
+  EXPECT_EQ(b->caller->offset, 0x6f8u);
+  // No addresses, and 5.15+'s form without parentheses; module symbols.
+  auto c = ParseFrameLine("(dump_backtrace) from (show_stack+0x24/0x2c)");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->function, "dump_backtrace");
+  EXPECT_EQ(c->caller->function, "show_stack");
+  auto d = ParseFrameLine(" unwind_backtrace from show_stack+0x10/0x14");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->function, "unwind_backtrace");
+  EXPECT_EQ(d->caller->offset, 0x10u);
+  auto m = ParseFrameLine("[<bf00a0b4>] (foo_read [foo]) from [<c01a2b3c>] (vfs_read+0x9c/0x170)");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->module, "foo");
+  EXPECT_FALSE(ParseFrameLine("received a packet from eth0+0x1/0x2 port"));
+  EXPECT_FALSE(ParseFrameLine("Function entered at [<c0025fd8>] from [<c0026f34>]"));
+  EXPECT_FALSE(ParseFrameLine(" r7:df912310 r6:df912140 r5:c081745c r4:00000000"));
+}
+
+TEST(FrameParser, OldModuleNotation) {
+  auto f = ParseFrameLine(" [<ffffffff8804c2b6>] :ext3:ext3_journal_start_sb+0x4a/0x5b");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->function, "ext3_journal_start_sb");
+  EXPECT_EQ(f->module, "ext3");
+  EXPECT_EQ(f->offset, 0x4au);
+}
+
+TEST(FrameParser, PowerPcDotSymbolsAndInterrupts) {
+  auto f = ParseFrameLine("[c0000000ef8bbaf0] [c000000000015cb0] .show_stack+0x78/0x1d0 (unreliable)");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->function, "show_stack");
+  EXPECT_FALSE(f->reliable);
+  auto i = ParseFrameLine("--- interrupt: 901 at .arch_local_irq_restore+0x7c/0x90");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->function, "arch_local_irq_restore");
+  EXPECT_EQ(i->offset, 0x7cu);
+}
+
+TEST(FrameParser, TracingToolStacks) {
+  // A trampoline in an ftrace stack, trace-cmd's addresses.
+  auto t = ParseFrameLine(" => 0xffffffffc0a1e0c9");
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->function.empty());
+  EXPECT_EQ(t->address, 0xffffffffc0a1e0c9u);
+  auto tc = ParseFrameLine("=> sk_free (ffffffff9a3c1a40)");
+  ASSERT_TRUE(tc);
+  EXPECT_EQ(tc->function, "sk_free");
+  EXPECT_EQ(tc->address, 0xffffffff9a3c1a40u);
+  for (const char* line : {"=> [FTRACE TRAMPOLINE]", "=> 7fffffff", "=> ffffffffc0216083"}) {
+    auto bare = ParseFrameLine(line);
+    ASSERT_TRUE(bare) << line;
+    EXPECT_TRUE(bare->function.empty()) << line;
+  }
+  auto k = ParseFrameLine(" => __put_net+0x4/0xa0");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->offset, 4u);
+  // perf script callchains.
+  auto p = ParseFrameLine("\tffffffff81a2b3c4 __put_net+0x4 ([kernel.kallsyms])");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->function, "__put_net");
+  EXPECT_EQ(p->offset, 4u);
+  EXPECT_EQ(p->address, 0xffffffff81a2b3c4u);
+  EXPECT_TRUE(p->module.empty());
+  auto pm = ParseFrameLine("        ffffffffc0123456 veth_xmit+0x10 ([veth])");
+  ASSERT_TRUE(pm);
+  EXPECT_EQ(pm->module, "veth");
+  auto pu = ParseFrameLine("        ffffffffc0a1e0c9 [unknown] ([unknown])");
+  ASSERT_TRUE(pu);
+  EXPECT_TRUE(pu->function.empty());
+  // bpftrace kstack: decimal offsets.
+  auto b = ParseFrameLine("        __put_net+4");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->function, "__put_net");
+  EXPECT_EQ(b->offset, 4u);
+  EXPECT_FALSE(ParseFrameLine("x+1 is a sum"));
+  EXPECT_FALSE(ParseFrameLine("deadbeef cafe"));
+  // x86 prints an address it cannot name.
+  auto x = ParseFrameLine(" ? 0xffffffffc0201000");
+  ASSERT_TRUE(x);
+  EXPECT_FALSE(x->reliable);
+}
+
 TEST(FrameParser, RejectsSentences) {
   EXPECT_FALSE(ParseFrameLine("Modules linked in: veth openvswitch"));
   EXPECT_FALSE(ParseFrameLine("Code: 48 89 e5 41 57"));

@@ -171,8 +171,12 @@ const KindCase kCases[] = {
     {"stack_overflow",
      "BUG: stack guard page was hit at ffffc90000af7ff8 (stack is ffffc90000af8000..ffffc90000afffff)\n"
      "kernel stack overflow (double-fault): 0000 [#1] PREEMPT SMP NOPTI\n"
-     "RIP: 0010:bond_get_stats+0x1e/0x4d0\n",
-     ReportKind::kStackOverflow, "BUG: stack guard page was hit in bond_get_stats"},
+     "RIP: 0010:bond_get_stats+0x1e/0x4d0\n"
+     "Call Trace:\n <TASK>\n dev_get_stats+0x7c/0x2a0\n bond_get_stats+0x15e/0x4d0\n dev_get_stats+0x7c/0x2a0\n"
+     " rtnl_fill_stats+0x48/0x140\n rtnl_fill_ifinfo+0x7a1/0x1520\n rtnl_dump_ifinfo+0x5c4/0x9d0\n"
+     " netlink_dump+0x4cc/0xa20\n netlink_recvmsg+0x3c0/0x4b0\n </TASK>\n",
+     // Runaway recursion is named like a stall: the frame above the dispatch point (the dump).
+     ReportKind::kStackOverflow, "BUG: stack guard page was hit in rtnl_dump_ifinfo"},
     {"sleep_in_atomic",
      "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580\n"
      "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: 72, name: kworker/0:2\n"
@@ -201,6 +205,30 @@ const KindCase kCases[] = {
      "     kworker/0:1-12    [000] d.s.  1234.567895: <stack trace>\n"
      " => __sk_destruct\n => tcp_write_timer_handler\n => tcp_write_timer\n => call_timer_fn\n",
      ReportKind::kFtraceStack, "ftrace stack in __sk_destruct"},
+    {"rust_panic",
+     // The panic's own BUG() belongs to it; frames are Rust v0 symbols (a trait impl, a backref).
+     "rust_kernel: panicked at drivers/misc/mydrv.rs:41:9:\n"
+     "attempt to add with overflow\n"
+     "------------[ cut here ]------------\n"
+     "kernel BUG at rust/helpers/bug.c:7!\n"
+     "Oops: invalid opcode: 0000 [#1] PREEMPT SMP PTI\n"
+     "CPU: 0 UID: 0 PID: 298 Comm: mydrv-test Not tainted 6.12.23 #0\n"
+     "RIP: 0010:rust_helper_BUG+0x8/0x10\n"
+     "Call Trace:\n <TASK>\n _RNvCscSpY9Juk0HT_7___rustc17rust_begin_unwind+0x15b/0x160\n"
+     " _RNvNtCs9jEwPDbx20M_4core9panicking9panic_fmt+0x84/0x90\n"
+     " _RNvXCs1_5mydrvNtB2_3DevNtNtCs2_6kernel10miscdevice10MiscDevice4mmap+0x17e5/0x1860\n"
+     " __x64_sys_mmap+0x2a/0x40\n do_syscall_64+0x55/0xb0\n </TASK>\n",
+     ReportKind::kBug, "attempt to add with overflow in <mydrv::Dev as kernel::miscdevice::MiscDevice>::mmap"},
+    {"arm64_fault",
+     // Any "Unable to handle kernel ..." starts the report, before its "Internal error:" line.
+     "Unable to handle kernel access to user memory outside uaccess routines at virtual address 0000000020000000\n"
+     "Internal error: Oops: 000000009600000f [#1] PREEMPT SMP\n"
+     "CPU: 1 PID: 3315 Comm: syz-executor253 Not tainted 6.6.0 #0\n"
+     "pc : __arch_copy_from_user+0x1b8/0x230\n"
+     "lr : _copy_from_user+0x6c/0xa0\n"
+     "Call trace:\n __arch_copy_from_user+0x1b8/0x230\n _copy_from_user+0x6c/0xa0\n"
+     " bpf_prog_test_run_xdp+0x2f4/0x6c0\n __sys_bpf+0x5f0/0x1c4c\n",
+     ReportKind::kOops, "BUG: unable to handle kernel access to user memory in bpf_prog_test_run_xdp"},
     {"panic",
      "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n"
      "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1\n",
