@@ -138,7 +138,10 @@ std::string JoinPatterns(const char* const* begin, const char* const* end) {
 const char* const kContinuationStarts[] = {
     "invalid opcode: 0000", "Kernel panic - not syncing", "unregister_netdevice: waiting for", "PANIC: double fault",
     "Internal error:", ": page allocation failure:", "invoked oom-killer:", "Out of memory: Kill", "NMI backtrace for cpu",
-    "Memory cgroup out of memory:", "<stack trace", "([kernel.kallsyms])", "@[",
+    "Memory cgroup out of memory:",
+    // perf script prints its heading on every line of a callchain; ftrace's and bpftrace's stacks
+    // each have their own heading, and each is a report.
+    "([kernel.kallsyms])",
     // Second lines of reports that print two headers; a Rust panic ends in BUG() of its helper.
     "kernel stack overflow", "kernel BUG at lib/list_debug.c", "kernel BUG at rust/helpers/bug.c",
 };

@@ -40,7 +40,9 @@ std::string SectionOf(std::string_view line) {
   if (ConsumePrefix(t, "Modules linked in")) return "modules";
   if (Contains(line, "CPU: ") && Contains(line, " PID: ")) return "cpu";
   if (ConsumePrefix(t, "Hardware name")) return "hw";
-  if (Contains(line, "Call Trace") || Contains(line, "Call trace:")) return "trace";
+  if (Contains(line, "Call Trace") || Contains(line, "Call trace:") || Contains(line, "<stack trace") || line == "@[" ||
+      line.ends_with("([kernel.kallsyms])"))
+    return "trace";
   if (auto m = ParseContextMarker(line)) return std::string(Trim(line));
   size_t colon = t.find(':');
   if (colon != std::string_view::npos && colon <= 8) {
@@ -312,7 +314,11 @@ void ReportSegmenter::Feed(const LogLine& line) {
       if (open_[i]->key == key) same = i;
     // A report that does not stop the machine by itself is not continued by the next one (an
     // unrelated panic after "unregister_netdevice: waiting"), except by its own repeats.
-    if (same != SIZE_MAX && catalog_->IsContinuationStart(text) &&
+    // perf script heads every line of a callchain: after a line that is not a frame (the next
+    // sample's event line, a blank line) the heading begins the next callchain.
+    const bool next_stack = same != SIZE_MAX && !open_[same]->raw.lines.empty() &&
+                            !open_[same]->raw.lines.back().frame && SectionOf(text) == "trace";
+    if (same != SIZE_MAX && !next_stack && catalog_->IsContinuationStart(text) &&
         (open_[same]->raw.class_index == cls ||
          !IsInformational(catalog_->cls(open_[same]->raw.class_index).source.default_kind))) {
       Append(*open_[same], line, false);
@@ -347,6 +353,8 @@ void ReportSegmenter::Feed(const LogLine& line) {
     } else if (same != SIZE_MAX) {
       Close(same, false);
     }
+    // A tracing tool's stack starts at its heading: the report has its trace from the first line.
+    if (SectionOf(text) == "trace") r->sections.insert("trace");
     Append(*r, line, true);
     r->fed_seq = line.number;
     open_.push_back(std::move(r));

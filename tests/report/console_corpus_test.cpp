@@ -152,5 +152,22 @@ TEST(ConsoleCorpus, TracingToolStacksOfPutNet) {
   EXPECT_EQ(logs, 28);
 }
 
+// Two events in one trace: each stack is its own report, whatever the tool (perf script heads
+// every line of a callchain; ftrace, trace-cmd and bpftrace head each stack once).
+TEST(ConsoleCorpus, EachTracedStackIsItsOwnReport) {
+  const auto dir = SourceDir() / "corpora/console/debian-6.12-qemu-traces";
+  for (const char* tool : {"ftrace-kprobe", "ftrace-function", "perf-tools-kprobe", "trace-cmd", "trace-cmd-function",
+                           "perf", "bpftrace"}) {
+    const std::string both = ReadFile(dir / (std::string(tool) + "-put-net-process-exit.log")) +
+                             ReadFile(dir / (std::string(tool) + "-put-net-tcp-timer.log"));
+    LogAnalysis a = AnalyzeText(both);
+    ASSERT_EQ(a.reports.size(), 2u) << tool;
+    EXPECT_TRUE(HasFrame(a.reports[0], "free_nsproxy")) << tool;
+    EXPECT_FALSE(HasFrame(a.reports[0], "__sk_destruct")) << tool;
+    EXPECT_TRUE(HasFrame(a.reports[1], "__sk_destruct")) << tool;
+    EXPECT_FALSE(HasFrame(a.reports[1], "free_nsproxy")) << tool;
+  }
+}
+
 }  // namespace
 }  // namespace ktriage::testing
