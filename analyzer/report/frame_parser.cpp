@@ -216,6 +216,10 @@ std::optional<FrameContext> ParseContextMarker(std::string_view line) {
   return std::nullopt;
 }
 
+namespace {
+std::optional<Frame> ParseCallTraceLine(std::string_view line, std::string_view s);
+}  // namespace
+
 std::optional<FrameContext> LeadingContextMarker(std::string_view line, std::string_view* rest) {
   std::string_view t = TrimLeft(line);
   if (t.size() < 4 || t[0] != '<') return std::nullopt;
@@ -302,12 +306,6 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
     ConsumeTrailer(t, f);
     return f;
   }
-  if (IsHexDigit(s[0])) {
-    if (auto perf = ParsePerfCallchainLine(s)) return perf;
-  }
-  if (s.find(" from ") != std::string_view::npos) {
-    if (auto arm = ParseArmFrameLine(s)) return arm;
-  }
   // ppc: an exception inside the trace, "--- interrupt: 901 at .arch_local_irq_restore+0x7c/0x90".
   if (ConsumePrefix(s, "--- interrupt: ") || ConsumePrefix(s, "--- Exception: ")) {
     size_t at = s.find(" at ");
@@ -317,7 +315,21 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
     ConsumeTrailer(t, f);
     return f;
   }
+  if (auto frame = ParseCallTraceLine(line, s)) return frame;
+  // Rarer than the formats above, so tried only when the line is none of them.
+  if (IsHexDigit(s[0])) {
+    if (auto perf = ParsePerfCallchainLine(s)) return perf;
+  }
+  if (s.find(" from ") != std::string_view::npos) return ParseArmFrameLine(s);
+  return std::nullopt;
+}
 
+namespace {
+
+// x86, arm64, ppc64 and s390 call trace entries ("[<addr>] ? name+0x1/0x2 [mod]", symbolized
+// forms, bare addresses) and bpftrace's kstack lines; `s` is `line` without its indentation.
+std::optional<Frame> ParseCallTraceLine(std::string_view line, std::string_view s) {
+  Frame f;
   // s390 unreliable frames are wrapped in parentheses.
   bool paren = false;
   if (s.front() == '(' && s.back() == ')') {
@@ -384,5 +396,7 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
   if (!tail.empty() && tail != "(unreliable)") return std::nullopt;
   return f;
 }
+
+}  // namespace
 
 }  // namespace ktriage

@@ -107,7 +107,7 @@ struct ReportBuilder {
     if (r.kind == ReportKind::kFtraceStack) TitleTracingToolStack(r);
     if (r.kernel_release.empty()) r.kernel_release = sys.kernel_release;
     if (r.hardware.empty()) r.hardware = sys.hardware;
-    r.signature = ComputeSignature(r, &catalog->generic_frames());
+    r.signature = ComputeSignature(r, &catalog->generic_frames(), cache);
     return r;
   }
 };

@@ -22,7 +22,7 @@ void Mix(uint64_t& h, std::string_view s) {
 
 }  // namespace
 
-std::string ComputeSignature(const CrashReport& report, const re2::RE2* generic_frames) {
+std::string ComputeSignature(const CrashReport& report, const re2::RE2* generic_frames, TitleCache* cache) {
   uint64_t h = 0xcbf29ce484222325ULL;
   Mix(h, "ktriage-sig/1");
   Mix(h, ReportKindName(report.kind));
@@ -31,7 +31,12 @@ std::string ComputeSignature(const CrashReport& report, const re2::RE2* generic_
     if (used == kSignatureFrames) break;
     if (!f.reliable || f.function.empty()) continue;
     std::string name = NormalizeFunctionName(f.function);
-    if (generic_frames && re2::RE2::PartialMatch(name, *generic_frames)) continue;
+    if (generic_frames) {
+      std::optional<bool> known = cache ? cache->Skipped(generic_frames, name) : std::nullopt;
+      const bool generic = known ? *known : re2::RE2::PartialMatch(name, *generic_frames);
+      if (cache && !known) cache->Remember(generic_frames, name, generic);
+      if (generic) continue;
+    }
     Mix(h, name);
     ++used;
   }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "analyzer/report/crash_report.h"
+#include "analyzer/report/title_extractor.h"
 
 namespace re2 {
 class RE2;
@@ -17,7 +18,7 @@ inline constexpr size_t kSignatureFrames = 5;
 
 // 16 hex digits. Built from the kind and the top reliable frames (names without offsets or
 // compiler suffixes, generic frames such as dump_stack skipped); from the title when there are no
-// frames. `generic_frames` may be null.
-std::string ComputeSignature(const CrashReport& report, const re2::RE2* generic_frames);
+// frames. `generic_frames` may be null; `cache` (may be null) remembers its verdict per name.
+std::string ComputeSignature(const CrashReport& report, const re2::RE2* generic_frames, TitleCache* cache = nullptr);
 
 }  // namespace ktriage
