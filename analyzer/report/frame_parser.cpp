@@ -307,7 +307,7 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
     return f;
   }
   // ppc: an exception inside the trace, "--- interrupt: 901 at .arch_local_irq_restore+0x7c/0x90".
-  if (ConsumePrefix(s, "--- interrupt: ") || ConsumePrefix(s, "--- Exception: ")) {
+  if (s[0] == '-' && (ConsumePrefix(s, "--- interrupt: ") || ConsumePrefix(s, "--- Exception: "))) {
     size_t at = s.find(" at ");
     if (at == std::string_view::npos) return std::nullopt;
     std::string_view t = s.substr(at + 4);
@@ -366,15 +366,15 @@ std::optional<Frame> ParseCallTraceLine(std::string_view line, std::string_view 
     if (paren) f.reliable = false;
     return f;
   }
-  // bpftrace's kstack prints "        __put_net+4" (decimal), indented, alone on the line.
-  const bool indented = line[0] == ' ' || line[0] == '\t';
-  if (indented && !paren && !f.address && s.find("+0x") == std::string_view::npos) {
-    if (auto bpf = ParseDecimalOffsetLine(s)) {
-      bpf->reliable = f.reliable;
-      return bpf;
-    }
-  }
   if (!ConsumeSymbol(t, f, /*require_offset=*/true)) {
+    // bpftrace's kstack prints "        __put_net+4" (decimal), indented, alone on the line.
+    const bool indented = line[0] == ' ' || line[0] == '\t';
+    if (indented && !paren && !f.address) {
+      if (auto bpf = ParseDecimalOffsetLine(s)) {
+        bpf->reliable = f.reliable;
+        return bpf;
+      }
+    }
     // Symbolized inline frames have no offset: " __dump_stack lib/dump_stack.c:77 [inline]".
     t = s;
     Frame g;

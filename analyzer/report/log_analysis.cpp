@@ -103,7 +103,7 @@ struct ReportBuilder {
         if (at != std::string_view::npos) r.panic_message = std::string(Trim(first.substr(at + 13)));
       }
     }
-    ParseReportFields(r, frames);
+    ParseReportFields(r, std::move(frames));
     if (r.kind == ReportKind::kFtraceStack) TitleTracingToolStack(r);
     if (r.kernel_release.empty()) r.kernel_release = sys.kernel_release;
     if (r.hardware.empty()) r.hardware = sys.hardware;

@@ -171,6 +171,14 @@ bool ParseArm64Register(std::string_view line, std::map<std::string, std::string
   return false;
 }
 
+// "Call Trace:"/"Call trace:" (x86, arm64), "<stack trace>" (ftrace; trace-cmd "<stack trace >"),
+// "Backtrace:" (arm32), "stack backtrace:" (lockdep). All hold "race": one scan rules out most lines.
+bool IsTraceHeading(std::string_view line) {
+  if (line.find("race") == std::string_view::npos) return false;
+  return line.find("Call Trace") != std::string_view::npos || line.find("Call trace:") != std::string_view::npos ||
+         line.find("<stack trace") != std::string_view::npos || line.find("acktrace:") != std::string_view::npos;
+}
+
 bool EndsWithLockSite(std::string_view line) {
   std::string_view t = TrimRight(line);
   size_t at = t.rfind(", at: [<");
@@ -189,10 +197,10 @@ void ParseReportFields(CrashReport& r) {
   std::vector<std::optional<Frame>> frames;
   frames.reserve(r.text.size());
   for (const std::string& line : r.text) frames.push_back(ParseFrameLine(line));
-  ParseReportFields(r, frames);
+  ParseReportFields(r, std::move(frames));
 }
 
-void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& frames) {
+void ParseReportFields(CrashReport& r, std::vector<std::optional<Frame>>&& frames) {
   r.frames.clear();
   r.registers.clear();
   FrameContext ctx = FrameContext::kUnknown;
@@ -245,9 +253,7 @@ void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& 
       cpu_line_seen = true;
       continue;
     }
-    if (line.find("Call Trace") != std::string_view::npos || line.find("Call trace:") != std::string_view::npos ||
-        line.find("<stack trace>") != std::string_view::npos || line.find("Backtrace:") != std::string_view::npos ||
-        line.find("stack backtrace:") != std::string_view::npos) {
+    if (IsTraceHeading(line)) {
       flush_arm_caller();
       in_trace = true;
       aux_stack = false;
@@ -272,7 +278,7 @@ void ParseReportFields(CrashReport& r, const std::vector<std::optional<Frame>>& 
     // at: [<ffffffff81175edb>]" then "sysfs_write_file+0x3c/0x144", which is where the lock was
     // taken, not a frame of the stack.
     if (frames[i] && !in_trace && i > 0 && EndsWithLockSite(r.text[i - 1])) continue;
-    if (std::optional<Frame> f = frames[i]) {
+    if (std::optional<Frame> f = std::move(frames[i])) {
       if (f->caller && !f->is_ip && !aux_stack) {
         if (arm_caller && arm_caller->function == f->function) {
           // The return address into this frame, printed by the line before, says where it is.

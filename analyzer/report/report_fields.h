@@ -10,7 +10,7 @@ namespace ktriage {
 void ParseReportFields(CrashReport& report);
 // The same, with each line of `report.text` already parsed as a frame (the segmenter's parse):
 // `frames[i]` is ParseFrameLine(report.text[i]).
-void ParseReportFields(CrashReport& report, const std::vector<std::optional<Frame>>& frames);
+void ParseReportFields(CrashReport& report, std::vector<std::optional<Frame>>&& frames);
 
 // Function name without compiler suffixes (".isra.0", ".constprop.3", ".part.1", ".cold", ".llvm.123").
 std::string NormalizeFunctionName(std::string_view name);
