@@ -31,12 +31,9 @@ std::string ComputeSignature(const CrashReport& report, const re2::RE2* generic_
     if (used == kSignatureFrames) break;
     if (!f.reliable || f.function.empty()) continue;
     std::string name = NormalizeFunctionName(f.function);
-    if (generic_frames) {
-      std::optional<bool> known = cache ? cache->Skipped(generic_frames, name) : std::nullopt;
-      const bool generic = known ? *known : re2::RE2::PartialMatch(name, *generic_frames);
-      if (cache && !known) cache->Remember(generic_frames, name, generic);
-      if (generic) continue;
-    }
+    if (generic_frames &&
+        (cache ? cache->Matches(*generic_frames, name) : re2::RE2::PartialMatch(name, *generic_frames)))
+      continue;
     Mix(h, name);
     ++used;
   }

@@ -244,11 +244,8 @@ struct StackContext {
 
 bool Skipped(const re2::RE2* re, std::string_view name, TitleCache* cache) {
   if (!re) return false;
-  std::optional<bool> known = cache ? cache->Skipped(re, name) : std::nullopt;
-  if (known) return *known;
-  bool skipped = re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *re);
-  if (cache) cache->Remember(re, name, skipped);
-  return skipped;
+  if (cache) return cache->Matches(*re, name);
+  return re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *re);
 }
 
 // Every captured name that is not skipped, in order (an arm32 line names a frame and its caller).
@@ -404,18 +401,13 @@ std::string StackCorruption(std::string_view text, const std::vector<std::unique
 
 }  // namespace
 
-std::optional<bool> TitleCache::Skipped(const void* spec, std::string_view name) const {
-  auto it = skipped_.find(spec);
-  if (it == skipped_.end()) return std::nullopt;
-  auto jt = it->second.find(name);
-  if (jt == it->second.end()) return std::nullopt;
-  return jt->second;
-}
-
-void TitleCache::Remember(const void* spec, std::string_view name, bool skipped) {
-  auto& m = skipped_[spec];
+bool TitleCache::Matches(const re2::RE2& re, std::string_view name) {
+  auto& m = verdicts_[&re];
+  if (auto it = m.find(name); it != m.end()) return it->second;
+  const bool matches = re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), re);
   // Bounded: a log with millions of distinct names (garbage) must not grow memory without end.
-  if (m.size() < 100000) m.emplace(std::string(name), skipped);
+  if (m.size() < 100000) m.emplace(std::string(name), matches);
+  return matches;
 }
 
 TitleResult TitleExtractor::Extract(int class_index, std::string_view text, TitleCache* cache) const {

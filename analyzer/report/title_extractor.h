@@ -26,13 +26,13 @@ struct TitleResult {
   ReportKind kind = ReportKind::kOther;
 };
 
-// Memo of "is this function name skipped by that stack spec" for one analysis (one thread): the
+// Memo of "does this skip-list regex match that function name" for one analysis (one thread): the
 // same few hundred function names recur in every report of a log, and each answer costs a regex.
+// Titles and signatures ask it of their own lists.
 class TitleCache {
  public:
-  // nullopt when not known yet.
-  std::optional<bool> Skipped(const void* spec, std::string_view name) const;
-  void Remember(const void* spec, std::string_view name, bool skipped);
+  // RE2::PartialMatch(name, re), answered from the memo when asked before.
+  bool Matches(const re2::RE2& re, std::string_view name);
 
  private:
   // Looked up by string_view: no copy of the name per lookup.
@@ -40,7 +40,7 @@ class TitleCache {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<const void*, std::unordered_map<std::string, bool, NameHash, std::equal_to<>>> skipped_;
+  std::unordered_map<const re2::RE2*, std::unordered_map<std::string, bool, NameHash, std::equal_to<>>> verdicts_;
 };
 
 class TitleExtractor {
