@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "analyzer/report/machinery_frames.h"
 #include "base/text.h"
 
 namespace ktriage {
@@ -287,9 +288,13 @@ std::optional<Frame> ParseFrameLine(std::string_view line) {
   if (ConsumePrefix(s, "=> ")) {
     std::string_view t = TrimLeft(s);
     if (ConsumeBareAddress(t, f)) return Trim(t).empty() ? std::optional<Frame>(std::move(f)) : std::nullopt;
-    // 6.12's function tracer names its trampoline "[FTRACE TRAMPOLINE]"; trace-cmd prints an
-    // address it cannot name as bare hex ("=> ffffffffc0216083", "=> 7fffffff").
-    if (Trim(t) == "[FTRACE TRAMPOLINE]") return f;
+    // 6.12's function tracer prints its trampoline as "[FTRACE TRAMPOLINE]", with no address:
+    // that text is the frame's only name (tracing machinery, see machinery_frames.h). trace-cmd
+    // prints an address it cannot name as bare hex ("=> ffffffffc0216083", "=> 7fffffff").
+    if (Trim(t) == kFtraceTrampolineFrame) {
+      f.function = std::string(kFtraceTrampolineFrame);
+      return f;
+    }
     if (std::string_view hex = Trim(t); hex.size() >= 8 && hex.size() <= 16 &&
                                         std::all_of(hex.begin(), hex.end(), [](char c) { return IsHexDigit(c); })) {
       f.address = ParseHex(hex);

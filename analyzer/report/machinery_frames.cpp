@@ -11,6 +11,7 @@ namespace {
 
 // Sorted, for a binary search.
 constexpr std::array kMachinery = std::to_array<std::string_view>({
+    kFtraceTrampolineFrame,
     "__const_udelay",
     "__delay",
     "__delay_cycles",

@@ -16,4 +16,8 @@ namespace ktriage {
 // caller tells by the empty name. Rules' `top: N` counts past these (docs/rules.md).
 bool IsMachineryFrame(std::string_view function);
 
+// The name a frame gets from 6.12's function tracer stack line "=> [FTRACE TRAMPOLINE]", which
+// has no address: the kernel's own words, so that every frame names something.
+inline constexpr std::string_view kFtraceTrampolineFrame = "[FTRACE TRAMPOLINE]";
+
 }  // namespace ktriage

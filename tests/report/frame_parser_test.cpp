@@ -1,5 +1,6 @@
 // Frame lines of every architecture and printing style we parse.
 #include "analyzer/report/frame_parser.h"
+#include "analyzer/report/machinery_frames.h"
 
 #include <gtest/gtest.h>
 
@@ -143,11 +144,18 @@ TEST(FrameParser, TracingToolStacks) {
   ASSERT_TRUE(tc);
   EXPECT_EQ(tc->function, "sk_free");
   EXPECT_EQ(tc->address, 0xffffffff9a3c1a40u);
-  for (const char* line : {"=> [FTRACE TRAMPOLINE]", "=> 7fffffff", "=> ffffffffc0216083"}) {
+  for (const char* line : {"=> 7fffffff", "=> ffffffffc0216083"}) {
     auto bare = ParseFrameLine(line);
     ASSERT_TRUE(bare) << line;
     EXPECT_TRUE(bare->function.empty()) << line;
+    EXPECT_TRUE(bare->address) << line;
   }
+  // No address: the kernel's words are the frame's name, and it is machinery.
+  auto tramp = ParseFrameLine("=> [FTRACE TRAMPOLINE]");
+  ASSERT_TRUE(tramp);
+  EXPECT_EQ(tramp->function, "[FTRACE TRAMPOLINE]");
+  EXPECT_FALSE(tramp->address);
+  EXPECT_TRUE(IsMachineryFrame(tramp->function));
   auto k = ParseFrameLine(" => __put_net+0x4/0xa0");
   ASSERT_TRUE(k);
   EXPECT_EQ(k->offset, 4u);
