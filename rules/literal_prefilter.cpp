@@ -10,29 +10,42 @@
 
 namespace ktriage::rules {
 
-LiteralPrefilter::LiteralPrefilter(const std::vector<std::string>& patterns) {
-  for (int c = 0; c < 256; ++c) lower_[c] = static_cast<unsigned char>(std::tolower(c));
-  if (patterns.empty()) return;
-  constexpr int kMinAtom = 3;
-  filter_ = std::make_unique<re2::FilteredRE2>(kMinAtom);
-  re2::FilteredRE2& filter = *filter_;
+namespace {
+
+constexpr int kMinAtom = 3;
+
+// Compiles `patterns` into `filter` and gives its atoms; false when some line could match a
+// pattern without holding any atom (a pattern with no literal of kMinAtom bytes, or one RE2
+// refuses, which linted patterns never are).
+bool CompileFilter(const std::vector<std::string>& patterns, re2::FilteredRE2& filter, std::vector<std::string>& atoms) {
   for (const std::string& p : patterns) {
     int id = 0;
     re2::RE2::Options options;
     options.set_log_errors(false);
-    if (filter.Add(p, options, &id) != re2::RE2::NoError) {
-      passes_everything_ = true;  // cannot happen for linted patterns; stay correct anyway
-      return;
-    }
+    if (filter.Add(p, options, &id) != re2::RE2::NoError) return false;
   }
-  filter.Compile(&atoms_);
+  filter.Compile(&atoms);
   // Patterns without atoms are "unfiltered": they are potential matches of every line.
   std::vector<int> none, unfiltered;
   filter.AllPotentials(none, &unfiltered);
-  for (const std::string& atom : atoms_) {
-    if (atom.size() < kMinAtom) passes_everything_ = true;
-  }
-  if (!unfiltered.empty() || passes_everything_) {
+  return unfiltered.empty() && std::all_of(atoms.begin(), atoms.end(), [](const std::string& a) {
+           return a.size() >= static_cast<size_t>(kMinAtom);
+         });
+}
+
+}  // namespace
+
+bool LiteralPrefilter::HasRequiredLiteral(const std::string& pattern) {
+  re2::FilteredRE2 filter(kMinAtom);
+  std::vector<std::string> atoms;
+  return CompileFilter({pattern}, filter, atoms);
+}
+
+LiteralPrefilter::LiteralPrefilter(const std::vector<std::string>& patterns) {
+  for (int c = 0; c < 256; ++c) lower_[c] = static_cast<unsigned char>(std::tolower(c));
+  if (patterns.empty()) return;
+  filter_ = std::make_unique<re2::FilteredRE2>(kMinAtom);
+  if (!CompileFilter(patterns, *filter_, atoms_)) {
     passes_everything_ = true;
     return;
   }

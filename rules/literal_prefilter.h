@@ -34,6 +34,11 @@ class LiteralPrefilter {
   void Candidates(std::string_view line, std::vector<int>& atoms, std::vector<int>& patterns, Cache& cache) const;
 
   bool passes_everything() const { return passes_everything_; }
+
+  // True when `pattern` (valid RE2) needs a literal of 3 or more bytes in every line it matches,
+  // so that the prefilter can skip the lines without it. One pattern without makes every line of
+  // every log run the whole rule set's regex set: rules lint warns.
+  static bool HasRequiredLiteral(const std::string& pattern);
   size_t atom_count() const { return atoms_.size(); }
 
  private:

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "analyzer/report/crash_report.h"
+#include "rules/literal_prefilter.h"
 
 namespace ktriage::rules {
 
@@ -156,6 +157,17 @@ class Reader {
     return Pattern{*s, At(n), std::move(compiled)};
   }
 
+  // A pattern run on every log line: line, sequence step and count patterns.
+  std::optional<Pattern> ReadLinePattern(const YAML::Node& n, const std::string& what) {
+    auto p = ReadPattern(n, what);
+    if (p && !LiteralPrefilter::HasRequiredLiteral(p->regex)) {
+      Warn(n, what + " /" + p->regex + "/ holds no literal text of 3 or more bytes that every match needs, so " +
+                  "every line of every log runs the whole rule set's patterns (several times slower); spell " +
+                  "one out, as in 'KB \\s*\\d+KB' for '\\d+KB\\s+\\d+KB'");
+    }
+    return p;
+  }
+
   std::optional<Window> ReadWindow(const YAML::Node& n, const std::string& what) {
     if (!CheckKeys(n, {"seconds", "lines"}, what)) return std::nullopt;
     Window w;
@@ -217,7 +229,7 @@ class Reader {
       c.kind = Condition::Kind::kLine;
       LineCondition lc;
       if (body.IsScalar()) {
-        auto p = ReadPattern(body, "line pattern");
+        auto p = ReadLinePattern(body, "line pattern");
         if (!p) return std::nullopt;
         lc.pattern = *p;
       } else {
@@ -226,7 +238,7 @@ class Reader {
           Fail(body, "line needs a pattern");
           return std::nullopt;
         }
-        auto p = ReadPattern(body["pattern"], "line pattern");
+        auto p = ReadLinePattern(body["pattern"], "line pattern");
         if (!p) return std::nullopt;
         lc.pattern = *p;
         if (body["within"]) {
@@ -249,7 +261,7 @@ class Reader {
       for (const YAML::Node& step : body["steps"]) {
         const std::set<std::string> before = captures_;
         captures_.clear();
-        auto p = ReadPattern(step, "sequence step");
+        auto p = ReadLinePattern(step, "sequence step");
         step_captures.push_back(captures_);
         captures_.insert(before.begin(), before.end());
         if (!p) return std::nullopt;
@@ -282,7 +294,7 @@ class Reader {
       }
       const std::set<std::string> before = captures_;
       captures_.clear();
-      auto p = ReadPattern(body["pattern"], "count pattern");
+      auto p = ReadLinePattern(body["pattern"], "count pattern");
       const std::set<std::string> mine = captures_;
       captures_.insert(before.begin(), before.end());
       if (!p) return std::nullopt;

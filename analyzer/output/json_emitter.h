@@ -18,14 +18,24 @@ class JsonEmitter {
   void BeginArray() { Separate(); out_ += '['; first_ = true; }
   void EndArray() { out_ += ']'; first_ = false; }
   // Returns *this so that a member reads as one line: e.Key("pid").Int(2541).
+  // `key` is one of the contract's names (docs/json.md): plain ASCII, never escaped.
   JsonEmitter& Key(std::string_view key) {
+    Separate();
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+    after_key_ = true;
+    return *this;
+  }
+
+  // A key taken from the input (a register's name as the log printed it): escaped like a string.
+  JsonEmitter& TextKey(std::string_view key) {
     Separate();
     AppendString(key);
     out_ += ':';
     after_key_ = true;
     return *this;
   }
-
   // Invalid UTF-8 becomes U+FFFD exactly as SanitizeUtf8 does; escaping matches nlohmann's dump.
   void String(std::string_view s) { Separate(); AppendString(s); }
   void Null() { Separate(); out_ += "null"; }

@@ -119,7 +119,7 @@ void EmitReport(JsonEmitter& e, const CrashReport& r) {
   // std::map iterates in key order, so register order is stable across runs.
   e.Key("registers");
   e.BeginObject();
-  for (const auto& [name, value] : r.registers) e.Key(name).String(value);
+  for (const auto& [name, value] : r.registers) e.TextKey(name).String(value);
   e.EndObject();
   e.Key("frames");
   e.BeginArray();

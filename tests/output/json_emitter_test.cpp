@@ -38,6 +38,19 @@ TEST(JsonEmitter, RandomBytesMatchNlohmann) {
   }
 }
 
+// Plain text is copied a word at a time: a byte that needs escaping, or a non-ASCII one, must be
+// seen at every place in a word, and in the tail after the last whole word.
+TEST(JsonEmitter, SpecialBytesAtEveryOffsetOfLongText) {
+  const std::string plain = "netdev_pick_tx+0x27c/0x294 [veth] ffffffff";
+  for (const char* special : {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xff", " "}) {
+    for (size_t at = 0; at <= plain.size(); ++at) {
+      std::string s = plain;
+      s.insert(at, special);
+      ASSERT_EQ(Emitted(s), Reference(s)) << "offset " << at;
+    }
+  }
+}
+
 TEST(JsonEmitter, StructureAndNumbers) {
   std::string out;
   JsonEmitter e(out);
