@@ -61,6 +61,7 @@ test-asan: build-asan
 bench: build dumps debuginfo
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix fleet
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix dense
+	bench/stream_log.sh --ktriage $(KTRIAGE) --mix syzkaller
 	bench/vmcore_dmesg.sh --ktriage $(KTRIAGE)
 	bench/symbolize.sh --ktriage $(KTRIAGE)
 	bench/rules.sh --ktriage $(KTRIAGE)

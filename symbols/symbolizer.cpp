@@ -133,6 +133,12 @@ Result<Symbolized> Symbolizer::Resolve(const FrameRef& frame) {
   return Describe(binary, chosen->address + frame.offset, frame.return_address && frame.offset > 0);
 }
 
+const std::string* Symbolizer::Unusable(const std::string& module, const std::string& build_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Loaded& slot = Binary(module, build_id);
+  return slot.binary ? nullptr : &slot.problem;  // map nodes never move
+}
+
 Result<Symbolized> Symbolizer::ResolveKernelAddress(uint64_t address, uint64_t kernel_offset, bool return_address) {
   std::lock_guard<std::mutex> lock(mutex_);
   Loaded& slot = Binary("", "");

@@ -51,6 +51,10 @@ class Symbolizer {
   // An error (a value, for one frame) when there is no debuginfo for the frame's binary, no such
   // symbol, or the debuginfo does not match the frame; Notes() says why once per binary.
   Result<Symbolized> Resolve(const FrameRef& frame);
+  // Why no frame of this binary ("" and any build-id for vmlinux) can be resolved: the error
+  // every Resolve of it would give. Null when its debuginfo is loaded. Lets a caller with many
+  // frames and no debuginfo (the common case) ask once, not once per frame.
+  const std::string* Unusable(const std::string& module, const std::string& build_id);
   // A kernel text address as the running kernel saw it (a dump's RIP): KASLR's `kernel_offset`
   // (VMCOREINFO KERNELOFFSET) is taken off before looking in vmlinux.
   Result<Symbolized> ResolveKernelAddress(uint64_t address, uint64_t kernel_offset, bool return_address);

@@ -29,14 +29,17 @@ symbols::Symbolizer& ReportSymbolizer::For(const std::string& release, const std
   return *it->second;
 }
 
+void ReportSymbolizer::NoteUnsymbolized(const std::string& why) {
+  if (std::find(notes_.begin(), notes_.end(), why) == notes_.end()) {
+    if (notes_.size() < kMaxNotes) notes_.push_back(why);
+    else ++unsymbolized_;
+  }
+}
+
 void ReportSymbolizer::Apply(const Result<symbols::Symbolized>& result, std::string& source,
                              std::vector<InlinedCall>& inlined, bool& symbolized) {
   if (!result.ok()) {
-    const std::string& why = result.error().message;
-    if (std::find(notes_.begin(), notes_.end(), why) == notes_.end()) {
-      if (notes_.size() < kMaxNotes) notes_.push_back(why);
-      else ++unsymbolized_;
-    }
+    NoteUnsymbolized(result.error().message);
     return;
   }
   const symbols::AddressInfo& where = result->where;
@@ -49,8 +52,11 @@ void ReportSymbolizer::Apply(const Result<symbols::Symbolized>& result, std::str
   }
 }
 
-void ReportSymbolizer::AnnotateFrame(Frame& frame, const std::string& release, const std::string& vmlinux_build_id) {
-  if (frame.function.empty() || !frame.offset || !frame.source.empty()) return;
+bool ReportSymbolizer::Wanted(const Frame& frame) {
+  return !frame.function.empty() && frame.offset && frame.source.empty();
+}
+
+symbols::FrameRef ReportSymbolizer::RefOf(const Frame& frame) {
   symbols::FrameRef ref;
   ref.function = frame.function;
   ref.offset = *frame.offset;
@@ -58,11 +64,31 @@ void ReportSymbolizer::AnnotateFrame(Frame& frame, const std::string& release, c
   ref.module = frame.module;
   ref.build_id = frame.build_id;
   ref.return_address = !frame.is_ip;
-  Apply(For(release, vmlinux_build_id).Resolve(ref), frame.source, frame.inlined, frame.symbolized);
+  return ref;
+}
+
+void ReportSymbolizer::AnnotateFrame(Frame& frame, const std::string& release, const std::string& vmlinux_build_id) {
+  if (!Wanted(frame)) return;
+  Apply(For(release, vmlinux_build_id).Resolve(RefOf(frame)), frame.source, frame.inlined, frame.symbolized);
 }
 
 void ReportSymbolizer::Annotate(CrashReport& report, const std::string& vmlinux_build_id) {
-  for (Frame& frame : report.frames) AnnotateFrame(frame, report.kernel_release, vmlinux_build_id);
+  symbols::Symbolizer& symbolizer = For(report.kernel_release, vmlinux_build_id);
+  // Most logs arrive without debuginfo: a frame whose binary has none gets that binary's reason,
+  // as Resolve would give it, without a lookup per frame. Consecutive frames share a binary.
+  const Frame* last = nullptr;
+  const std::string* unusable = nullptr;
+  for (Frame& frame : report.frames) {
+    if (!Wanted(frame)) continue;
+    if (!last || frame.module != last->module || frame.build_id != last->build_id)
+      unusable = symbolizer.Unusable(frame.module, frame.build_id);
+    last = &frame;
+    if (unusable) {
+      NoteUnsymbolized(*unusable);
+      continue;
+    }
+    Apply(symbolizer.Resolve(RefOf(frame)), frame.source, frame.inlined, frame.symbolized);
+  }
 }
 
 void ReportSymbolizer::Annotate(VmcoreFacts& facts) {

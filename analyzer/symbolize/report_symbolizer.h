@@ -45,6 +45,9 @@ class ReportSymbolizer {
   symbols::Symbolizer& For(const std::string& release, const std::string& build_id);
   void Apply(const Result<symbols::Symbolized>& result, std::string& source, std::vector<InlinedCall>& inlined,
              bool& symbolized);
+  void NoteUnsymbolized(const std::string& why);
+  static bool Wanted(const Frame& frame);
+  static symbols::FrameRef RefOf(const Frame& frame);
 
   ReportSymbolizerOptions options_;
   std::map<std::string, std::unique_ptr<symbols::Symbolizer>> symbolizers_;  // by release + build-id
