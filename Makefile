@@ -63,7 +63,7 @@ bench: build dumps debuginfo
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix dense
 	bench/stream_log.sh --ktriage $(KTRIAGE) --mix syzkaller
 	bench/vmcore_dmesg.sh --ktriage $(KTRIAGE)
-	bench/symbolize.sh --ktriage $(KTRIAGE)
+	for f in 6.1-amd64 6.12-amd64; do bench/symbolize.sh --ktriage $(KTRIAGE) --debuginfo "$$(corpora/debuginfo/make-debuginfo.sh --family $$f | tail -n 1)" || exit 1; done
 	bench/rules.sh --ktriage $(KTRIAGE)
 	bench/triage.sh --ktriage $(KTRIAGE)
 	for f in $$(corpora/dumps/make-dumps.sh --list-families); do bench/deep.sh --ktriage $(KTRIAGE) --family $$f || exit 1; done

@@ -198,6 +198,9 @@ std::vector<std::vector<std::string>> ConsoleTraces(const fs::path& console, int
       in_irq = false;
       continue;
     }
+    // Another task's stack (sched_show_task's "task:" heading, as an RCU stall prints its
+    // grace-period kthread) is no CPU's: whichever CPU printed last, its trace ends here.
+    if (text.rfind("task:", 0) == 0) ours = false;
     if (!ours) continue;
     while (!text.empty() && text[0] == ' ') text.erase(0, 1);
     if (text == "<IRQ>" || text == "<NMI>") in_irq = true;
