@@ -52,6 +52,36 @@ void ForEachCondition(const Condition& c, const std::function<void(const Conditi
   for (const Condition& child : c.children) ForEachCondition(child, f);
 }
 
+// The report kinds `c` can hold for, when it needs one; empty: any kind (or not knowable here).
+// `all` needs what any of its children needs; `any` needs one of its children's, when each
+// child needs some; `not` and the other leaves need no kind.
+std::vector<std::string> RequiredKinds(const Condition& c) {
+  switch (c.kind) {
+    case Condition::Kind::kReport:
+      return std::get<ReportCondition>(c.leaf).kinds;
+    case Condition::Kind::kAll:
+      for (const Condition& child : c.children) {
+        if (std::vector<std::string> kinds = RequiredKinds(child); !kinds.empty()) return kinds;
+      }
+      return {};
+    case Condition::Kind::kAny: {
+      std::vector<std::string> kinds;
+      for (const Condition& child : c.children) {
+        std::vector<std::string> k = RequiredKinds(child);
+        if (k.empty()) return {};
+        kinds.insert(kinds.end(), k.begin(), k.end());
+      }
+      return kinds;
+    }
+    default:
+      return {};
+  }
+}
+
+bool KindAllowed(const std::vector<std::string>& kinds, std::string_view kind) {
+  return kinds.empty() || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
 }  // namespace
 
 struct RuleEngine::CompiledPattern {
@@ -139,6 +169,7 @@ Result<std::shared_ptr<const RuleEngine>> RuleEngine::Create(std::vector<Rule> r
       }
     }
   }
+  for (const Rule& rule : rules) engine->required_kinds_.push_back(RequiredKinds(rule.match));
   engine->rules_ = std::move(rules);
   return std::shared_ptr<const RuleEngine>(std::move(engine));
 }
@@ -840,7 +871,8 @@ void RuleScanner::EvaluateOldest() {
   state_->reports.pop_front();
   const std::function<int(const std::string&)> index_of = [&](const std::string& x) { return engine_->PatternIndex(x); };
   Evaluator evaluator(*engine_, state_->patterns, state_->system, state_->modules, index_of, nullptr);
-  for (const Rule& rule : engine_->rules()) {
+  for (size_t i = 0; i < engine_->rules().size(); ++i) {
+    const Rule& rule = engine_->rules()[i];
     if (!rule.report_scoped) continue;
     if (rule.id == options_.explain_rule) {
       Evaluator tracer(*engine_, state_->patterns, state_->system, state_->modules, index_of, &state_->early_trace);
@@ -849,6 +881,7 @@ void RuleScanner::EvaluateOldest() {
       const size_t at = state_->early_trace.size() - 1;
       state_->early_trace[at].held = tracer.Eval(rule.match, &r, m, 1);
     }
+    if (!KindAllowed(engine_->required_kinds_[i], r.kind)) continue;
     Match match;
     if (!evaluator.Eval(rule.match, &r, match)) continue;
     Finding f = MakeFinding(rule, &r, match, evaluator, state_->system);
@@ -861,9 +894,11 @@ std::vector<Finding> RuleScanner::Evaluate() const {
   std::vector<Finding> findings = state_->early;
   const std::function<int(const std::string&)> index_of = [&](const std::string& r) { return engine_->PatternIndex(r); };
   Evaluator evaluator(*engine_, state_->patterns, state_->system, state_->modules, index_of, nullptr);
-  for (const Rule& rule : engine_->rules()) {
+  for (size_t i = 0; i < engine_->rules().size(); ++i) {
+    const Rule& rule = engine_->rules()[i];
     if (rule.report_scoped) {
       for (const ReportFacts& r : state_->reports) {
+        if (!KindAllowed(engine_->required_kinds_[i], r.kind)) continue;
         Match match;
         if (evaluator.Eval(rule.match, &r, match)) findings.push_back(MakeFinding(rule, &r, match, evaluator, state_->system));
       }

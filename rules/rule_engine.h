@@ -45,6 +45,10 @@ class RuleEngine {
   uint64_t max_window_lines_ = 0;
   double max_window_seconds_ = 0;
   std::map<std::string, int> pattern_index_;
+  // Per rule (rules_'s order): the report kinds its match can hold for, when the match requires
+  // one (a report condition's `kind` on every path); empty: any. Most rules fail most reports on
+  // their kind, so this is asked before evaluating anything.
+  std::vector<std::vector<std::string>> required_kinds_;
   struct Set;
   std::unique_ptr<Set> set_;
 };
