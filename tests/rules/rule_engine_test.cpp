@@ -124,6 +124,48 @@ TEST(RuleEngine, LineRuleFiresOncePerLogAndKeepsItsEvidence) {
 
 // ---- report conditions -------------------------------------------------------------------------
 
+// The engine skips a report-scoped rule on reports of a kind its match cannot hold for; a kind
+// needed on one branch of an `any` only, or under a `not`, must not make it skip.
+TEST(RuleEngine, KindsARuleNeedsAreWorkedOutOverAllAnyNot) {
+  const char* yaml = R"yaml(rules:
+  - id: t.all-kind
+    title: all needs soft_lockup
+    severity: low
+    match:
+      all:
+        - report: {frames: {any: [veth_xmit]}}
+        - any:
+            - report: {kind: soft_lockup}
+            - report: {kind: hung_task}
+  - id: t.any-mixed
+    title: any, one branch without a kind
+    severity: low
+    match:
+      any:
+        - report: {kind: hung_task}
+        - report: {frames: {any: [veth_xmit]}}
+  - id: t.not-kind
+    title: not a hung task
+    severity: low
+    match:
+      all:
+        - report: {frames: {any: [veth_xmit]}}
+        - not: {report: {kind: hung_task}}
+  - id: t.other-kind
+    title: only hung tasks
+    severity: low
+    match:
+      all:
+        - report: {frames: {any: [veth_xmit]}}
+        - report: {kind: hung_task}
+)yaml";
+  const std::string log = SoftLockup(10, 0, kStack);
+  EXPECT_EQ(Count(yaml, log, "t.all-kind"), 1u);
+  EXPECT_EQ(Count(yaml, log, "t.any-mixed"), 1u);
+  EXPECT_EQ(Count(yaml, log, "t.not-kind"), 1u);
+  EXPECT_EQ(Count(yaml, log, "t.other-kind"), 0u);
+}
+
 TEST(RuleEngine, ReportScopedRuleFiresOncePerMatchingReport) {
   const char* yaml = R"yaml(rules:
   - id: t.lockup
