@@ -186,32 +186,42 @@ ordered_json VmcoreJson(const VmcoreFacts& f) {
   return j;
 }
 
-ordered_json FindingJson(const rules::Finding& f) {
-    ordered_json j;
-    j["rule"] = Str(f.rule_id);
-    j["title"] = Str(f.title);
-    j["severity"] = Str(f.severity);
-    j["summary"] = Str(f.summary);
-    j["report"] = f.report ? ordered_json(*f.report) : ordered_json(nullptr);
-    j["corroborated"] = f.corroborated;
-    ordered_json evidence = ordered_json::array();
-    for (const rules::EvidenceLine& e : f.evidence) {
-      ordered_json ej;
-      ej["line"] = e.line;
-      ej["text"] = Str(e.text);
-      evidence.push_back(std::move(ej));
-    }
-    j["evidence"] = std::move(evidence);
-    ordered_json fields = ordered_json::object();
-    for (const auto& [k, v] : f.fields) fields[Str(k)] = Str(v);  // std::map: sorted keys
-    j["fields"] = std::move(fields);
-    return j;
+void EmitFinding(JsonEmitter& e, const rules::Finding& f) {
+  e.BeginObject();
+  e.Key("rule").String(f.rule_id);
+  e.Key("title").String(f.title);
+  e.Key("severity").String(f.severity);
+  e.Key("summary").String(f.summary);
+  EmitNumber(e.Key("report"), f.report);
+  e.Key("corroborated").Bool(f.corroborated);
+  e.Key("evidence").BeginArray();
+  for (const rules::EvidenceLine& line : f.evidence) {
+    e.BeginObject();
+    e.Key("line").Uint(line.line);
+    e.Key("text").String(line.text);
+    e.EndObject();
+  }
+  e.EndArray();
+  e.Key("fields").BeginObject();
+  for (const auto& [k, v] : f.fields) e.TextKey(k).String(v);  // std::map: sorted keys
+  e.EndObject();
+  e.EndObject();
 }
 
-ordered_json FindingsJson(const std::vector<rules::Finding>& findings) {
-  ordered_json list = ordered_json::array();
-  for (const rules::Finding& f : findings) list.push_back(FindingJson(f));
-  return list;
+std::string FindingText(const rules::Finding& f) {
+  std::string out;
+  JsonEmitter e(out);
+  EmitFinding(e, f);
+  return out;
+}
+
+std::string FindingsText(const std::vector<rules::Finding>& findings) {
+  std::string out;
+  JsonEmitter e(out);
+  e.BeginArray();
+  for (const rules::Finding& f : findings) EmitFinding(e, f);
+  e.EndArray();
+  return out;
 }
 
 ordered_json SymbolsJson(const InputResult& input) {
@@ -358,7 +368,7 @@ class JsonWriter final : public AnalysisSink {
 
   void WriteFinding(const rules::Finding& finding) override {
     // The findings array comes after the reports: until then they wait, in a file past a limit.
-    early_findings_.Append((early_count_++ == 0 ? "" : ",") + Dump(FindingJson(finding)));
+    early_findings_.Append((early_count_++ == 0 ? "" : ",") + FindingText(finding));
   }
 
   void WriteReport(const CrashReport& report) override {
@@ -389,16 +399,16 @@ class JsonWriter final : public AnalysisSink {
   static constexpr size_t kFindingsInMemory = 1 << 20;
 
   // The findings array: those of reports evaluated early (streamed from where they waited), then
-  // the rest; for an input without early ones, byte for byte what Dump(FindingsJson()) writes.
+  // the rest; for an input without early ones, byte for byte what FindingsText() writes.
   void WriteFindings(const std::vector<rules::Finding>& rest) {
     if (early_count_ == 0) {
-      out_ << Dump(FindingsJson(rest));
+      out_ << FindingsText(rest);
       return;
     }
     out_ << '[';
     if (Status copied = early_findings_.CopyTo(out_); !copied) out_.setstate(std::ios::badbit);
     early_findings_ = SpillBuffer();
-    for (const rules::Finding& f : rest) out_ << ',' << Dump(FindingJson(f));
+    for (const rules::Finding& f : rest) out_ << ',' << FindingText(f);
     out_ << ']';
   }
 
@@ -426,7 +436,7 @@ std::string JsonLineObject(std::string_view leading_members, const CrashReport* 
     JsonEmitter emitter(body);
     EmitReport(emitter, *report);
   } else if (finding != nullptr) {
-    body = Dump(FindingsJson({*finding})[0]);
+    body = FindingText(*finding);
   } else {
     body = "{}";
   }
