@@ -466,9 +466,10 @@ TitleResult TitleExtractor::Extract(int class_index, std::string_view text, Titl
   if (corrupted.empty() && chosen && chosen->source->corrupted) corrupted = "report format is marked as corrupted";
 
   TitleResult r;
-  r.title = NormalizeTitle(desc);
+  auto normalize = [this](std::string_view raw) { return NormalizeTitle(raw); };
+  r.title = cache ? cache->Normalized(desc, normalize) : NormalizeTitle(desc);
   for (const auto& a : alt) {
-    std::string t = NormalizeTitle(a);
+    std::string t = cache ? cache->Normalized(a, normalize) : NormalizeTitle(a);
     if (t != r.title && std::find(r.alt_titles.begin(), r.alt_titles.end(), t) == r.alt_titles.end())
       r.alt_titles.push_back(std::move(t));
   }

@@ -33,14 +33,27 @@ class TitleCache {
  public:
   // RE2::PartialMatch(name, re), answered from the memo when asked before.
   bool Matches(const re2::RE2& re, std::string_view name);
+  // `normalize(raw)`, answered from the memo when asked before: the same crash repeats its title.
+  template <typename Normalize>
+  const std::string& Normalized(std::string_view raw, const Normalize& normalize) {
+    if (auto it = titles_.find(raw); it != titles_.end()) return it->second;
+    if (titles_.size() >= kMaxTitles) {
+      scratch_ = normalize(raw);
+      return scratch_;
+    }
+    return titles_.emplace(std::string(raw), normalize(raw)).first->second;
+  }
 
  private:
+  static constexpr size_t kMaxTitles = 100000;  // bounded like the verdicts'
+  std::string scratch_;
   // Looked up by string_view: no copy of the name per lookup.
   struct NameHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<const re2::RE2*, std::unordered_map<std::string, bool, NameHash, std::equal_to<>>> verdicts_;
+  std::unordered_map<std::string, std::string, NameHash, std::equal_to<>> titles_;
 };
 
 class TitleExtractor {
