@@ -513,7 +513,7 @@ class Evaluator {
       return false;
     }
     what += " #" + std::to_string(r->index) + " (" + r->title + ")";
-    if (!rc.kinds.empty() && std::find(rc.kinds.begin(), rc.kinds.end(), r->kind) == rc.kinds.end()) {
+    if (!KindAllowed(rc.kinds, r->kind)) {
       detail = "kind is " + r->kind;
       return false;
     }
